@@ -1,0 +1,14 @@
+"""UTC for the seed's TIMESTAMP (without time zone) columns."""
+
+from datetime import datetime, timezone
+
+
+def utc_now_naive() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def as_utc_naive(value: datetime | None) -> datetime | None:
+    """An aware datetime converted to naive UTC; a naive one is taken as UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,48 @@
+"""Raw SQL steps for migrations, each carrying its reverse.
+
+Piccolo runs a migration's ``add_raw`` functions before its other
+operations (PICCOLO_NOTES.md), so a raw step that needs a table created by
+``add_table`` goes into a later migration of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+
+@dataclass(frozen=True)
+class SqlStep:
+    forwards: str
+    backwards: str
+
+
+async def execute(sql: str) -> None:
+    """Run ``sql`` (several statements allowed) in the migration's transaction."""
+    engine = engine_finder()
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        await transaction.connection.execute(sql)
+        return
+    connection = await engine.get_new_connection()
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def add_sql_steps(manager: MigrationManager, *steps: SqlStep) -> None:
+    """Forwards runs the steps in order; backwards undoes them in reverse."""
+    for step in steps:
+        manager.add_raw(_runner(step.forwards))
+    for step in reversed(steps):
+        manager.add_raw_backwards(_runner(step.backwards))
+
+
+def _runner(sql: str):
+    async def run() -> None:
+        await execute(sql)
+
+    return run

@@ -1,0 +1,1 @@
+"""The multi-tenant weekly reporting schema (seed 003)."""

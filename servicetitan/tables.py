@@ -1,0 +1,317 @@
+"""ServiceTitan credentials and sync logs, exactly as seed 000's DDL.
+
+Seed 000 types every timestamp as ``TIMESTAMP`` (without time zone); here
+they hold UTC (every connection of the project runs with ``timezone=UTC``).
+The seed's seven named indexes, the ``updated_at`` trigger and the
+``processing_time_seconds`` trigger are raw SQL in the migrations, since
+Piccolo cannot name an index or declare a trigger.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamp,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamp import TimestampNow
+from piccolo.constraints import Check, Unique
+from piccolo.table import Table
+
+from business.tables import Company
+from platform_db import encryption
+from platform_db.choices import coerce, values_check
+from platform_db.clock import as_utc_naive, utc_now_naive
+from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
+
+
+@dataclass(frozen=True, repr=False)
+class CredentialSecrets:
+    """Decrypted secrets of one credential; its repr never shows them."""
+
+    client_secret: str
+    access_token: str | None
+    refresh_token: str | None
+
+    def __repr__(self) -> str:
+        return "CredentialSecrets(<hidden>)"
+
+
+class SyncLogNotRunning(RuntimeError):
+    """Only a running sync log can be completed or failed."""
+
+
+class InvalidSyncCounts(ValueError):
+    """Counts that are negative, not integers, or that do not add up."""
+
+
+class ServiceTitanCredential(Table, tablename="servicetitan_credentials"):
+    id = UUID(primary_key=True)
+    company = ForeignKey(
+        Company,
+        db_column_name="company_id",
+        null=False,
+        on_delete=OnDelete.cascade,
+    )
+    environment = Varchar(length=20, null=False, default=None, choices=Environment)
+    client_id = Text(null=False, default=None)
+    # Fernet ciphertext (platform_db.encryption); never plaintext.
+    client_secret = Text(null=False, default=None, secret=True)
+    access_token = Text(null=True, default=None, secret=True)
+    refresh_token = Text(null=True, default=None, secret=True)
+    token_expires_at = Timestamp(null=True, default=None)
+    connection_status = Varchar(
+        length=20, null=False, default=ConnectionStatus.inactive, choices=ConnectionStatus
+    )
+    last_connection_attempt = Timestamp(null=True, default=None)
+    created_at = Timestamp(null=False, default=TimestampNow())
+    updated_at = Timestamp(null=False, default=TimestampNow())
+
+    servicetitan_credentials_company_id_environment_key = Unique([company, environment])
+    servicetitan_credentials_environment_check = values_check("environment", Environment)
+    servicetitan_credentials_connection_status_check = values_check(
+        "connection_status", ConnectionStatus
+    )
+
+    SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
+
+    @classmethod
+    def select(cls, *columns, exclude_secrets: bool = True):
+        """Like ``Table.select``, but secrets are left out unless asked for."""
+        return super().select(*columns, exclude_secrets=exclude_secrets)
+
+    @classmethod
+    async def register(
+        cls,
+        company_id,
+        environment: str,
+        client_id: str,
+        client_secret: str,
+    ) -> ServiceTitanCredential:
+        """Store a company's client credentials, the secret encrypted."""
+        credential = cls(
+            company=company_id,
+            environment=coerce(cls._meta.tablename, "environment", environment, Environment),
+            client_id=client_id,
+            client_secret=encryption.encrypt(client_secret),
+            created_at=utc_now_naive(),
+            updated_at=utc_now_naive(),
+        )
+        await credential.save()
+        return credential
+
+    async def record_token_refresh(
+        self, access_token: str, refresh_token: str | None, expires_at: datetime
+    ) -> None:
+        """Store a new token pair in one UPDATE: concurrent refreshes never mix."""
+        cls = type(self)
+        values = {
+            cls.access_token: encryption.encrypt(access_token),
+            cls.refresh_token: encryption.encrypt(refresh_token),
+            cls.token_expires_at: as_utc_naive(expires_at),
+            cls.connection_status: ConnectionStatus.active.value,
+            cls.last_connection_attempt: utc_now_naive(),
+        }
+        await cls.update(values).where(cls.id == self.id)
+        for column, value in values.items():
+            setattr(self, column._meta.name, value)
+
+    async def record_connection_failure(self) -> None:
+        cls = type(self)
+        values = {
+            cls.connection_status: ConnectionStatus.error.value,
+            cls.last_connection_attempt: utc_now_naive(),
+        }
+        await cls.update(values).where(cls.id == self.id)
+        for column, value in values.items():
+            setattr(self, column._meta.name, value)
+
+    async def secrets(self) -> CredentialSecrets:
+        """Read and decrypt this credential's secrets from the database."""
+        cls = type(self)
+        row = (
+            await cls.select(
+                cls.client_secret, cls.access_token, cls.refresh_token, exclude_secrets=False
+            )
+            .where(cls.id == self.id)
+            .first()
+        )
+        if row is None:
+            raise LookupError(f"servicetitan_credentials has no row with id {self.id}")
+        return CredentialSecrets(**{k: encryption.decrypt(v) for k, v in row.items()})
+
+    @classmethod
+    async def rotate_encryption(cls) -> int:
+        """Re-encrypt every secret with the newest key; returns the rows changed."""
+        rows = await cls.select(cls.id, *cls._secret_columns(), exclude_secrets=False)
+        changed = 0
+        for row in rows:
+            stale = {
+                column: value
+                for column, value in row.items()
+                if column != "id" and value is not None and not encryption.is_current(value)
+            }
+            if not stale:
+                continue
+            # Compare-and-set: a token refreshed meanwhile is already current.
+            where = cls.id == row["id"]
+            for column, value in stale.items():
+                where &= getattr(cls, column) == value
+            updated = await cls.update(
+                {getattr(cls, c): encryption.rotate(v) for c, v in stale.items()}
+            ).where(where).returning(cls.id)
+            changed += len(updated)
+        return changed
+
+    @classmethod
+    def _secret_columns(cls):
+        return [getattr(cls, name) for name in cls.SECRET_COLUMNS]
+
+    def __repr__(self) -> str:
+        return (
+            f"<ServiceTitanCredential: {getattr(self, 'id', None)} "
+            f"{getattr(self, 'environment', None)} {getattr(self, 'connection_status', None)}>"
+        )
+
+
+
+class ServiceTitanSyncLog(Table, tablename="servicetitan_sync_logs"):
+    id = UUID(primary_key=True)
+    servicetitan_credential = ForeignKey(
+        ServiceTitanCredential,
+        db_column_name="servicetitan_credential_id",
+        null=False,
+        on_delete=OnDelete.cascade,
+    )
+    sync_type = Varchar(length=20, null=False, default=None, choices=SyncType)
+    data_type = Varchar(length=20, null=False, default=None, choices=DataType)
+    status = Varchar(length=20, null=False, default=None, choices=SyncStatus)
+    started_at = Timestamp(null=False, default=TimestampNow())
+    completed_at = Timestamp(null=True, default=None)
+    records_processed = Integer(null=True, default=0)
+    records_successful = Integer(null=True, default=0)
+    records_failed = Integer(null=True, default=0)
+    error_message = Text(null=True, default=None)
+    error_details = JSON(null=True, default=None)
+    # Set by a trigger from started_at / completed_at, never typed in.
+    processing_time_seconds = Integer(null=True, default=None)
+
+    servicetitan_sync_logs_sync_type_check = values_check("sync_type", SyncType)
+    servicetitan_sync_logs_data_type_check = values_check("data_type", DataType)
+    servicetitan_sync_logs_status_check = values_check("status", SyncStatus)
+    servicetitan_sync_logs_counts_not_negative = Check(
+        "records_processed >= 0 AND records_successful >= 0 AND records_failed >= 0"
+    )
+    servicetitan_sync_logs_counts_add_up = Check(
+        "coalesce(records_successful, 0) + coalesce(records_failed, 0)"
+        " <= coalesce(records_processed, 0)"
+    )
+    servicetitan_sync_logs_completion_matches_status = Check(
+        "(status = 'running') = (completed_at IS NULL)"
+    )
+    servicetitan_sync_logs_completed_after_start = Check(
+        "completed_at IS NULL OR completed_at >= started_at"
+    )
+
+    @classmethod
+    async def start(cls, credential_id, sync_type: str, data_type: str) -> ServiceTitanSyncLog:
+        """Open a log in status ``running``."""
+        table = cls._meta.tablename
+        log = cls(
+            servicetitan_credential=credential_id,
+            sync_type=coerce(table, "sync_type", sync_type, SyncType),
+            data_type=coerce(table, "data_type", data_type, DataType),
+            status=SyncStatus.running,
+            started_at=utc_now_naive(),
+        )
+        await log.save()
+        return log
+
+    async def complete(self, processed: int, successful: int, failed: int) -> None:
+        """Close a running log as ``completed`` with its counts."""
+        await self._finish(SyncStatus.completed, processed, successful, failed, None, None)
+
+    async def fail(
+        self,
+        error_message: str,
+        error_details=None,
+        processed: int = 0,
+        successful: int = 0,
+        failed: int = 0,
+    ) -> None:
+        """Close a running log as ``failed`` with the reason and JSON details."""
+        try:
+            details = None if error_details is None else json.dumps(error_details)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"servicetitan_sync_logs.error_details must be JSON-serializable: {exc}"
+            ) from None
+        await self._finish(
+            SyncStatus.failed, processed, successful, failed, error_message, details
+        )
+
+    async def _finish(self, status, processed, successful, failed, message, details) -> None:
+        self._check_counts(processed, successful, failed)
+        cls = type(self)
+        # One statement: only a running log moves, and completed_at comes from
+        # the database clock, never before started_at.
+        rows = await cls.raw(
+            f"""
+            UPDATE {cls._meta.tablename}
+            SET status = {{}},
+                completed_at = greatest(started_at, clock_timestamp() AT TIME ZONE 'UTC'),
+                records_processed = {{}},
+                records_successful = {{}},
+                records_failed = {{}},
+                error_message = {{}},
+                error_details = {{}}::json
+            WHERE id = {{}} AND status = 'running'
+            RETURNING completed_at, processing_time_seconds
+            """,
+            status.value,
+            processed,
+            successful,
+            failed,
+            message,
+            details,
+            self.id,
+        )
+        if not rows:
+            raise SyncLogNotRunning(
+                f"sync log {self.id} is not running (already completed or failed, or deleted)"
+            )
+        self.status = status.value
+        self.records_processed, self.records_successful, self.records_failed = (
+            processed,
+            successful,
+            failed,
+        )
+        self.error_message = message
+        self.error_details = details
+        self.completed_at = rows[0]["completed_at"]
+        self.processing_time_seconds = rows[0]["processing_time_seconds"]
+
+    @staticmethod
+    def _check_counts(processed, successful, failed) -> None:
+        counts = {"processed": processed, "successful": successful, "failed": failed}
+        for name, value in counts.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidSyncCounts(
+                    f"servicetitan_sync_logs.records_{name} must be a non-negative "
+                    f"integer, not {value!r}"
+                )
+        if successful + failed > processed:
+            raise InvalidSyncCounts(
+                f"servicetitan_sync_logs: successful ({successful}) + failed ({failed}) "
+                f"exceed processed ({processed})"
+            )
+

@@ -1,0 +1,48 @@
+"""Every test session gets a fresh database, migrated with Piccolo's own
+``forwards`` and dropped at the end.
+
+This module runs before any test imports Piccolo: it creates the database
+and points ``DATABASE_URL`` at it, so ``piccolo_conf`` and every subprocess
+a test starts use it.
+"""
+
+import os
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.support.databases import create_database, drop_database, server_url
+
+SERVER_URL = server_url()
+TEST_DATABASE_URL = create_database(SERVER_URL, "test_platform")
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["PLATFORM_DB_QUIET"] = "1"
+os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_database(TEST_DATABASE_URL)
+
+
+@pytest.fixture(scope="session")
+async def migrated():
+    """The test database with every migration applied, and a connection pool."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    import piccolo_conf
+
+    result = await run_forwards("all")
+    assert result.success, result.message
+    await piccolo_conf.DB.start_connection_pool(min_size=1, max_size=8)
+    yield piccolo_conf.DB
+    await piccolo_conf.DB.close_connection_pool()
+
+
+@pytest.fixture
+async def conn(migrated):
+    """A raw asyncpg connection to the migrated test database."""
+    from tests.support.databases import connect
+
+    connection = await connect(TEST_DATABASE_URL)
+    yield connection
+    await connection.close()
