@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EMBEDDED_DATA_DIR = PROJECT_ROOT / ".embedded-pg"
+# PLATFORM_EMBEDDED_DIR moves it (the tests use it for a throwaway server).
+EMBEDDED_DATA_DIR = Path(os.environ.get("PLATFORM_EMBEDDED_DIR", PROJECT_ROOT / ".embedded-pg"))
 EMBEDDED_DATABASE = "platform"
 
 # Every connection of the project speaks UTC, so that the seed's

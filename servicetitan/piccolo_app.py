@@ -1,7 +1,8 @@
 import os
 
-from piccolo.conf.apps import AppConfig
+from piccolo.conf.apps import AppConfig, Command
 
+from .commands.rotate_keys import rotate_keys
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -11,5 +12,5 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[ServiceTitanCredential, ServiceTitanSyncLog],
     migration_dependencies=["business.piccolo_app"],
-    commands=[],
+    commands=[Command(callable=rotate_keys)],
 )

@@ -154,3 +154,14 @@ def test_no_key_outside_the_embedded_database_is_an_error(monkeypatch):
     monkeypatch.delenv(encryption.KEYS_VARIABLE)
     with pytest.raises(encryption.EncryptionKeyMissing, match=encryption.KEYS_VARIABLE):
         encryption.encrypt("x")
+
+
+def test_embedded_default_generates_a_development_key_with_a_warning(monkeypatch, tmp_path):
+    monkeypatch.delenv(encryption.KEYS_VARIABLE)
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setattr(encryption, "DEV_KEY_FILE", tmp_path / ".dev-secret-keys")
+    with pytest.warns(UserWarning, match="development key"):
+        token = encryption.encrypt("dev-secret")
+    assert (tmp_path / ".dev-secret-keys").stat().st_mode & 0o777 == 0o600
+    with pytest.warns(UserWarning):
+        assert encryption.decrypt(token) == "dev-secret"

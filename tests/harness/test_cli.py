@@ -1,0 +1,63 @@
+"""The commands users run, as subprocesses: the same code path as the CLI."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from platform_db.catalog import diff, snapshot, without_piccolo
+from platform_db.database import redacted
+from tests.conftest import SERVER_URL
+from tests.support.databases import connect, create_database, drop_database
+
+PICCOLO = str(Path(sys.executable).with_name("piccolo"))
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def piccolo(*args: str, env: dict) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [PICCOLO, *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def fresh_database():
+    url = create_database(SERVER_URL, "test_cli")
+    yield url
+    drop_database(url)
+
+
+async def test_forwards_all_then_backwards_all_leaves_the_database_as_it_was(fresh_database):
+    env = {**os.environ, "DATABASE_URL": fresh_database}
+    conn = await connect(fresh_database)
+    try:
+        empty = await snapshot(conn)
+        piccolo("migrations", "forwards", "all", env=env)
+        built = await snapshot(conn)
+        assert "public.servicetitan_sync_logs" in built["relations"]
+        piccolo("migrations", "backwards", "all", "--auto_agree", env=env)
+        assert diff(empty, without_piccolo(await snapshot(conn))) == []
+        assert await conn.fetchval("SELECT count(*) FROM migration") == 0
+    finally:
+        await conn.close()
+
+
+def test_embedded_server_by_default_and_a_second_command_sees_the_data(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
+    first = piccolo("migrations", "forwards", "all", env=env)
+    assert "(embedded PostgreSQL)" in first.stderr
+    assert str(tmp_path / "pg") in first.stderr
+    second = piccolo("migrations", "check", env=env)
+    assert second.stdout.count("| True") >= 4, second.stdout  # every migration ran
+    assert "False" not in second.stdout
+
+
+def test_messages_never_show_a_password():
+    url = "postgresql://app:s3cr3t-pw@db.example:5432/platform"
+    assert redacted(url) == "postgresql://app:***@db.example:5432/platform"
+    assert redacted("postgresql://app@db/platform") == "postgresql://app@db/platform"
