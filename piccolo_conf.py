@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "business.piccolo_app",
         "servicetitan.piccolo_app",
         "reporting.piccolo_app",
+        "platform_db.piccolo_app",
     ]
 )

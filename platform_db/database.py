@@ -125,7 +125,7 @@ def engine_config(url: str | None = None) -> dict:
     return {
         "dsn": url,
         "database": database_name(url),
-        "server_settings": SERVER_SETTINGS,
+        "server_settings": dict(SERVER_SETTINGS),
     }
 
 

@@ -1,4 +1,4 @@
-from piccolo.utils.sync import run_sync
+import asyncio
 
 
 def rotate_keys():
@@ -9,5 +9,5 @@ def rotate_keys():
     """
     from servicetitan.tables import ServiceTitanCredential
 
-    changed = run_sync(ServiceTitanCredential.rotate_encryption())
+    changed = asyncio.run(ServiceTitanCredential.rotate_encryption())
     print(f"re-encrypted {changed} credential(s) with the newest key")
