@@ -11,8 +11,10 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
+from platform_db.rejections import Guarded
 
-class Company(Table, tablename="companies"):
+
+class Company(Guarded, Table, tablename="companies"):
     """The multi-tenant root: every business row belongs to a company."""
 
     id = UUID(primary_key=True)

@@ -11,6 +11,8 @@ from enum import Enum
 
 from piccolo.constraints import Check
 
+from platform_db.rejections import DataRejected
+
 
 def sql_literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
@@ -25,15 +27,12 @@ def values_check(column: str, choices: type[Enum], nullable: bool = False) -> Ch
     return Check(condition)
 
 
-class InvalidChoice(ValueError):
+class InvalidChoice(DataRejected):
     """A value outside a column's Choices enum."""
 
     def __init__(self, table: str, column: str, value, choices: type[Enum]):
         allowed = ", ".join(repr(m.value) for m in choices)
-        super().__init__(
-            f"{table}.{column} cannot be {value!r}: allowed values are {allowed}"
-        )
-        self.table, self.column, self.value = table, column, value
+        super().__init__(table, column, value, f"allowed values are {allowed}")
 
 
 def coerce(table: str, column: str, value, choices: type[Enum]) -> Enum:

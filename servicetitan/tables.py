@@ -30,6 +30,7 @@ from piccolo.table import Table
 from business.tables import Company
 from platform_db import encryption
 from platform_db.choices import coerce, values_check
+from platform_db.rejections import Guarded
 from platform_db.clock import as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
@@ -54,7 +55,7 @@ class InvalidSyncCounts(ValueError):
     """Counts that are negative, not integers, or that do not add up."""
 
 
-class ServiceTitanCredential(Table, tablename="servicetitan_credentials"):
+class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials"):
     id = UUID(primary_key=True)
     company = ForeignKey(
         Company,
@@ -184,7 +185,7 @@ class ServiceTitanCredential(Table, tablename="servicetitan_credentials"):
 
 
 
-class ServiceTitanSyncLog(Table, tablename="servicetitan_sync_logs"):
+class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
     id = UUID(primary_key=True)
     servicetitan_credential = ForeignKey(
         ServiceTitanCredential,

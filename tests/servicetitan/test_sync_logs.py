@@ -136,7 +136,7 @@ async def test_enum_values_are_enforced_by_postgresql(
 
 
 async def test_enum_values_are_checked_before_the_database(credential):
-    with pytest.raises(InvalidChoice, match=r"servicetitan_sync_logs\.sync_type cannot be 'cron'"):
+    with pytest.raises(InvalidChoice, match=r"servicetitan_sync_logs\.sync_type = 'cron' rejected: allowed values"):
         await ServiceTitanSyncLog.start(credential.id, "cron", "invoices")
     with pytest.raises(InvalidChoice, match=r"servicetitan_sync_logs\.data_type"):
         await ServiceTitanSyncLog.start(credential.id, "manual", "payments")
