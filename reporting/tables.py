@@ -80,9 +80,7 @@ class Tenant(Table, tablename="tenants"):
     name = Varchar(length=200, null=False, default=None)
     # Stable, URL-safe handle used in report links and file names.
     slug = Varchar(length=100, null=False, default=None, unique=True)
-    status = Varchar(
-        length=20, null=False, default=TenantStatus.active, choices=TenantStatus
-    )
+    status = Varchar(length=20, null=False, default=TenantStatus.active, choices=TenantStatus)
     # Week-ending dates and "this week" are the tenant's local calendar.
     timezone = Varchar(length=64, null=False, default="America/New_York")
     created_at = Timestamptz(default=TimestamptzNow())
@@ -148,7 +146,9 @@ class User(Table, tablename="users"):
     @classmethod
     async def by_email(cls, email: str) -> User | None:
         """The user with this email in any letter case (uses the lower() index)."""
-        return await cls.objects().where(WhereRaw("lower(email) = lower({})", email.strip())).first()
+        return (
+            await cls.objects().where(WhereRaw("lower(email) = lower({})", email.strip())).first()
+        )
 
 
 class Membership(Table, tablename="memberships"):
@@ -286,8 +286,7 @@ class LeadMetric(Table, tablename="lead_metrics"):
 
     lead_metrics_report_week_id_source_key = Unique([report_week, source])
     lead_metrics_counts_add_up = Check(
-        "leads >= 0 AND qualified_leads >= 0 AND booked_jobs >= 0"
-        " AND qualified_leads <= leads"
+        "leads >= 0 AND qualified_leads >= 0 AND booked_jobs >= 0" " AND qualified_leads <= leads"
     )
     lead_metrics_money_not_negative = Check(
         "(spend IS NULL OR spend >= 0) AND (revenue IS NULL OR revenue >= 0)"
@@ -426,9 +425,7 @@ class CtRawSnapshot(Table, tablename="ct_raw_snapshots"):
     payload = JSONB(null=False, default=None)
     fetched_at = Timestamptz(null=False, default=TimestamptzNow())
 
-    ct_raw_snapshots_request_params_is_object = Check(
-        "jsonb_typeof(request_params) = 'object'"
-    )
+    ct_raw_snapshots_request_params_is_object = Check("jsonb_typeof(request_params) = 'object'")
 
 
 # --- config ---------------------------------------------------------------
