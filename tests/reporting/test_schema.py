@@ -241,7 +241,11 @@ async def test_deleting_a_sync_run_keeps_its_snapshots(tx, graph):
 @pytest.mark.parametrize("parent,column", [("tenants", "tenant_id"), ("users", "actor_user_id")])
 async def test_audit_history_forbids_deleting_whom_it_names(tx, graph, parent, column):
     await insert(tx, "audit_log", action="x.done", entity_type="x", **{column: graph[parent]})
-    with pytest.raises(asyncpg.RestrictViolationError) as refused:
+    # PostgreSQL 18 reports a RESTRICT foreign key as restrict_violation,
+    # earlier versions as foreign_key_violation.
+    with pytest.raises(
+        (asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError)
+    ) as refused:
         async with tx.transaction():
             await tx.execute(f"DELETE FROM {parent} WHERE id = $1", graph[parent])
     assert refused.value.constraint_name == f"audit_log_{column}_fkey"
