@@ -27,7 +27,11 @@ from __future__ import annotations
 import datetime
 import json
 
-from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
+from asyncpg.exceptions import (
+    CheckViolationError,
+    ForeignKeyViolationError,
+    UniqueViolationError,
+)
 from piccolo.columns import (
     JSONB,
     UUID,
@@ -64,6 +68,10 @@ MONEY = (14, 2)
 
 class DuplicateEmail(ValueError):
     """An email that another user already has, whatever its letter case."""
+
+
+class InvalidEmail(ValueError):
+    """Not of the form ``local@domain``."""
 
 
 class UnknownTenant(LookupError):
@@ -136,11 +144,17 @@ class User(Table, tablename="users"):
         user = cls(email=email.strip(), name=name)
         try:
             await user.save()
-        except UniqueViolationError:
+        except UniqueViolationError as exc:
+            if exc.constraint_name != "users_email_lower_key":
+                raise
             raise DuplicateEmail(
                 f"users.email {email!r} is already taken (emails are compared "
                 "without regard to letter case)"
             ) from None
+        except CheckViolationError as exc:
+            if exc.constraint_name != "users_email_format":
+                raise
+            raise InvalidEmail(f"users.email {email!r} is not an email address") from None
         return user
 
     @classmethod
@@ -492,6 +506,9 @@ class AuditLog(Table, tablename="audit_log"):
     ) -> AuditLog:
         """Append an entry; ``diff`` is a JSON object such as
         ``{"status": ["draft", "published"]}``."""
+        for column, value in (("action", action), ("entity_type", entity_type)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"audit_log.{column} must be a non-blank string, not {value!r}")
         diff = {} if diff is None else diff
         if not isinstance(diff, dict):
             raise TypeError(f"audit_log.diff must be a dict (a JSON object), not {diff!r}")

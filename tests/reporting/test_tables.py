@@ -12,6 +12,7 @@ from reporting.enums import ReportWeekStatus
 from reporting.tables import (
     AuditLog,
     DuplicateEmail,
+    InvalidEmail,
     ReportWeek,
     Tenant,
     UnknownTenant,
@@ -85,6 +86,20 @@ async def test_registering_a_taken_email_in_another_case_is_refused(migrated):
     with pytest.raises(DuplicateEmail, match="users.email .* is already taken"):
         await User.register(email.swapcase())
     assert await User.count().where(User.email.ilike(email)) == 1
+
+
+@pytest.mark.parametrize("bad", ["pat", "pat@", "pat @example.com"])
+async def test_registering_something_that_is_not_an_email_names_it(migrated, bad):
+    with pytest.raises(InvalidEmail, match=f"users.email {bad!r} is not an email address"):
+        await User.register(bad)
+    assert await User.count().where(User.email == bad) == 0
+
+
+@pytest.mark.parametrize("column", ["action", "entity_type"])
+async def test_an_audit_entry_needs_an_action_and_an_entity_type(migrated, column):
+    values = {"action": "probe.done", "entity_type": "probe", column: "  "}
+    with pytest.raises(ValueError, match=f"audit_log.{column} must be a non-blank string"):
+        await AuditLog.record(**values)
 
 
 async def test_an_audit_entry_is_appended_with_its_diff(tenant):
