@@ -13,5 +13,8 @@ APP_REGISTRY = AppRegistry(
         "business.piccolo_app",
         "servicetitan.piccolo_app",
         "reporting.piccolo_app",
+        # Admin users (piccolo_user) and the admin's sessions and pages.
+        "piccolo.apps.user.piccolo_app",
+        "admin.piccolo_app",
     ]
 )
