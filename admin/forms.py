@@ -3,6 +3,8 @@ function of the business app and reports what it returned."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 import pydantic
 from piccolo.engine import engine_finder
@@ -47,34 +49,41 @@ async def run_function(function: str) -> str:
     return report(function, rows)
 
 
-def function_form(name: str, function: str, description: str) -> FormConfig:
-    async def endpoint(request: Request, data: RunNow) -> str:
-        return await run_function(function)
+@dataclass(frozen=True)
+class MaintenanceAction:
+    name: str
+    function: str  # a database function taking no arguments
+    description: str
 
-    return FormConfig(
-        name=name,
-        pydantic_model=RunNow,
-        endpoint=endpoint,
-        description=f"Runs {function}(): {description}",
-        form_group=FORM_GROUP,
-    )
+    def form(self) -> FormConfig:
+        async def endpoint(request: Request, data: RunNow) -> str:
+            return await run_function(self.function)
+
+        return FormConfig(
+            name=self.name,
+            pydantic_model=RunNow,
+            endpoint=endpoint,
+            description=f"Runs {self.function}(): {self.description}",
+            form_group=FORM_GROUP,
+        )
 
 
-MAINTENANCE_FORMS = [
-    function_form(
+MAINTENANCE_ACTIONS = [
+    MaintenanceAction(
         "Maintain messages partitions",
         "maintain_messages_partitions",
         "creates the coming months' partitions of messages and drops those "
         "beyond retention.",
     ),
-    function_form(
+    MaintenanceAction(
         "Clean up expired dialog contexts",
         "cleanup_expired_dialog_contexts",
         "deletes dialog contexts whose expires_at has passed.",
     ),
-    function_form(
+    MaintenanceAction(
         "Clean up expired appointments cache",
         "cleanup_expired_appointments_cache",
         "deletes cached appointments whose expires_at has passed.",
     ),
 ]
+MAINTENANCE_FORMS = [action.form() for action in MAINTENANCE_ACTIONS]

@@ -139,6 +139,11 @@ SPECIFIC: dict[type[Table], Callable[[str], TableConfig]] = {
 }
 
 
+def _described(table: type[Table]) -> str:
+    schema = table._meta.schema or "public"
+    return f"{schema}.{table._meta.tablename} ({table.__module__}.{table.__name__})"
+
+
 def refuse_name_clashes(tables: Sequence[type[Table]]) -> None:
     """Piccolo Admin keys its routes by bare table name: two tables of the
     same name in different schemas would share (and break) one URL."""
@@ -148,10 +153,8 @@ def refuse_name_clashes(tables: Sequence[type[Table]]) -> None:
         other = seen.setdefault(name, table)
         if other is not table:
             raise AdminTableNameClash(
-                f"Piccolo Admin would serve both {other._meta.get_formatted_tablename()} "
-                f"({other.__module__}.{other.__name__}) and "
-                f"{table._meta.get_formatted_tablename()} "
-                f"({table.__module__}.{table.__name__}) at /api/tables/{name}/: "
+                f"Piccolo Admin would serve both {_described(other)} and "
+                f"{_described(table)} at /api/tables/{name}/: "
                 "rename one of them or leave one out of the admin"
             )
 
