@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 
+from admin.crud import column_name_crud
 from admin.forms import MAINTENANCE_FORMS
 from admin.health_page import health_app
 from admin.table_configs import table_configs
@@ -37,18 +38,19 @@ def create_app(production: bool = False) -> Starlette:
         Served behind HTTPS: Piccolo Admin then marks its cookies Secure.
     """
     app_configs = Finder().get_app_configs()
-    admin = create_admin(
-        tables=table_configs(app_configs, auth_table=BaseUser),
-        forms=MAINTENANCE_FORMS,
-        auth_table=BaseUser,
-        session_table=AdminSession,
-        session_expiry=SESSION_EXPIRY,
-        max_session_expiry=MAX_SESSION_EXPIRY,
-        increase_expiry=INCREASE_EXPIRY,
-        production=production,
-        site_name=SITE_NAME,
-        sidebar_links={"Schema health": HEALTH_PATH},
-    )
+    with column_name_crud():
+        admin = create_admin(
+            tables=table_configs(app_configs, auth_table=BaseUser),
+            forms=MAINTENANCE_FORMS,
+            auth_table=BaseUser,
+            session_table=AdminSession,
+            session_expiry=SESSION_EXPIRY,
+            max_session_expiry=MAX_SESSION_EXPIRY,
+            increase_expiry=INCREASE_EXPIRY,
+            production=production,
+            site_name=SITE_NAME,
+            sidebar_links={"Schema health": HEALTH_PATH},
+        )
     health = health_app(
         app_configs,
         admin_path=ADMIN_PATH,
