@@ -14,5 +14,8 @@ APP_REGISTRY = AppRegistry(
         "servicetitan.piccolo_app",
         "reporting.piccolo_app",
         "platform_db.piccolo_app",
+        # Admin users (piccolo_user) and the admin's sessions and pages.
+        "piccolo.apps.user.piccolo_app",
+        "admin.piccolo_app",
     ]
 )

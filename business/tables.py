@@ -8,6 +8,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -32,3 +33,8 @@ class Company(Guarded, Table, tablename="companies"):
 
     companies_name_not_blank = Check("btrim(name) <> ''")
     companies_phone_digits = Check("phone IS NULL OR phone ~ '^[0-9]{10,15}$'")
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a company is named where others point to it (e.g. the admin)."""
+        return Readable(template="%s", columns=[cls.name])

@@ -24,6 +24,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamp import TimestampNow
+from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -172,6 +173,12 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
             ).where(where).returning(cls.id)
             changed += len(updated)
         return changed
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a credential is named where others point to it (e.g. the admin):
+        its company and environment, never a secret."""
+        return Readable(template="%s (%s)", columns=[cls.company.name, cls.environment])
 
     @classmethod
     def _secret_columns(cls):

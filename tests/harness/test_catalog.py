@@ -66,6 +66,23 @@ async def test_snapshot_sees_every_kind_of_object_and_its_removal():
         drop_database(url)
 
 
+async def test_a_column_dropped_and_added_again_keeps_its_place(conn):
+    await conn.execute("CREATE TABLE probe_readd (id int, a int, b int)")
+    try:
+        before = await snapshot(conn)
+        await conn.execute("ALTER TABLE probe_readd DROP COLUMN b")
+        await conn.execute("ALTER TABLE probe_readd ADD COLUMN b int")
+        assert diff(before, await snapshot(conn)) == []
+        await conn.execute("ALTER TABLE probe_readd DROP COLUMN a")
+        await conn.execute("ALTER TABLE probe_readd ADD COLUMN a int")
+        assert diff(before, await snapshot(conn)) == [
+            "columns: public.probe_readd.a changed from 'integer #2' to 'integer #3'",
+            "columns: public.probe_readd.b changed from 'integer #3' to 'integer #2'",
+        ]
+    finally:
+        await conn.execute("DROP TABLE probe_readd")
+
+
 def test_piccolo_bookkeeping_is_not_the_projects():
     snap = {
         "relations": {"public.migration": "r", "public.companies": "r"},

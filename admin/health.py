@@ -1,0 +1,196 @@
+"""What the schema-health page reports, each part read by a small function
+that takes an asyncpg connection.
+
+Every part reads the catalog first, so the page works whatever the other apps
+have installed yet: a missing table is reported as missing, not as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.conf.apps import AppConfig
+
+MESSAGES_TABLE = "public.messages"
+SYNC_STATE_TABLE = "raw.sync_state"
+FAILED_SYNC_HOURS = 24
+
+
+async def _exists(conn, relation: str) -> bool:
+    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
+
+
+@dataclass(frozen=True)
+class AppMigrations:
+    app_name: str
+    applied: list[tuple[str, datetime]]  # (migration id, ran on)
+    pending: list[str]
+    unknown: list[str]  # recorded as applied, but no such migration file
+
+
+async def applied_migrations(conn) -> dict[str, dict[str, datetime]]:
+    """Piccolo's ``migration`` table: app name -> {migration id: ran on}."""
+    if not await _exists(conn, "public.migration"):
+        return {}
+    rows = await conn.fetch("SELECT app_name, name, ran_on FROM migration ORDER BY id")
+    applied: dict[str, dict[str, datetime]] = {}
+    for row in rows:
+        applied.setdefault(row["app_name"], {})[row["name"]] = row["ran_on"]
+    return applied
+
+
+def migration_ids(app_config: AppConfig) -> list[str]:
+    """The IDs of the app's migration files, oldest first."""
+    folder = app_config.resolved_migrations_folder_path
+    return sorted(BaseMigrationManager().get_migration_modules(folder))
+
+
+async def migrations_by_app(conn, app_configs: list[AppConfig]) -> list[AppMigrations]:
+    applied = await applied_migrations(conn)
+    report = []
+    for app in app_configs:
+        ran = applied.get(app.app_name, {})
+        known = migration_ids(app)
+        report.append(
+            AppMigrations(
+                app_name=app.app_name,
+                applied=[(m, ran[m]) for m in known if m in ran],
+                pending=[m for m in known if m not in ran],
+                unknown=sorted(set(ran) - set(known)),
+            )
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    bounds: str  # as PostgreSQL prints it, e.g. FOR VALUES FROM (...) TO (...)
+    lower: datetime | None  # None for the DEFAULT partition
+    upper: datetime | None
+    rows: int
+    size_bytes: int
+    size: str  # pg_size_pretty
+
+    @property
+    def is_default(self) -> bool:
+        return self.bounds == "DEFAULT"
+
+
+@dataclass(frozen=True)
+class PartitionReport:
+    partitions: list[Partition]
+    months_ahead: int  # whole months after the current one, covered without a gap
+    current_month_covered: bool
+    default_rows: int | None  # None when there is no DEFAULT partition
+
+
+async def messages_partitions(
+    conn, table: str = MESSAGES_TABLE, now: datetime | None = None
+) -> PartitionReport | None:
+    """The partitions of ``table`` from pg_inherits; None if it does not exist."""
+    if not await _exists(conn, table):
+        return None
+    rows = await conn.fetch(
+        r"""
+        SELECT format('%I.%I', n.nspname, c.relname) AS qualified,
+               c.relname AS name,
+               pg_get_expr(c.relpartbound, c.oid) AS bounds,
+               pg_total_relation_size(c.oid) AS size_bytes,
+               pg_size_pretty(pg_total_relation_size(c.oid)) AS size
+        FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE i.inhparent = $1::regclass
+        ORDER BY c.relname
+        """,
+        table,
+    )
+    partitions = []
+    for row in rows:
+        lower, upper = await _range_bounds(conn, row["bounds"])
+        # Exact counts: an operator's page, read on demand, not a dashboard.
+        count = await conn.fetchval(f"SELECT count(*) FROM {row['qualified']}")
+        partitions.append(
+            Partition(
+                row["name"], row["bounds"], lower, upper, count, row["size_bytes"], row["size"]
+            )
+        )
+    covered, ahead = _coverage(partitions, now or datetime.now(timezone.utc))
+    defaults = [p.rows for p in partitions if p.is_default]
+    return PartitionReport(partitions, ahead, covered, defaults[0] if defaults else None)
+
+
+async def _range_bounds(conn, bounds: str) -> tuple[datetime | None, datetime | None]:
+    """The FROM / TO of a single-column range partition, read by PostgreSQL
+    itself as timestamptz (in the connection's time zone, UTC)."""
+    row = await conn.fetchrow(
+        r"""
+        SELECT m[1]::timestamptz AS lower, m[2]::timestamptz AS upper
+        FROM regexp_match($1, '^FOR VALUES FROM \(''([^'']+)''\) TO \(''([^'']+)''\)$') AS m
+        """,
+        bounds,
+    )
+    return (row["lower"], row["upper"]) if row else (None, None)
+
+
+def _months_between(start: datetime, end: datetime) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _coverage(partitions: list[Partition], now: datetime) -> tuple[bool, int]:
+    """Whether ``now`` falls in a range partition, and how many whole months
+    after the current one the ranges cover without a gap."""
+    now = now.astimezone(timezone.utc)
+    covered_until = None
+    for lower, upper in sorted((p.lower, p.upper) for p in partitions if p.lower and p.upper):
+        if covered_until is None and lower <= now < upper:
+            covered_until = upper
+        elif covered_until is not None and lower == covered_until:
+            covered_until = upper
+    if covered_until is None:
+        return False, 0
+    # The month that covered_until falls in is covered only in part (or not
+    # at all when it starts that month), so it does not count.
+    return True, max(0, _months_between(now, covered_until.astimezone(timezone.utc)) - 1)
+
+
+async def sync_state(conn, table: str = SYNC_STATE_TABLE) -> list[dict] | None:
+    """The last sync per tenant and cached table; None if there is no table."""
+    if not await _exists(conn, table):
+        return None
+    rows = await conn.fetch(
+        f"""
+        SELECT tenant_id, table_name, last_full_sync, last_incremental_sync,
+               records_synced, last_error
+        FROM {table}
+        ORDER BY tenant_id, table_name
+        """
+    )
+    return [dict(row) for row in rows]
+
+
+async def failed_sync_logs(conn, hours: int = FAILED_SYNC_HOURS) -> list[dict] | None:
+    """Failed ServiceTitan syncs started in the last ``hours`` hours, newest
+    first, with the company and environment of their credential; None if
+    the servicetitan app is not migrated."""
+    if not await _exists(conn, "public.servicetitan_sync_logs"):
+        return None
+    rows = await conn.fetch(
+        """
+        SELECT l.id, l.started_at, l.sync_type, l.data_type,
+               l.records_processed, l.records_failed, l.error_message,
+               co.name AS company, cr.environment
+        FROM servicetitan_sync_logs l
+        JOIN servicetitan_credentials cr ON cr.id = l.servicetitan_credential_id
+        JOIN companies co ON co.id = cr.company_id
+        WHERE l.status = 'failed'
+          -- started_at is a TIMESTAMP holding UTC
+          AND l.started_at >= (now() AT TIME ZONE 'UTC') - make_interval(hours => $1)
+        ORDER BY l.started_at DESC
+        """,
+        hours,
+    )
+    return [dict(row) for row in rows]

@@ -1,0 +1,103 @@
+"""Piccolo API validators that keep the admin away from secret columns.
+
+Piccolo Admin already leaves ``secret=True`` columns out of what it reads, but
+it still lets a request order or select by them (also through a join), and its
+edit form sends the empty secret fields back, overwriting what is stored
+(piccolo_admin PR #168). These validators refuse such requests with a 403
+that says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from piccolo.columns import Column
+from piccolo.table import Table
+from piccolo_api.crud.endpoints import PiccoloCRUD
+from piccolo_api.crud.validators import ValidatorFunction
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+# Query parameters whose value names columns (``-`` marks descending order).
+_COLUMN_LIST_PARAMS = ("__order", "__visible_fields")
+# Suffixes of filter parameters that qualify a column's filter.
+_FILTER_SUFFIXES = ("__operator", "__match")
+
+
+def _refuse(detail: str) -> None:
+    raise HTTPException(status_code=403, detail=detail)
+
+
+def _columns_named_in(params: Iterable[tuple[str, str]]) -> set[str]:
+    names = set()
+    for key, value in params:
+        key = key.removesuffix("[]")
+        if key in _COLUMN_LIST_PARAMS:
+            names.update(part.strip().lstrip("-") for part in value.split(","))
+        elif not key.startswith("__"):
+            for suffix in _FILTER_SUFFIXES:
+                key = key.removesuffix(suffix)
+            names.add(key)
+    return names
+
+
+def _secret(table: type[Table], name: str) -> bool:
+    try:
+        column: Column = table._meta.get_column_by_name(name)
+    except (ValueError, AttributeError):
+        return False  # not a column: PiccoloCRUD itself answers 400
+    return column._meta.secret
+
+
+def refuse_secret_params(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    """No filtering, ordering or selecting by a secret column, even joined."""
+    table = piccolo_crud.table
+    named = _columns_named_in(request.query_params.multi_items())
+    secret = sorted(name for name in named if _secret(table, name))
+    if secret:
+        _refuse(
+            f"{', '.join(secret)}: secret, so the admin never filters, orders "
+            "or shows by it"
+        )
+
+
+async def _body_keys(request: Request) -> set[str]:
+    body = await request.json()
+    return set(body) if isinstance(body, dict) else set()
+
+
+async def refuse_secret_writes(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    """A body naming a secret column is refused, even with an empty value."""
+    table = piccolo_crud.table
+    secret = {column._meta.name for column in table._meta.secret_columns}
+    named = sorted(secret & await _body_keys(request))
+    if named:
+        _refuse(
+            f"{table._meta.tablename}: {', '.join(named)} cannot be written "
+            "through the admin"
+        )
+
+
+def refuse(reason: str) -> ValidatorFunction:
+    """A validator that refuses every request it guards, saying ``reason``."""
+
+    def refuse_request(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+        _refuse(reason)
+
+    return refuse_request
+
+
+def only_writable(*columns: Column) -> ValidatorFunction:
+    """A validator that lets a body change these columns and nothing else."""
+    allowed = {column._meta.name for column in columns}
+
+    async def only_these_columns(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+        others = sorted(await _body_keys(request) - allowed)
+        if others:
+            _refuse(
+                f"{piccolo_crud.table._meta.tablename}: only "
+                f"{', '.join(sorted(allowed))} can be changed in the admin, "
+                f"not {', '.join(others)}"
+            )
+
+    return only_these_columns

@@ -1,0 +1,94 @@
+"""The admin's table list comes from the app registry, grouped by app, and
+refuses two tables that Piccolo Admin would serve at the same URL."""
+
+import pytest
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import JSONB, Text, Timestamptz, Varchar
+from piccolo.conf.apps import AppConfig, Finder
+from piccolo.table import Table
+
+from admin.table_configs import AdminTableNameClash, generic_config, table_configs
+
+
+def test_every_table_of_every_app_is_in_the_admin_grouped_by_app():
+    configs = {c.table_class: c for c in table_configs()}
+    for app in Finder().get_app_configs():
+        for table in app.table_classes:
+            assert configs[table].menu_group == app.app_name
+
+
+async def test_the_admin_lists_the_registry_grouped(client):
+    grouped = (await client.get("/admin/api/tables/grouped/")).json()["grouped"]
+    expected = {
+        app.app_name: sorted(t._meta.tablename for t in app.table_classes)
+        for app in Finder().get_app_configs()
+        if app.table_classes
+    }
+    assert {group: sorted(names) for group, names in grouped.items()} == expected
+
+
+def _app(name: str, *tables) -> AppConfig:
+    return AppConfig(app_name=name, migrations_folder_path="", table_classes=list(tables))
+
+
+def test_two_tables_of_one_name_in_different_schemas_are_refused():
+    class PublicState(Table, tablename="sync_state"):
+        name = Varchar()
+
+    class RawState(Table, tablename="sync_state", schema="raw"):
+        name = Varchar()
+
+    with pytest.raises(AdminTableNameClash) as raised:
+        table_configs([_app("business", PublicState), _app("servicetitan", RawState)])
+    message = str(raised.value)
+    assert "raw.sync_state" in message and "/api/tables/sync_state/" in message
+
+
+def test_distinct_names_in_different_schemas_are_fine():
+    class Jobs(Table, tablename="st_jobs", schema="raw"):
+        tenant_id = Varchar()
+
+    class Bookings(Table, tablename="bookings"):
+        name = Varchar()
+
+    configs = table_configs([_app("servicetitan", Jobs), _app("business", Bookings)])
+    assert [c.table_class for c in configs] == [Jobs, Bookings]
+
+
+def test_a_new_table_gets_secrets_and_json_out_of_lists_the_tenant_first_and_newest_first():
+    class Cache(Table, tablename="st_probe_cache", schema="raw"):
+        api_key = Text(secret=True)
+        status = Varchar()
+        full_data = JSONB()
+        tenant_id = Varchar()
+        created_at = Timestamptz()
+
+    config = generic_config(Cache, "servicetitan")
+    assert "api_key" not in config.get_visible_column_names()
+    assert "full_data" not in config.get_visible_column_names()
+    assert config.get_visible_filter_names()[0] == "tenant_id"
+    assert {"api_key", "full_data"}.isdisjoint(config.get_visible_filter_names())
+    assert [(o.column._meta.name, o.ascending) for o in config.get_order_by()] == [
+        ("created_at", False)
+    ]
+    assert config.validators.patch_single and config.validators.post_single
+
+
+def test_the_user_table_keeps_piccolos_own_password_handling():
+    config = generic_config(BaseUser, "user", auth_table=BaseUser)
+    assert "password" not in config.get_visible_column_names()
+    assert not config.validators.patch_single
+
+
+async def test_sync_logs_are_newest_first_with_readable_credentials(client, failed_log):
+    schema = (await client.get("/admin/api/tables/servicetitan_sync_logs/schema/")).json()
+    assert schema["extra"]["order_by"] == [{"column": "started_at", "ascending": False}]
+    assert set(schema["extra"]["visible_filter_names"]) == {
+        "status", "sync_type", "data_type", "started_at", "servicetitan_credential"
+    }
+    detail = (
+        await client.get(f"/admin/api/tables/servicetitan_sync_logs/{failed_log.id}/?__readable=true")
+    ).json()
+    assert detail["servicetitan_credential_readable"].endswith("(production)")
+    assert detail["processing_time_seconds"] is not None
+    assert detail["error_message"] == failed_log.error_message
