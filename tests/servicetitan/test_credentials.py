@@ -46,7 +46,9 @@ async def test_environment_outside_the_enum_is_refused(conn, company, environmen
         await conn.fetchval(INSERT, company.id, environment)
     with pytest.raises(InvalidChoice, match=r"servicetitan_credentials\.environment"):
         await ServiceTitanCredential.register(company.id, environment, "c", "s")
-    assert await conn.fetchval("SELECT count(*) FROM servicetitan_credentials") == 0
+    assert await conn.fetchval(
+        "SELECT count(*) FROM servicetitan_credentials WHERE company_id = $1", company.id
+    ) == 0
 
 
 async def test_connection_status_outside_the_enum_is_refused(conn, credential):
