@@ -12,6 +12,8 @@ partial and the messages partitions' indexes are raw SQL in the migrations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 
 from piccolo.columns import (
@@ -45,7 +47,9 @@ from business.enums import (
     SyncState,
     WhatsAppKeyType,
 )
-from business.phones import PHONE_CHECK
+from business import message_rows
+from business.connection import copy_rows, fetch
+from business.phones import PHONE_CHECK, normalize_phone
 from platform_db.choices import values_check
 
 
@@ -309,6 +313,49 @@ class Message(Table, tablename="messages"):
     messages_direction_check = values_check("direction", MessageDirection)
     messages_message_type_check = values_check("message_type", MessageType)
     messages_status_check = values_check("status", MessageStatus)
+
+    @classmethod
+    async def insert_bulk(cls, messages: Iterable[Mapping]) -> int:
+        """Store many messages (mappings of column names; ``id`` is made by
+        the database, ``created_at`` defaults to now) in one binary COPY: all
+        or nothing. A bad message raises ``InvalidMessage`` naming its index,
+        column and value. Returns how many were stored."""
+        return await copy_rows(cls, message_rows.COLUMNS, message_rows.records(messages))
+
+    @classmethod
+    async def recent(cls, phone: str, company_id, limit: int = 50) -> list[dict]:
+        """The newest ``limit`` messages between a company and a phone."""
+        return await fetch(
+            cls,
+            "SELECT * FROM public.get_recent_messages($1, $2, $3)",
+            normalize_phone(phone, cls._meta.tablename),
+            company_id,
+            limit,
+        )
+
+    @classmethod
+    async def create_partition(cls, month: date) -> dict:
+        """The partition of ``month`` (made if missing, with the rows the
+        DEFAULT partition held for it): ``partition_name``, ``created``,
+        ``rows_moved``."""
+        rows = await fetch(cls, "SELECT * FROM public.create_messages_partition($1)", month)
+        return rows[0]
+
+    @classmethod
+    async def maintain_partitions(
+        cls, months_ahead: int = 5, retention_months: int = 6
+    ) -> list[dict]:
+        """Create the months ahead, drop those past retention; what was done."""
+        return await fetch(
+            cls,
+            "SELECT * FROM public.maintain_messages_partitions($1, $2)",
+            months_ahead,
+            retention_months,
+        )
+
+    @classmethod
+    async def partition_stats(cls) -> list[dict]:
+        return await fetch(cls, "SELECT * FROM public.get_messages_stats()")
 
 
 class WhatsAppAuthKey(Table, tablename="whatsapp_auth_keys"):
