@@ -82,17 +82,17 @@ def _company_id(value) -> uuid.UUID:
 
 def record(message: Mapping) -> tuple:
     """One message (a mapping of column names) as a COPY record."""
-    unknown = message.keys() - _KNOWN
-    if unknown:
-        raise ValueError(f"{TABLE} has no column {sorted(unknown)[0]!r}")
-    for required in ("company_id", "phone", "direction"):
-        if message.get(required) is None:
-            raise ValueError(f"{TABLE}.{required} is required")
+    if not _KNOWN.issuperset(message):
+        raise ValueError(f"{TABLE} has no column {sorted(message.keys() - _KNOWN)[0]!r}")
+    try:
+        company_id, phone, direction = message["company_id"], message["phone"], message["direction"]
+    except KeyError as missing:
+        raise ValueError(f"{TABLE}.{missing.args[0]} is required") from None
     metadata = message.get("metadata")
     return (
-        _company_id(message["company_id"]),
-        _phone(message["phone"]),
-        _choice("direction", message["direction"]),
+        _company_id(company_id),
+        _phone(phone),
+        _choice("direction", direction),
         _choice("message_type", message.get("message_type") or _DEFAULTS["message_type"]),
         _choice("status", message.get("status") or _DEFAULTS["status"]),
         message.get("content"),
