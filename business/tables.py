@@ -1,9 +1,32 @@
-"""The salon / WhatsApp booking business (seed 004)."""
+"""The salon / WhatsApp booking business (seed 004).
+
+Every row belongs to a company and goes with it (ON DELETE CASCADE). What
+would take bookings with it is refused instead (ON DELETE RESTRICT from
+clients, services and staff). Phones are stored digits only; ``yclients_*_id``
+columns are nullable (WhatsApp-only clients exist) and unique per company
+where present (NULLs are distinct in a UNIQUE).
+
+Indexes Piccolo can name by itself are ``index=True`` here; composite,
+partial and the messages partitions' indexes are raw SQL in the migrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
 
 from piccolo.columns import (
     JSONB,
     UUID,
     Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Time,
     Timestamptz,
     Varchar,
 )
@@ -12,6 +35,23 @@ from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
+from business.enums import (
+    BookingSource,
+    BookingStatus,
+    DialogState,
+    MessageDirection,
+    MessageStatus,
+    MessageType,
+    ReminderStatus,
+    ReminderType,
+    SyncEntity,
+    SyncState,
+    WhatsAppKeyType,
+)
+from business import message_rows
+from business.connection import copy_rows, fetch
+from business.phones import PHONE_CHECK, normalize_phone
+from platform_db.choices import values_check
 from platform_db.rejections import Guarded
 
 
@@ -38,3 +78,308 @@ class Company(Guarded, Table, tablename="companies"):
     def get_readable(cls) -> Readable:
         """How a company is named where others point to it (e.g. the admin)."""
         return Readable(template="%s", columns=[cls.name])
+
+
+def _fk(target, column: str, on_delete: OnDelete, null=False, index=True) -> ForeignKey:
+    """A foreign key stored as ``column`` (``company_id``), indexed for JOINs."""
+    return ForeignKey(
+        target,
+        db_column_name=column,
+        null=null,
+        default=None,
+        on_delete=on_delete,
+        index=index,
+    )
+
+
+def _company() -> ForeignKey:
+    return _fk(Company, "company_id", OnDelete.cascade)
+
+
+class Client(Table, tablename="clients"):
+    id = UUID(primary_key=True)
+    company = _company()
+    yclients_client_id = Varchar(length=50, null=True, default=None)
+    phone = Varchar(length=20, null=False, default=None, index=True)
+    name = Varchar(length=255, null=True, default=None)
+    email = Varchar(length=255, null=True, default=None)
+    birth_date = Date(null=True, default=None)
+    notes = Text(null=True, default=None)
+    visit_count = Integer(default=0)
+    total_spent = Numeric(digits=(12, 2), default=Decimal("0"))
+    last_visit_at = Timestamptz(null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    # A WhatsApp number is one person per salon.
+    clients_company_phone_key = Unique([company, phone])
+    clients_company_yclients_id_key = Unique([company, yclients_client_id])
+    clients_phone_digits = Check(PHONE_CHECK)
+    clients_counters_not_negative = Check("visit_count >= 0 AND total_spent >= 0")
+
+
+class Service(Table, tablename="services"):
+    id = UUID(primary_key=True)
+    company = _company()
+    yclients_service_id = Varchar(length=50, null=True, default=None)
+    title = Varchar(length=255, null=False, default=None)
+    category = Varchar(length=255, null=True, default=None, index=True)
+    price_min = Numeric(digits=(10, 2), null=True, default=None)
+    price_max = Numeric(digits=(10, 2), null=True, default=None)
+    duration_minutes = Integer(default=60)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    services_company_yclients_id_key = Unique([company, yclients_service_id])
+    services_title_not_blank = Check("btrim(title) <> ''")
+    services_prices_ordered = Check(
+        "price_min IS NULL OR price_max IS NULL OR (0 <= price_min AND price_min <= price_max)"
+    )
+    services_duration_positive = Check("duration_minutes > 0")
+
+
+class Staff(Table, tablename="staff"):
+    id = UUID(primary_key=True)
+    company = _company()
+    yclients_staff_id = Varchar(length=50, null=True, default=None)
+    name = Varchar(length=255, null=False, default=None)
+    specialization = Varchar(length=255, null=True, default=None)
+    phone = Varchar(length=20, null=True, default=None)
+    rating = Numeric(digits=(3, 2), null=True, default=None)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    staff_company_yclients_id_key = Unique([company, yclients_staff_id])
+    staff_name_not_blank = Check("btrim(name) <> ''")
+    staff_phone_digits = Check("phone IS NULL OR " + PHONE_CHECK)
+    staff_rating_range = Check("rating IS NULL OR rating BETWEEN 0 AND 5")
+
+
+class StaffSchedule(Table, tablename="staff_schedules"):
+    """One working day of one staff member."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    staff = _fk(Staff, "staff_id", OnDelete.cascade)
+    date = Date(null=False, default=None, index=True)
+    start_time = Time(null=True, default=None)
+    end_time = Time(null=True, default=None)
+    is_working = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    staff_schedules_staff_date_key = Unique([staff, date])
+    staff_schedules_hours_ordered = Check(
+        "NOT is_working OR (start_time IS NOT NULL AND end_time IS NOT NULL"
+        " AND start_time < end_time)"
+    )
+
+
+class Booking(Table, tablename="bookings"):
+    """An appointment: business-critical history, so deleting the client,
+    service or staff member it names is refused (RESTRICT), while deleting
+    the whole company takes it along (CASCADE)."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    yclients_record_id = Varchar(length=50, null=True, default=None)
+    client = _fk(Client, "client_id", OnDelete.restrict)
+    service = _fk(Service, "service_id", OnDelete.restrict, null=True)
+    staff = _fk(Staff, "staff_id", OnDelete.restrict, null=True)
+    appointment_at = Timestamptz(null=False, default=None, index=True)
+    duration_minutes = Integer(default=60)
+    status = Varchar(
+        length=20, null=False, default=BookingStatus.pending, choices=BookingStatus
+    )
+    source = Varchar(
+        length=20, null=False, default=BookingSource.whatsapp, choices=BookingSource
+    )
+    price = Numeric(digits=(10, 2), null=True, default=None)
+    notes = Text(null=True, default=None)
+    # The booking as YClients returned it, for fields not promoted to columns.
+    booking_data = JSONB(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    bookings_company_yclients_id_key = Unique([company, yclients_record_id])
+    bookings_status_check = values_check("status", BookingStatus)
+    bookings_source_check = values_check("source", BookingSource)
+    bookings_duration_positive = Check("duration_minutes > 0")
+    bookings_price_not_negative = Check("price IS NULL OR price >= 0")
+
+
+class AppointmentCache(Table, tablename="appointments_cache"):
+    """YClients appointments cached until ``expires_at``."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    yclients_record_id = Varchar(length=50, null=False, default=None)
+    phone = Varchar(length=20, null=True, default=None, index=True)
+    appointment_at = Timestamptz(null=True, default=None)
+    data = JSONB(default={})
+    cached_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=False, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    appointments_cache_company_record_key = Unique([company, yclients_record_id])
+    appointments_cache_phone_digits = Check("phone IS NULL OR " + PHONE_CHECK)
+
+
+class DialogContext(Table, tablename="dialog_contexts"):
+    """Where a WhatsApp conversation stands, until ``expires_at``."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    phone = Varchar(length=20, null=False, default=None, index=True)
+    # A dialog outlives its client row: SET NULL keeps the conversation.
+    client = _fk(Client, "client_id", OnDelete.set_null, null=True)
+    state = Varchar(length=30, null=False, default=DialogState.idle, choices=DialogState)
+    context = JSONB(default={})
+    message_count = Integer(default=0)
+    last_message_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=False, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    dialog_contexts_company_phone_key = Unique([company, phone])
+    dialog_contexts_phone_digits = Check(PHONE_CHECK)
+    dialog_contexts_state_check = values_check("state", DialogState)
+    dialog_contexts_message_count_not_negative = Check("message_count >= 0")
+
+
+class Reminder(Table, tablename="reminders"):
+    id = UUID(primary_key=True)
+    company = _company()
+    # A reminder exists for its booking only.
+    booking = _fk(Booking, "booking_id", OnDelete.cascade)
+    reminder_type = Varchar(length=20, null=False, default=None, choices=ReminderType)
+    scheduled_for = Timestamptz(null=False, default=None, index=True)
+    status = Varchar(
+        length=20, null=False, default=ReminderStatus.pending, choices=ReminderStatus
+    )
+    sent_at = Timestamptz(null=True, default=None)
+    error_message = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    reminders_booking_type_key = Unique([booking, reminder_type])
+    reminders_reminder_type_check = values_check("reminder_type", ReminderType)
+    reminders_status_check = values_check("status", ReminderStatus)
+    reminders_sent_when_sent = Check("(status = 'sent') = (sent_at IS NOT NULL)")
+
+
+class SyncStatus(Table, tablename="sync_status"):
+    """Where the YClients sync of one kind of entity stands, per company."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    entity_type = Varchar(length=20, null=False, default=None, choices=SyncEntity)
+    status = Varchar(length=20, null=False, default=SyncState.idle, choices=SyncState)
+    last_sync_at = Timestamptz(null=True, default=None)
+    last_success_at = Timestamptz(null=True, default=None)
+    records_synced = Integer(default=0)
+    error_message = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    sync_status_company_entity_key = Unique([company, entity_type])
+    sync_status_entity_type_check = values_check("entity_type", SyncEntity)
+    sync_status_status_check = values_check("status", SyncState)
+    sync_status_records_not_negative = Check("records_synced >= 0")
+
+
+class Message(Table, tablename="messages"):
+    """WhatsApp messages. In the database this is a table partitioned by
+    month on ``created_at`` with primary key (id, created_at) and a DEFAULT
+    partition (see the ``messages_partitioned`` migration); this class
+    describes its columns, so ORM queries and ``--auto`` work as usual.
+    Nothing can reference it: its primary key includes the partition key.
+    Messages link to clients by (company, phone), not by a foreign key, to
+    keep the hottest table's inserts cheap."""
+
+    id = UUID(primary_key=True)
+    # Indexed by the partitioned indexes (company_id, phone, created_at) etc.
+    company = _fk(Company, "company_id", OnDelete.cascade, index=False)
+    phone = Varchar(length=20, null=False, default=None)
+    direction = Varchar(length=10, null=False, default=None, choices=MessageDirection)
+    message_type = Varchar(
+        length=20, null=False, default=MessageType.text, choices=MessageType
+    )
+    status = Varchar(
+        length=20, null=False, default=MessageStatus.received, choices=MessageStatus
+    )
+    content = Text(null=True, default=None)
+    whatsapp_message_id = Varchar(length=100, null=True, default=None)
+    metadata = JSONB(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    messages_phone_digits = Check(PHONE_CHECK)
+    messages_direction_check = values_check("direction", MessageDirection)
+    messages_message_type_check = values_check("message_type", MessageType)
+    messages_status_check = values_check("status", MessageStatus)
+
+    @classmethod
+    async def insert_bulk(cls, messages: Iterable[Mapping]) -> int:
+        """Store many messages (mappings of column names; ``id`` is made by
+        the database, ``created_at`` defaults to now) in one binary COPY: all
+        or nothing. A bad message raises ``InvalidMessage`` naming its index,
+        column and value. Returns how many were stored."""
+        return await copy_rows(cls, message_rows.COLUMNS, message_rows.records(messages))
+
+    @classmethod
+    async def recent(cls, phone: str, company_id, limit: int = 50) -> list[dict]:
+        """The newest ``limit`` messages between a company and a phone."""
+        return await fetch(
+            cls,
+            "SELECT * FROM public.get_recent_messages($1, $2, $3)",
+            normalize_phone(phone, cls._meta.tablename),
+            company_id,
+            limit,
+        )
+
+    @classmethod
+    async def create_partition(cls, month: date) -> dict:
+        """The partition of ``month`` (made if missing, with the rows the
+        DEFAULT partition held for it): ``partition_name``, ``created``,
+        ``rows_moved``."""
+        rows = await fetch(cls, "SELECT * FROM public.create_messages_partition($1)", month)
+        return rows[0]
+
+    @classmethod
+    async def maintain_partitions(
+        cls, months_ahead: int = 5, retention_months: int = 6
+    ) -> list[dict]:
+        """Create the months ahead, drop those past retention; what was done."""
+        return await fetch(
+            cls,
+            "SELECT * FROM public.maintain_messages_partitions($1, $2)",
+            months_ahead,
+            retention_months,
+        )
+
+    @classmethod
+    async def partition_stats(cls) -> list[dict]:
+        return await fetch(cls, "SELECT * FROM public.get_messages_stats()")
+
+
+class WhatsAppAuthKey(Table, tablename="whatsapp_auth_keys"):
+    """Baileys' WhatsApp auth key store, one row per (company, type, key id).
+    Seed 004 assumes it exists; here this app owns it, so that
+    ``cleanup_expired_whatsapp_keys()`` and ``get_whatsapp_auth_stats()``
+    have a table to work on."""
+
+    id = UUID(primary_key=True)
+    company = _company()
+    key_type = Varchar(length=30, null=False, default=None, choices=WhatsAppKeyType)
+    key_id = Varchar(length=255, null=False, default=None)
+    value = JSONB()
+    # NULL: never expires (long-lived identity keys).
+    expires_at = Timestamptz(null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    whatsapp_auth_keys_company_key = Unique([company, key_type, key_id])
+    whatsapp_auth_keys_key_type_check = values_check("key_type", WhatsAppKeyType)

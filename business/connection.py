@@ -1,0 +1,49 @@
+"""A raw asyncpg connection for the business app's bulk paths and SQL
+functions: Piccolo's per-row query building costs ~200 µs a row
+(PICCOLO_NOTES.md), asyncpg's binary COPY a few."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+
+from piccolo.table import Table
+
+
+@asynccontextmanager
+async def connection(table: type[Table]) -> AsyncIterator:
+    """The current Piccolo transaction's connection, else one from the
+    engine's pool, else a new one (commands run without a pool)."""
+    engine = table._meta.db
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        yield transaction.connection
+    elif engine.pool is not None:
+        async with engine.pool.acquire() as pooled:
+            yield pooled
+    else:
+        new = await engine.get_new_connection()
+        try:
+            yield new
+        finally:
+            await new.close()
+
+
+async def copy_rows(
+    table: type[Table], columns: Sequence[str], records: Iterable[tuple]
+) -> int:
+    """Binary COPY of ``records`` (tuples in ``columns`` order) into ``table``;
+    all or nothing. Returns the number of rows copied."""
+    async with connection(table) as conn:
+        status = await conn.copy_records_to_table(
+            table._meta.tablename,
+            schema_name=table._meta.schema or "public",
+            columns=list(columns),
+            records=records,
+        )
+    return int(status.split()[-1])
+
+
+async def fetch(table: type[Table], sql: str, *args) -> list[dict]:
+    async with connection(table) as conn:
+        return [dict(row) for row in await conn.fetch(sql, *args)]

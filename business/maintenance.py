@@ -1,0 +1,32 @@
+"""The database-side cleanups and statistics of seed 004, from Python."""
+
+from __future__ import annotations
+
+from business.connection import fetch
+from business.tables import Company
+
+# table: the function deleting its expired rows (returns how many)
+CLEANUPS = {
+    "dialog_contexts": "cleanup_expired_dialog_contexts",
+    "appointments_cache": "cleanup_expired_appointments_cache",
+    "whatsapp_auth_keys": "cleanup_expired_whatsapp_keys",
+}
+
+
+async def cleanup_expired() -> dict[str, int]:
+    """Delete expired rows everywhere; rows removed per table."""
+    removed = {}
+    for table, function in CLEANUPS.items():
+        rows = await fetch(Company, f"SELECT public.{function}() AS removed")
+        removed[table] = rows[0]["removed"]
+    return removed
+
+
+async def database_stats() -> list[dict]:
+    """Rows and size of every business table."""
+    return await fetch(Company, "SELECT * FROM public.get_database_stats()")
+
+
+async def whatsapp_auth_stats() -> list[dict]:
+    """WhatsApp auth keys per key type: total, expired, companies, last update."""
+    return await fetch(Company, "SELECT * FROM public.get_whatsapp_auth_stats()")
