@@ -13,6 +13,7 @@ from enum import Enum
 from business.enums import MessageDirection, MessageStatus, MessageType
 from business.phones import normalize_phone
 from platform_db.choices import InvalidChoice
+from platform_db.rejections import DataRejected
 
 TABLE = "messages"
 
@@ -38,12 +39,14 @@ _DEFAULTS = {"message_type": MessageType.text.value, "status": MessageStatus.rec
 _KNOWN = frozenset(COLUMNS)
 
 
-class InvalidMessage(ValueError):
-    """A message that cannot be stored; says which one and why."""
+class InvalidMessage(DataRejected):
+    """A message that cannot be stored; says which one (its index) and why."""
 
-    def __init__(self, index: int, reason: str):
-        super().__init__(f"{TABLE} row {index}: {reason}; nothing was inserted")
+    def __init__(self, index: int, cause: Exception):
+        column = getattr(cause, "column", None)
+        super().__init__(TABLE, column, getattr(cause, "value", None), str(cause))
         self.index = index
+        self.args = (f"{TABLE} row {index}: {cause}; nothing was inserted",)
 
 
 def _choice(column: str, value) -> str:
@@ -66,7 +69,7 @@ def _created_at(value) -> datetime:
     if value is None:
         return datetime.now(timezone.utc)
     if not isinstance(value, datetime):
-        raise ValueError(f"{TABLE}.created_at cannot be {value!r}: a datetime is required")
+        raise DataRejected(TABLE, "created_at", value, "a datetime is required")
     # Naive datetimes are UTC in this project (platform_db.clock).
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
@@ -77,17 +80,18 @@ def _company_id(value) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ValueError(f"{TABLE}.company_id cannot be {value!r}: a UUID is required") from None
+        raise DataRejected(TABLE, "company_id", value, "a UUID is required") from None
 
 
 def record(message: Mapping) -> tuple:
     """One message (a mapping of column names) as a COPY record."""
     if not _KNOWN.issuperset(message):
-        raise ValueError(f"{TABLE} has no column {sorted(message.keys() - _KNOWN)[0]!r}")
+        unknown = sorted(message.keys() - _KNOWN)[0]
+        raise DataRejected(TABLE, unknown, message[unknown], "no such column")
     try:
         company_id, phone, direction = message["company_id"], message["phone"], message["direction"]
     except KeyError as missing:
-        raise ValueError(f"{TABLE}.{missing.args[0]} is required") from None
+        raise DataRejected(TABLE, missing.args[0], None, "is required") from None
     metadata = message.get("metadata")
     return (
         _company_id(company_id),
@@ -109,4 +113,4 @@ def records(messages: Iterable[Mapping]) -> Iterator[tuple]:
         try:
             yield record(message)
         except (ValueError, TypeError, AttributeError) as exc:
-            raise InvalidMessage(index, str(exc)) from exc
+            raise InvalidMessage(index, exc) from exc

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import re
 
+from platform_db.rejections import DataRejected
+
 # What people type around the digits: "+7 (900) 123-45-67".
 _DECORATION = re.compile(r"[+\s\-().]")
 _DIGITS = re.compile(r"[0-9]{10,15}")
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(DataRejected):
     """A phone number that is not 10 to 15 digits once decoration is removed."""
 
     def __init__(self, table: str, column: str, value):
         super().__init__(
-            f"{table}.{column} cannot be {value!r}: a phone number must be 10 to 15 digits "
-            "(spaces, '+', '-', '.' and brackets are removed first)"
+            table,
+            column,
+            value,
+            "a phone number must be 10 to 15 digits "
+            "(spaces, '+', '-', '.' and brackets are removed first)",
         )
-        self.table, self.column, self.value = table, column, value
 
 
 def normalize_phone(value, table: str, column: str = "phone") -> str:
