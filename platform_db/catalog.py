@@ -43,7 +43,11 @@ QUERIES: dict[str, str] = {
                || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
                || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
                || CASE WHEN a.attgenerated <> '' THEN ' GENERATED' ELSE '' END
-               || ' #' || a.attnum AS value
+               -- position among live columns, not attnum: a column dropped
+               -- and added again keeps its place but not its attnum
+               || ' #' || row_number() OVER (
+                   PARTITION BY a.attrelid ORDER BY a.attnum
+               ) AS value
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
