@@ -1,7 +1,8 @@
 import os
 
-from piccolo.conf.apps import AppConfig
+from piccolo.conf.apps import AppConfig, Command
 
+from .commands.load import load
 from .raw_tables import CACHE_TABLES, SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -17,5 +18,5 @@ APP_CONFIG = AppConfig(
         *CACHE_TABLES.values(),
     ],
     migration_dependencies=["business.piccolo_app"],
-    commands=[],
+    commands=[Command(callable=load)],
 )

@@ -20,6 +20,7 @@ cannot name them, and cannot drop an index outside ``public``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 from piccolo.columns import (
@@ -39,7 +40,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
-from platform_db.choices import values_check
+from platform_db.choices import coerce, values_check
+from servicetitan.bulk_upsert import upsert
 
 SCHEMA = "raw"
 
@@ -78,8 +80,6 @@ class CacheTable(Table):
     async def upsert(cls, tenant_id: int, records, connection=None):
         """Insert or update ``records`` (API dicts) for a tenant; see
         ``servicetitan.bulk_upsert.upsert``."""
-        from servicetitan.bulk_upsert import upsert
-
         return await upsert(cls, tenant_id, records, connection=connection)
 
 
@@ -325,3 +325,45 @@ class SyncState(Table, tablename="sync_state", schema=SCHEMA):
     sync_state_tenant_id_table_name_key = Unique(["tenant_id", "table_name"])
     sync_state_table_name_check = values_check("table_name", CachedTable)
     sync_state_records_synced_not_negative = Check("records_synced >= 0")
+
+    @classmethod
+    async def record_success(
+        cls, tenant_id: int, table_name: str, full: bool, synced_as_of: datetime, records: int
+    ) -> None:
+        """A run finished: ``synced_as_of`` (when it started, so an incremental
+        run from there misses nothing) becomes the last full or incremental
+        sync, and the last error is cleared."""
+        column = "last_full_sync" if full else "last_incremental_sync"
+        await cls.raw(
+            f"""
+            INSERT INTO {SCHEMA}.sync_state AS state
+                (tenant_id, table_name, {column}, records_synced, last_error)
+            VALUES ({{}}, {{}}, {{}}, {{}}, NULL)
+            ON CONFLICT (tenant_id, table_name) DO UPDATE SET
+                {column} = excluded.{column},
+                records_synced = excluded.records_synced,
+                last_error = NULL
+            """,
+            tenant_id,
+            cls._table_name(table_name),
+            synced_as_of,
+            records,
+        )
+
+    @classmethod
+    async def record_failure(cls, tenant_id: int, table_name: str, error: str) -> None:
+        """A run failed: only ``last_error`` changes."""
+        await cls.raw(
+            f"""
+            INSERT INTO {SCHEMA}.sync_state AS state (tenant_id, table_name, last_error)
+            VALUES ({{}}, {{}}, {{}})
+            ON CONFLICT (tenant_id, table_name) DO UPDATE SET last_error = excluded.last_error
+            """,
+            tenant_id,
+            cls._table_name(table_name),
+            error,
+        )
+
+    @classmethod
+    def _table_name(cls, table_name: str) -> str:
+        return coerce(f"{SCHEMA}.sync_state", "table_name", table_name, CachedTable).value

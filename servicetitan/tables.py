@@ -244,9 +244,19 @@ class ServiceTitanSyncLog(Table, tablename="servicetitan_sync_logs"):
         await log.save()
         return log
 
-    async def complete(self, processed: int, successful: int, failed: int) -> None:
-        """Close a running log as ``completed`` with its counts."""
-        await self._finish(SyncStatus.completed, processed, successful, failed, None, None)
+    async def complete(
+        self, processed: int, successful: int, failed: int, error_details=None
+    ) -> None:
+        """Close a running log as ``completed`` with its counts; ``error_details``
+        (JSON) can say what the failed records were."""
+        await self._finish(
+            SyncStatus.completed,
+            processed,
+            successful,
+            failed,
+            None,
+            self._json_details(error_details),
+        )
 
     async def fail(
         self,
@@ -257,15 +267,23 @@ class ServiceTitanSyncLog(Table, tablename="servicetitan_sync_logs"):
         failed: int = 0,
     ) -> None:
         """Close a running log as ``failed`` with the reason and JSON details."""
+        await self._finish(
+            SyncStatus.failed,
+            processed,
+            successful,
+            failed,
+            error_message,
+            self._json_details(error_details),
+        )
+
+    @staticmethod
+    def _json_details(error_details) -> str | None:
         try:
-            details = None if error_details is None else json.dumps(error_details)
+            return None if error_details is None else json.dumps(error_details)
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"servicetitan_sync_logs.error_details must be JSON-serializable: {exc}"
             ) from None
-        await self._finish(
-            SyncStatus.failed, processed, successful, failed, error_message, details
-        )
 
     async def _finish(self, status, processed, successful, failed, message, details) -> None:
         self._check_counts(processed, successful, failed)
