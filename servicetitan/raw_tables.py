@@ -72,6 +72,11 @@ class CacheTable(Table):
     DATA_TYPE: str = ""
 
     @classmethod
+    def full_data_index(cls) -> str:
+        """The GIN index on ``full_data`` (created by the migrations)."""
+        return f"{SCHEMA}.{cls._meta.tablename}_full_data_gin"
+
+    @classmethod
     def for_tenant(cls, tenant_id: int, *columns):
         """A select of one tenant's rows: every cache read starts here."""
         return cls.select(*columns).where(cls.tenant_id == tenant_id)

@@ -66,6 +66,12 @@ async def run_sync(
                 pages_done += 1
                 if on_page is not None:
                     on_page(result)
+            # A bulk load leaves its GIN entries in the index's pending list,
+            # which every containment query scans in full (and the planner
+            # then avoids the index): merge them now, once per run.
+            await connection.execute(
+                "SELECT gin_clean_pending_list($1::regclass)", table.full_data_index()
+            )
     except Exception as exc:
         message = (
             f"{tablename} sync for tenant {tenant_id} failed after {pages_done} "
