@@ -5,7 +5,9 @@ Each promoted column is parsed by what its column type is, so a table's
 (a string where the API sends an integer is rejected) and lenient about what
 real payloads do: nulls anywhere, timestamps with 0 to 7 fractional digits,
 with or without a zone (naive ones are UTC), sentinel dates such as
-``0001-01-01T00:00:00``.
+``0001-01-01T00:00:00`` (asyncpg writes that one, ``datetime.min``, as
+``-infinity``: it still sorts before every real date, and ``full_data`` keeps
+the string as it came).
 
 This runs once per record of every bulk load, so it is written for speed:
 one dict lookup and one small function call per promoted field.

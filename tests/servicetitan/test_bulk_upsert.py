@@ -185,3 +185,18 @@ async def test_appointments_and_technicians_promote_their_fields(conn, tenant):
         "WHERE tenant_id = $1", tenant,
     )
     assert dict(technician) == {"team": "North", "zone_ids": [1, 2], "boilers": True}
+
+
+
+async def test_batches_inside_a_callers_transaction_count_and_roll_back_with_it(conn, tenant):
+    await StJob.upsert(tenant, [job(1)], connection=conn)
+    outer = conn.transaction()
+    await outer.start()
+    first = await StJob.upsert(tenant, [job(2), job(3)], connection=conn)
+    # the first batch's staging rows are gone (else job 2 would be merged twice)
+    second = await StJob.upsert(
+        tenant, [job(2, modified_on="2025-04-01T00:00:00Z"), job(4)], connection=conn
+    )
+    assert (first.inserted, second.inserted, second.updated, second.unchanged) == (2, 1, 1, 0)
+    await outer.rollback()
+    assert set(await _stored_jobs(conn, tenant)) == {1}
