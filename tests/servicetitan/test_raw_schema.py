@@ -3,7 +3,8 @@
 import asyncpg
 import pytest
 
-from servicetitan.raw_tables import StJob
+from servicetitan.raw_tables import CACHE_TABLES as TABLE_CLASSES
+from servicetitan.raw_tables import CachedTable, StJob
 from servicetitan.sync_run import run_sync
 from tests.servicetitan.records import job
 
@@ -48,6 +49,10 @@ async def test_composite_and_partial_indexes(conn):
     actual = {r["indexname"]: r["indexdef"] for r in rows}
     for name, definition in SOME_INDEXES.items():
         assert actual[name].endswith(f"USING btree {definition}"), actual.get(name)
+
+
+def test_sync_state_knows_every_cache_table():
+    assert {member.value for member in CachedTable} == set(CACHE_TABLES) == set(TABLE_CLASSES)
 
 
 async def test_sync_state_is_one_row_per_tenant_and_table(conn, tenant):
