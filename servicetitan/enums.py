@@ -20,9 +20,22 @@ class SyncType(str, Enum):
 
 
 class DataType(str, Enum):
+    """What a sync run fetched.
+
+    Seed 002 names invoices / customers / both; the cache of seed 001 syncs
+    locations, jobs, appointments (with their technician assignments) and
+    technicians, each logged as a sync run too. The seed's three values stay
+    valid and the cache's are added, rather than a second log table that
+    would split one credential's sync history in two.
+    """
+
     invoices = "invoices"
     customers = "customers"
     both = "both"
+    locations = "locations"
+    jobs = "jobs"
+    appointments = "appointments"
+    technicians = "technicians"
 
 
 class SyncStatus(str, Enum):

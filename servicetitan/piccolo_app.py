@@ -2,7 +2,9 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from .commands.load import load
 from .commands.rotate_keys import rotate_keys
+from .raw_tables import CACHE_TABLES, SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -10,7 +12,12 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="servicetitan",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[ServiceTitanCredential, ServiceTitanSyncLog],
+    table_classes=[
+        ServiceTitanCredential,
+        ServiceTitanSyncLog,
+        SyncState,
+        *CACHE_TABLES.values(),
+    ],
     migration_dependencies=["business.piccolo_app"],
-    commands=[Command(callable=rotate_keys)],
+    commands=[Command(callable=load), Command(callable=rotate_keys)],
 )

@@ -16,6 +16,7 @@ from datetime import datetime
 from piccolo.columns import (
     JSON,
     UUID,
+    BigInt,
     ForeignKey,
     Integer,
     OnDelete,
@@ -77,12 +78,16 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
     last_connection_attempt = Timestamp(null=True, default=None)
     created_at = Timestamp(null=False, default=TimestampNow())
     updated_at = Timestamp(null=False, default=TimestampNow())
+    # Beyond seed 000: the ServiceTitan tenant these credentials act for, which
+    # every API call and the raw cache need. Null until it is known.
+    tenant_id = BigInt(null=True, default=None)
 
     servicetitan_credentials_company_id_environment_key = Unique([company, environment])
     servicetitan_credentials_environment_check = values_check("environment", Environment)
     servicetitan_credentials_connection_status_check = values_check(
         "connection_status", ConnectionStatus
     )
+    servicetitan_credentials_tenant_id_positive = Check("tenant_id > 0")
 
     SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
 
@@ -214,7 +219,10 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
     processing_time_seconds = Integer(null=True, default=None)
 
     servicetitan_sync_logs_sync_type_check = values_check("sync_type", SyncType)
-    servicetitan_sync_logs_data_type_check = values_check("data_type", DataType)
+    # Not the seed's constraint name: DataType gained the cache's entities, and
+    # Piccolo diffs constraints by name only, so the widened CHECK is a new
+    # constraint (drop + add) rather than a silently stale one.
+    servicetitan_sync_logs_data_type_values = values_check("data_type", DataType)
     servicetitan_sync_logs_status_check = values_check("status", SyncStatus)
     servicetitan_sync_logs_counts_not_negative = Check(
         "records_processed >= 0 AND records_successful >= 0 AND records_failed >= 0"
@@ -244,9 +252,19 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
         await log.save()
         return log
 
-    async def complete(self, processed: int, successful: int, failed: int) -> None:
-        """Close a running log as ``completed`` with its counts."""
-        await self._finish(SyncStatus.completed, processed, successful, failed, None, None)
+    async def complete(
+        self, processed: int, successful: int, failed: int, error_details=None
+    ) -> None:
+        """Close a running log as ``completed`` with its counts; ``error_details``
+        (JSON) can say what the failed records were."""
+        await self._finish(
+            SyncStatus.completed,
+            processed,
+            successful,
+            failed,
+            None,
+            self._json_details(error_details),
+        )
 
     async def fail(
         self,
@@ -257,15 +275,23 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
         failed: int = 0,
     ) -> None:
         """Close a running log as ``failed`` with the reason and JSON details."""
+        await self._finish(
+            SyncStatus.failed,
+            processed,
+            successful,
+            failed,
+            error_message,
+            self._json_details(error_details),
+        )
+
+    @staticmethod
+    def _json_details(error_details) -> str | None:
         try:
-            details = None if error_details is None else json.dumps(error_details)
+            return None if error_details is None else json.dumps(error_details)
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"servicetitan_sync_logs.error_details must be JSON-serializable: {exc}"
             ) from None
-        await self._finish(
-            SyncStatus.failed, processed, successful, failed, error_message, details
-        )
 
     async def _finish(self, status, processed, successful, failed, message, details) -> None:
         self._check_counts(processed, successful, failed)

@@ -1,0 +1,209 @@
+"""Benchmark: the cache's bulk upsert API against the fastest plain path.
+
+Loads N realistic job records (~1 KB of JSON each, shaped like jpm-v2's
+``JobResponse``) for one tenant into ``raw.st_jobs`` twice (insert, then an
+update of every record), first through the plain path (COPY into a staging
+table + one ``INSERT … ON CONFLICT DO UPDATE`` per page, rows built by hand
+with no validation), then, on an emptied table, through
+``StJob.upsert``. Only the load is timed; records are generated per page
+outside the clock. Prints rows/s of each and the ratio API / plain.
+
+Runs on a database of its own (created and dropped here) on the server of
+``DATABASE_URL``, or the embedded one:
+
+    .venv/bin/python -m bench.bulk_upsert [--rows 200000] [--page 5000]
+        [--gin jsonb_path_ops|jsonb_ops|none] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from platform_db.database import database_name, embedded_url, redacted
+
+TENANT = 1_000_001
+STATUSES = ["Scheduled", "Dispatched", "InProgress", "Hold", "Completed", "Canceled"]
+WORDS = "boiler leak valve thermostat filter duct pump replace inspect annual service noisy".split()
+BASE = datetime(2025, 1, 1, tzinfo=timezone.utc)
+GIN = "st_jobs_full_data_gin"
+
+
+def job_record(job_id: int, version: int) -> dict:
+    rng = random.Random(job_id)
+    created = BASE + timedelta(minutes=job_id)
+    modified = created + timedelta(days=version, microseconds=rng.randrange(10**6))
+    return {
+        "id": job_id,
+        "jobNumber": f"J-{job_id}",
+        "projectId": rng.choice([None, rng.randrange(1, 10**6)]),
+        "customerId": rng.randrange(1, 10**7),
+        "locationId": rng.randrange(1, 10**7),
+        "jobStatus": rng.choice(STATUSES),
+        "completedOn": None if version == 0 else modified.isoformat().replace("+00:00", "Z"),
+        "businessUnitId": rng.randrange(1, 40),
+        "jobTypeId": rng.randrange(1, 200),
+        "priority": rng.choice(["Low", "Normal", "High", "Urgent"]),
+        "campaignId": rng.randrange(1, 500),
+        "appointmentCount": rng.randrange(1, 4),
+        "firstAppointmentId": job_id * 10,
+        "lastAppointmentId": job_id * 10 + 2,
+        "recallForId": None,
+        "warrantyId": None,
+        "jobGeneratedLeadSource": {"jobId": None, "employeeId": rng.randrange(1, 300)},
+        "noCharge": False,
+        "notificationsEnabled": True,
+        "createdOn": created.isoformat().replace("+00:00", "Z"),
+        "createdById": rng.randrange(1, 300),
+        # 7 fractional digits, as ServiceTitan sends them
+        "modifiedOn": modified.strftime("%Y-%m-%dT%H:%M:%S.%f") + "3Z",
+        "tagTypeIds": rng.sample(range(1, 60), 3),
+        "leadCallId": None,
+        "bookingId": rng.randrange(1, 10**6),
+        "soldById": rng.randrange(1, 300),
+        "customerPo": f"PO-{rng.randrange(10**6)}",
+        "invoiceId": rng.randrange(1, 10**7),
+        "membershipId": None,
+        "total": round(rng.uniform(50, 5000), 2),
+        "estimateIds": [rng.randrange(1, 10**7) for _ in range(2)],
+        "summary": "<p>" + " ".join(rng.choice(WORDS) for _ in range(25)) + f" v{version}</p>",
+        "customFields": [
+            {"typeId": t, "name": f"Field {t}", "value": rng.choice(WORDS)} for t in range(1, 5)
+        ],
+        "externalData": [{"key": "crm", "value": f"ext-{job_id}"}],
+    }
+
+
+def pages(rows: int, page: int, version: int):
+    for start in range(1, rows + 1, page):
+        yield [job_record(i, version) for i in range(start, min(start + page, rows + 1))]
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def _ts(value):
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def plain_row(r: dict) -> tuple:
+    """The row a hand-written loader builds: no checks at all."""
+    from decimal import Decimal
+
+    return (
+        TENANT, r["id"], r["jobNumber"], r["jobStatus"], r["priority"], r["customerId"],
+        r["locationId"], r["projectId"], r["businessUnitId"], r["jobTypeId"], r["campaignId"],
+        r["appointmentCount"], r["firstAppointmentId"], r["lastAppointmentId"],
+        _ts(r["completedOn"]), Decimal(str(r["total"])), r.get("active"),
+        _ts(r["createdOn"]), _ts(r["modifiedOn"]), _encode(r),
+    )
+
+
+async def plain_load(conn, page_records, columns) -> None:
+    names = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+    async with conn.transaction():
+        await conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS plain_stage ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM raw.st_jobs WITH NO DATA"
+        )
+        await conn.copy_records_to_table(
+            "plain_stage", records=[plain_row(r) for r in page_records], columns=columns
+        )
+        await conn.execute(
+            f"INSERT INTO raw.st_jobs ({names}, synced_at) SELECT {names}, now() FROM plain_stage "
+            f"ON CONFLICT (tenant_id, id) DO UPDATE SET {updates}, synced_at = excluded.synced_at"
+        )
+
+
+async def timed(load, rows: int, page: int, version: int) -> float:
+    elapsed = 0.0
+    for page_records in pages(rows, page, version):
+        started = time.perf_counter()
+        await load(page_records)
+        elapsed += time.perf_counter() - started
+    return elapsed
+
+
+async def set_gin(conn, opclass: str) -> None:
+    await conn.execute(f"DROP INDEX IF EXISTS raw.{GIN}")
+    if opclass != "none":
+        await conn.execute(f"CREATE INDEX {GIN} ON raw.st_jobs USING gin (full_data {opclass})")
+
+
+async def bench(args) -> None:
+    import piccolo_conf
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from servicetitan.raw_tables import StJob
+    from servicetitan.records import layout_for
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = await run_forwards("all")
+    assert result.success, result.message
+    conn = await piccolo_conf.DB.get_new_connection()
+    await set_gin(conn, args.gin)
+    columns = list(layout_for(StJob).columns)
+    assert len(plain_row(job_record(1, 0))) == len(columns)
+
+    async def api_load(page_records):
+        outcome = await StJob.upsert(TENANT, page_records, connection=conn)
+        assert not outcome.rejected, outcome.rejected[:3]
+
+    paths = {"plain": lambda recs: plain_load(conn, recs, columns), "api": api_load}
+    totals = {name: [0.0, 0.0] for name in paths}
+    for _ in range(args.rounds):
+        for name, load in paths.items():
+            await conn.execute("TRUNCATE raw.st_jobs")
+            await conn.execute("CHECKPOINT")
+            for phase, version in enumerate((0, 1)):
+                seconds = await timed(load, args.rows, args.page, version)
+                totals[name][phase] += seconds
+                print(f"{name:5} {('insert', 'update')[phase]}: {args.rows / seconds:9,.0f} rows/s "
+                      f"({seconds:.1f} s)", flush=True)
+    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('raw.st_jobs'))")
+    await conn.close()
+    print(f"\n{args.rows:,} job records, pages of {args.page}, GIN {args.gin}, "
+          f"{args.rounds} round(s), table + indexes {size}")
+    for phase in (0, 1):
+        plain, api = totals["plain"][phase], totals["api"][phase]
+        rows = args.rows * args.rounds
+        print(f"{('insert', 'update')[phase]}: plain {rows / plain:,.0f} rows/s, api "
+              f"{rows / api:,.0f} rows/s, ratio api/plain {plain / api:.2f}")
+    plain, api = sum(totals["plain"]), sum(totals["api"])
+    print(f"overall ratio api/plain {plain / api:.2f} (target >= 0.80)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--page", type=int, default=5_000)
+    parser.add_argument("--gin", choices=["jsonb_path_ops", "jsonb_ops", "none"],
+                        default="jsonb_path_ops")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from tests.support.databases import create_database, drop_database
+
+    server = os.environ.get("DATABASE_URL") or embedded_url("postgres")
+    url = create_database(server, "bench_platform")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("PLATFORM_DB_QUIET", "1")
+    print(f"database {database_name(url)} on the server of {redacted(server)}")
+    try:
+        asyncio.run(bench(args))
+    finally:
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

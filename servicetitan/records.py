@@ -1,0 +1,257 @@
+"""ServiceTitan API records turned into cache rows, or into the reason why not.
+
+Each promoted column is parsed by what its column type is, so a table's
+``API_FIELDS`` is all a cache table declares. Parsing is strict about types
+(a string where the API sends an integer is rejected) and lenient about what
+real payloads do: nulls anywhere, timestamps with 0 to 7 fractional digits,
+with or without a zone (naive ones are UTC), sentinel dates such as
+``0001-01-01T00:00:00`` (asyncpg writes that one, ``datetime.min``, as
+``-infinity``: it still sorts before every real date, and ``full_data`` keeps
+the string as it came).
+
+This runs once per record of every bulk load, so it is written for speed:
+one dict lookup and one small function call per promoted field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import cache
+
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    Boolean,
+    DoublePrecision,
+    Integer,
+    Numeric,
+    Text,
+    Timestamptz,
+)
+
+BIGINT_RANGE = range(-(2**63), 2**63)
+INTEGER_RANGE = range(-(2**31), 2**31)
+
+# Compact and ASCII-safe: what PostgreSQL parses into full_data.
+_encode_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+class RecordRejected(ValueError):
+    """A record that cannot be cached; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record left out of a batch: its position, its id if it had one, why."""
+
+    index: int
+    id: object
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "id": self.id, "reason": self.reason}
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _integer_in(allowed: range, type_name: str):
+    def parse(value):
+        if value is None or (type(value) is int and value in allowed):
+            return value
+        raise ValueError(f"must be {type_name}, not {_shown(value)}")
+
+    return parse
+
+
+def _text(value):
+    if value is None or type(value) is str:
+        return value
+    raise ValueError(f"must be a string, not {_shown(value)}")
+
+
+def _boolean(value):
+    if value is None or type(value) is bool:
+        return value
+    raise ValueError(f"must be true or false, not {_shown(value)}")
+
+
+def _double(value):
+    if value is None or type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    raise ValueError(f"must be a number, not {_shown(value)}")
+
+
+def _decimal(value):
+    if value is None:
+        return None
+    if type(value) is int or type(value) is float:
+        # str() first: Decimal(0.1) would keep the float's binary noise
+        return Decimal(str(value))
+    raise ValueError(f"must be a number, not {_shown(value)}")
+
+
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+
+
+def _timestamp(value):
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise ValueError(f"must be a date-time string, not {_shown(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = _timestamp_before_python_311(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _timestamp_before_python_311(value: str) -> datetime:
+    """Python 3.10's ``fromisoformat`` knows neither ``Z`` nor 7 digits."""
+    normalized = _FRACTION.sub(r"\1", value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        return datetime.fromisoformat(normalized)
+    except ValueError:
+        raise ValueError(f"is not a date-time: {_shown(value)}") from None
+
+
+def _json(value):
+    return None if value is None else _encode_json(value)
+
+
+_bigint = _integer_in(BIGINT_RANGE, "an integer")
+
+
+def _bigint_list(value):
+    if value is None:
+        return None
+    if type(value) is not list:
+        raise ValueError(f"must be a list of integers, not {_shown(value)}")
+    for item in value:
+        _bigint(item)
+        if item is None:
+            raise ValueError(f"must be a list of integers, not {_shown(value)}")
+    return value
+
+
+def parser_for(column):
+    """How a value of the API becomes a value of ``column``."""
+    if isinstance(column, Array) and isinstance(column.base_column, BigInt):
+        return _bigint_list
+    for column_type, parse in (
+        (BigInt, _bigint),
+        (Integer, _integer_in(INTEGER_RANGE, "a 32-bit integer")),
+        (Timestamptz, _timestamp),
+        (Boolean, _boolean),
+        (DoublePrecision, _double),
+        (Numeric, _decimal),
+        (JSONB, _json),
+        (Text, _text),
+    ):
+        if isinstance(column, column_type):
+            return parse
+    raise TypeError(f"{column._meta.table._meta.tablename}.{column._meta.name}: no parser")
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """The columns a cache table's rows are copied with, and how a record
+    fills them: ``tenant_id``, ``id``, the promoted fields, ``full_data``."""
+
+    tablename: str
+    columns: tuple[str, ...]
+    # (column, API field, nested field or None, parser)
+    fields: tuple[tuple[str, str, str | None, object], ...]
+    modified_on_position: int
+
+    def row(self, tenant_id: int, record) -> tuple:
+        if type(record) is not dict:
+            raise RecordRejected(f"is {type(record).__name__}, not a JSON object")
+        record_id = record.get("id")
+        if type(record_id) is not int or record_id not in BIGINT_RANGE:
+            problem = "has no id" if record_id is None else f"has id {_shown(record_id)}"
+            raise RecordRejected(f"{problem}; ServiceTitan ids are integers")
+        values = [tenant_id, record_id]
+        for column, field, nested, parse in self.fields:
+            value = record.get(field)
+            if nested is not None and value is not None:
+                if type(value) is not dict:
+                    raise RecordRejected(
+                        f"{self.tablename}.{column} ({field}.{nested}): {field} must be "
+                        f"an object, not {_shown(value)}"
+                    )
+                value = value.get(nested)
+            try:
+                values.append(parse(value))
+            except ValueError as exc:
+                name = field if nested is None else f"{field}.{nested}"
+                raise RecordRejected(f"{self.tablename}.{column} ({name}) {exc}") from None
+        full_data = _encode_json(record)
+        if "\\u0000" in full_data and _holds_nul(record):
+            raise RecordRejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+        values.append(full_data)
+        return tuple(values)
+
+    def newer(self, row: tuple, than: tuple) -> bool:
+        """Whether ``row`` wins over ``than`` for the same id (ties: the later)."""
+        mine, theirs = row[self.modified_on_position], than[self.modified_on_position]
+        return theirs is None or (mine is not None and mine >= theirs)
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+@cache
+def layout_for(table) -> RowLayout:
+    fields = []
+    for column_name, api_field in table.API_FIELDS.items():
+        field, _, nested = api_field.partition(".")
+        column = table._meta.get_column_by_name(column_name)
+        fields.append((column_name, field, nested or None, parser_for(column)))
+    columns = ("tenant_id", "id", *table.API_FIELDS, "full_data")
+    return RowLayout(
+        tablename=table._meta.tablename,
+        columns=columns,
+        fields=tuple(fields),
+        modified_on_position=columns.index("modified_on"),
+    )
+
+
+def parse_batch(layout: RowLayout, tenant_id: int, records) -> tuple[list[tuple], list[Rejected], int]:
+    """Rows to write (one per id, the newest), rejected records, and how many
+    records were superseded by a newer one of the same id in the batch."""
+    rows: dict[int, tuple] = {}
+    rejected: list[Rejected] = []
+    superseded = 0
+    for index, record in enumerate(records):
+        try:
+            row = layout.row(tenant_id, record)
+        except RecordRejected as exc:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            rejected.append(Rejected(index, record_id, str(exc)))
+            continue
+        previous = rows.get(row[1])
+        if previous is not None:
+            superseded += 1
+            if not layout.newer(row, previous):
+                continue
+        rows[row[1]] = row
+    return list(rows.values()), rejected, superseded

@@ -1,0 +1,92 @@
+"""A sync run: pages of API records into a cache table for a credential's
+tenant, with a ``servicetitan_sync_logs`` row and ``raw.sync_state`` kept.
+
+Each page is one transaction (``bulk_upsert``): a failure mid-run leaves the
+pages before it cached, never part of a page, and the log ``failed`` with
+the reason. Records rejected as malformed do not fail a run: they are
+counted as failed in the log and listed in its ``error_details``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from servicetitan.bulk_upsert import UpsertResult, check_tenant, connection_for
+from servicetitan.pages import page_records
+from servicetitan.raw_tables import CacheTable, SyncState
+from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+
+# A sync log row stays readable: beyond this many, rejects are only counted.
+MAX_REJECTS_LOGGED = 1000
+
+
+class TenantNotConfigured(ValueError):
+    """A credential without the ServiceTitan tenant id a sync needs."""
+
+
+def _rejects(total: UpsertResult) -> dict | None:
+    if not total.rejected:
+        return None
+    return {
+        "rejected": [r.as_dict() for r in total.rejected[:MAX_REJECTS_LOGGED]],
+        "rejected_total": len(total.rejected),
+    }
+
+
+async def run_sync(
+    credential: ServiceTitanCredential,
+    table: type[CacheTable],
+    pages,
+    *,
+    full: bool,
+    sync_type: str = "manual",
+    on_page=None,
+) -> tuple[ServiceTitanSyncLog, UpsertResult]:
+    """Upsert ``pages`` (list / export envelopes or lists of records) into
+    ``table`` for the credential's tenant. ``full`` says whether the pages are
+    everything the tenant has (a full sync) or what changed (incremental).
+    ``on_page(result)`` is called after each page lands."""
+    tablename = table._meta.tablename
+    if credential.tenant_id is None:
+        raise TenantNotConfigured(
+            f"servicetitan_credentials {credential.id} has no tenant_id: set the "
+            "ServiceTitan tenant id of these credentials before syncing"
+        )
+    tenant_id = check_tenant(tablename, credential.tenant_id)
+    as_of = datetime.now(timezone.utc)
+    log = await ServiceTitanSyncLog.start(credential.id, sync_type, table.DATA_TYPE)
+    total = UpsertResult()
+    pages_done = 0
+    try:
+        async with connection_for(table) as connection:
+            for page in pages:
+                records = page_records(page, f"page {pages_done + 1}")
+                result = await table.upsert(tenant_id, records, connection=connection)
+                total.add(result)
+                pages_done += 1
+                if on_page is not None:
+                    on_page(result)
+            # A bulk load leaves its GIN entries in the index's pending list,
+            # which every containment query scans in full (and the planner
+            # then avoids the index): merge them now, once per run.
+            await connection.execute(
+                "SELECT gin_clean_pending_list($1::regclass)", table.full_data_index()
+            )
+    except Exception as exc:
+        message = (
+            f"{tablename} sync for tenant {tenant_id} failed after {pages_done} "
+            f"page(s): {type(exc).__name__}: {exc}"
+        )
+        details = {"table": tablename, "pages_done": pages_done, "exception": type(exc).__name__}
+        await log.fail(
+            message,
+            {**details, **(_rejects(total) or {})},
+            processed=total.processed,
+            successful=total.successful,
+            failed=len(total.rejected),
+        )
+        await SyncState.record_failure(tenant_id, tablename, message)
+        raise
+    await log.complete(total.processed, total.successful, len(total.rejected), _rejects(total))
+    await SyncState.record_success(tenant_id, tablename, full, as_of, total.successful)
+    return log, total
