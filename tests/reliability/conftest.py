@@ -1,1 +1,1 @@
-from tests.servicetitan.conftest import company, credential  # noqa: F401  (shared fixtures)
+from tests.servicetitan.conftest import company, credential, tenant  # noqa: F401  (shared fixtures)

@@ -93,18 +93,17 @@ async def test_concurrent_deploys_apply_each_migration_exactly_once(fresh_databa
 async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
     env = {**os.environ, "DATABASE_URL": fresh_database}
     piccolo("platform", "migrate", env=env)
-    app, last = [step for step in migration_plan() if step[0] == "servicetitan"][-1]
-    piccolo("migrations", "backwards", app, last, "--auto_agree", env=env)
+    with_probes = {**env, "PICCOLO_CONF": "tests.reliability.fault_conf", "FAULT_FIXED": "1"}
     locker = await connect(fresh_database)
     try:
         transaction = locker.transaction()
         await transaction.start()
-        await locker.execute("LOCK TABLE servicetitan_credentials IN ACCESS EXCLUSIVE MODE")
+        await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         result = subprocess.run(
             [PICCOLO, "platform", "migrate", "--lock_timeout=300ms"],
             cwd=PROJECT,
-            env=env,
+            env=with_probes,
             capture_output=True,
             text=True,
             timeout=60,
@@ -114,12 +113,10 @@ async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
         assert result.returncode == 1, result.stdout + result.stderr
         assert "lock_timeout=300ms" in result.stderr
         assert elapsed < 20
-        assert await locker.fetchval(
-            "SELECT count(*) FROM migration WHERE name = $1", last
-        ) == 0
-        piccolo("platform", "migrate", env=env)
-        assert await locker.fetchval(
-            "SELECT count(*) FROM migration WHERE name = $1", last
-        ) == 1
+        recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
+        assert await locker.fetchval(recorded) == 0
+        assert await locker.fetchval("SELECT to_regclass('public.lock_probe_idx')") is None
+        piccolo("platform", "migrate", env=with_probes)
+        assert await locker.fetchval(recorded) == 1
     finally:
         await locker.close()
