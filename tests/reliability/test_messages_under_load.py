@@ -1,0 +1,152 @@
+"""8 writers insert 10,000 messages each through ``Message.insert_bulk``
+while partition maintenance creates and drops partitions in a loop: every
+acknowledged message is there afterwards (count and checksum), and neither
+side meets an error or a deadlock."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import time
+from datetime import timedelta, timezone
+
+import pytest
+
+from business.tables import Company, Message
+from tests.business.rows import month_start, partition_name
+
+WRITERS = 8
+MESSAGES_PER_WRITER = 10_000
+BATCH = 500
+# Rows fall in months that have no partition yet (DEFAULT, moved when their
+# month is created) as well as in existing ones; all within retention.
+MONTHS = range(-20, 31)
+RETENTION_MONTHS = 24
+# Every round makes one empty partition past retention, for maintenance to drop.
+FIRST_EXPIRED_MONTH = -30
+
+
+def checksum(rows) -> int:
+    """Order-free digest of (content, created_at) pairs, as SQL computes it."""
+    return sum(
+        int(hashlib.md5(f"{content}|{created_at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}".encode()).hexdigest()[:15], 16)
+        for content, created_at in rows
+    )
+
+
+SQL_CHECKSUM = """
+SELECT count(*) AS rows,
+       count(DISTINCT content) AS distinct_contents,
+       coalesce(sum(('x' || substr(md5(
+           content || '|' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+       ), 1, 15))::bit(60)::bigint), 0) AS checksum
+FROM messages
+WHERE company_id = $1
+"""
+
+
+def batches(writer: int, company_id, rng: random.Random):
+    for start in range(0, MESSAGES_PER_WRITER, BATCH):
+        yield [
+            {
+                "company_id": company_id,
+                "phone": f"7900{writer:03d}{n % 1000:04d}",
+                "direction": "incoming" if n % 2 else "outgoing",
+                "content": f"writer {writer} message {n}",
+                "created_at": month_start(rng.choice(MONTHS))
+                + timedelta(seconds=rng.randrange(27 * 86400), microseconds=rng.randrange(10**6)),
+            }
+            for n in range(start, start + BATCH)
+        ]
+
+
+async def write(writer: int, company_id, acknowledged: list) -> None:
+    rng = random.Random(writer)
+    for batch in batches(writer, company_id, rng):
+        stored = await Message.insert_bulk(batch)
+        assert stored == len(batch)
+        acknowledged.extend((m["content"], m["created_at"]) for m in batch)
+
+
+async def maintain(conn, writing: asyncio.Event) -> list[dict]:
+    """Partition maintenance in a loop until the writers are done: each round
+    creates a partition past retention and has maintenance drop it, while
+    the months ahead grow by one (moving the DEFAULT rows of that month)."""
+    actions = []
+    round_ = 0
+    while writing.is_set():
+        expired = month_start(FIRST_EXPIRED_MONTH - round_).date()
+        made = await conn.fetchrow("SELECT * FROM create_messages_partition($1)", expired)
+        if made["created"]:
+            actions.append({"action": "created", "partition_name": made["partition_name"], "row_count": 0})
+        done = await conn.fetch(
+            "SELECT * FROM maintain_messages_partitions($1, $2)",
+            min(5 + round_, MONTHS.stop),
+            RETENTION_MONTHS,
+        )
+        actions.extend(dict(row) for row in done)
+        round_ += 1
+        await asyncio.sleep(0.02)
+    return actions
+
+
+async def partitions(conn) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT inhrelid::regclass::text AS name FROM pg_inherits "
+        "WHERE inhparent = 'public.messages'::regclass"
+    )
+    return {r["name"] for r in rows}
+
+
+@pytest.fixture
+async def load_company(conn):
+    """A company of its own; afterwards its messages go, and so do the
+    partitions the test made, so later tests see the partitions as before."""
+    before = await partitions(conn)
+    company = await Company.create(name="Load test salon")
+    yield company.id
+    await Company.delete().where(Company.id == company.id)
+    for name in sorted(await partitions(conn) - before):
+        if await conn.fetchval(f"SELECT NOT EXISTS (SELECT FROM {name})"):
+            await conn.execute(f"DROP TABLE {name}")
+
+
+async def test_no_acknowledged_message_is_lost_while_partitions_change(conn, load_company):
+    acknowledged: list[list] = [[] for _ in range(WRITERS)]
+    writing = asyncio.Event()
+    writing.set()
+    started = time.perf_counter()
+
+    async def writers():
+        try:
+            await asyncio.gather(
+                *(write(w, load_company, acknowledged[w]) for w in range(WRITERS))
+            )
+        finally:
+            writing.clear()
+
+    actions, _ = await asyncio.gather(maintain(conn, writing), writers())
+    elapsed = time.perf_counter() - started
+
+    rows = [row for writer in acknowledged for row in writer]
+    assert len(rows) == WRITERS * MESSAGES_PER_WRITER
+    stored = await conn.fetchrow(SQL_CHECKSUM, load_company)
+    assert stored["rows"] == len(rows)
+    assert stored["distinct_contents"] == len(rows)
+    assert stored["checksum"] == checksum(rows)
+
+    # The loop really changed the partitions under the writers.
+    created = [a for a in actions if a["action"] == "created"]
+    dropped = [a for a in actions if a["action"] == "dropped"]
+    moved = sum(a["row_count"] for a in created)
+    assert len(dropped) >= 3 and len(created) >= 2 * len(dropped)
+    assert moved > 0, "no message was moved out of DEFAULT while writers ran"
+    assert {a["partition_name"] for a in dropped} <= {
+        partition_name(month_start(FIRST_EXPIRED_MONTH - r)) for r in range(len(dropped))
+    }
+    print(
+        f"\nmessages under load: {len(rows)} written, {len(rows) - stored['rows']} lost, "
+        f"{elapsed:.1f} s; partitions created {len(created)} (moving {moved} rows), "
+        f"dropped {len(dropped)}"
+    )
