@@ -15,6 +15,8 @@ import pytest
 
 from business.tables import Company, Message
 from tests.business.rows import month_start, partition_name
+from tests.conftest import TEST_DATABASE_URL
+from tests.support.databases import connect
 
 WRITERS = 8
 MESSAGES_PER_WRITER = 10_000
@@ -100,16 +102,22 @@ async def partitions(conn) -> set[str]:
 
 
 @pytest.fixture
-async def load_company(conn):
-    """A company of its own; afterwards its messages go, and so do the
-    partitions the test made, so later tests see the partitions as before."""
+async def partitions_restored(conn):
+    """Partitions a test made are dropped afterwards once empty, so later
+    tests see the partitions as before."""
     before = await partitions(conn)
-    company = await Company.create(name="Load test salon")
-    yield company.id
-    await Company.delete().where(Company.id == company.id)
+    yield
     for name in sorted(await partitions(conn) - before):
         if await conn.fetchval(f"SELECT NOT EXISTS (SELECT FROM {name})"):
             await conn.execute(f"DROP TABLE {name}")
+
+
+@pytest.fixture
+async def load_company(partitions_restored):
+    """A company of its own, deleted with its messages afterwards."""
+    company = await Company.create(name="Load test salon")
+    yield company.id
+    await Company.delete().where(Company.id == company.id)
 
 
 async def test_no_acknowledged_message_is_lost_while_partitions_change(conn, load_company):
@@ -150,3 +158,34 @@ async def test_no_acknowledged_message_is_lost_while_partitions_change(conn, loa
         f"{elapsed:.1f} s; partitions created {len(created)} (moving {moved} rows), "
         f"dropped {len(dropped)}"
     )
+
+
+async def waiting_for_a_lock(conn, pid: int) -> None:
+    for _ in range(500):
+        if await conn.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")
+
+
+async def test_creating_a_partition_locks_the_parent_before_default(conn, partitions_restored):
+    """A session that holds the parent and then needs DEFAULT (as ``ANALYZE
+    messages`` or ``CREATE INDEX ON messages`` do) and a partition being
+    created both finish: neither holds what the other waits for."""
+    creator = await connect(TEST_DATABASE_URL)
+    try:
+        month = month_start(40)
+        async with conn.transaction():
+            # ONLY: LOCK TABLE would otherwise lock every partition too.
+            await conn.execute("LOCK TABLE ONLY messages IN SHARE UPDATE EXCLUSIVE MODE")
+            creating = asyncio.ensure_future(
+                creator.fetchrow("SELECT * FROM create_messages_partition($1)", month.date())
+            )
+            await waiting_for_a_lock(conn, creator.get_server_pid())
+            await conn.execute("LOCK TABLE messages_default IN SHARE UPDATE EXCLUSIVE MODE")
+        made = await creating
+        assert made["created"] and made["partition_name"] == partition_name(month)
+    finally:
+        await creator.close()
