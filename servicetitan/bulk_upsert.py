@@ -86,6 +86,10 @@ def sql_for(table) -> UpsertSql:
 WITH merged AS (
     INSERT INTO {target} AS stored ({columns}, synced_at)
     SELECT {columns}, now() FROM pg_temp.{staging}
+    -- Rows are locked in id order, the same in every batch: two concurrent
+    -- batches over the same ids then wait for each other instead of
+    -- deadlocking (each would hold some rows the other needs).
+    ORDER BY id
     ON CONFLICT (tenant_id, id) DO UPDATE SET
     {updates},
     synced_at = excluded.synced_at

@@ -86,7 +86,7 @@ async def test_concurrent_runs_keep_the_newest_version_and_consistent_logs(conn,
 
     logs = await ServiceTitanSyncLog.select().where(
         ServiceTitanSyncLog.servicetitan_credential == credential.id
-    )
+    ).output(load_json=True)
     assert sorted(log["id"] for log in logs) == sorted(log.id for log, _ in results)
     for log in logs:
         assert log["status"] == "completed"
