@@ -17,11 +17,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
-from servicetitan.records import Rejected, RowLayout, layout_for, parse_batch
+from servicetitan.records import BIGINT_RANGE, Rejected, RowLayout, layout_for, parse_batch
 
 
 class InvalidTenant(ValueError):
-    """A tenant id that is not a positive integer."""
+    """A tenant id that is not a positive integer (a PostgreSQL bigint)."""
 
 
 @dataclass
@@ -50,7 +50,7 @@ class UpsertResult:
 
 
 def check_tenant(tablename: str, tenant_id) -> int:
-    if type(tenant_id) is not int or tenant_id <= 0:
+    if type(tenant_id) is not int or tenant_id <= 0 or tenant_id not in BIGINT_RANGE:
         raise InvalidTenant(
             f"{tablename}.tenant_id must be a positive integer (a ServiceTitan "
             f"tenant id), not {tenant_id!r}"

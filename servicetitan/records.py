@@ -37,8 +37,13 @@ from piccolo.columns import (
 BIGINT_RANGE = range(-(2**63), 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)
 
-# Compact and ASCII-safe: what PostgreSQL parses into full_data.
-_encode_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+# Compact and ASCII-safe: what PostgreSQL parses into full_data. NaN and
+# Infinity (which Python's json reads) are refused: JSON has no such numbers.
+_encode_json = json.JSONEncoder(
+    separators=(",", ":"), check_circular=False, allow_nan=False
+).encode
+# Only used to tell a lone surrogate (which PostgreSQL refuses) from a pair.
+_encode_json_unicode = json.JSONEncoder(check_circular=False, ensure_ascii=False).encode
 
 
 class RecordRejected(ValueError):
@@ -114,7 +119,11 @@ def _timestamp(value):
         parsed = _timestamp_before_python_311(value)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
-    return parsed
+    try:
+        # In UTC here: the driver's conversion would overflow outside years 1-9999.
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"is out of the range of dates: {_shown(value)}") from None
 
 
 def _timestamp_before_python_311(value: str) -> datetime:
@@ -127,7 +136,12 @@ def _timestamp_before_python_311(value: str) -> datetime:
 
 
 def _json(value):
-    return None if value is None else _encode_json(value)
+    if value is None:
+        return None
+    try:
+        return _encode_json(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"is not JSON ({exc})") from None
 
 
 _bigint = _integer_in(BIGINT_RANGE, "an integer")
@@ -197,16 +211,32 @@ class RowLayout:
             except ValueError as exc:
                 name = field if nested is None else f"{field}.{nested}"
                 raise RecordRejected(f"{self.tablename}.{column} ({name}) {exc}") from None
-        full_data = _encode_json(record)
-        if "\\u0000" in full_data and _holds_nul(record):
-            raise RecordRejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
-        values.append(full_data)
+        values.append(_full_data(record))
         return tuple(values)
 
     def newer(self, row: tuple, than: tuple) -> bool:
         """Whether ``row`` wins over ``than`` for the same id (ties: the later)."""
         mine, theirs = row[self.modified_on_position], than[self.modified_on_position]
         return theirs is None or (mine is not None and mine >= theirs)
+
+
+def _full_data(record: dict) -> str:
+    """The record as the JSON text ``full_data`` is parsed from."""
+    try:
+        text = _json(record)
+    except ValueError as exc:
+        raise RecordRejected(str(exc)) from None
+    # Both checks run only when the cheap substring test says they might fail.
+    if "\\u0000" in text and _holds_nul(record):
+        raise RecordRejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+    if "\\ud" in text:
+        try:
+            _encode_json_unicode(record).encode("utf-8")
+        except UnicodeEncodeError:
+            raise RecordRejected(
+                "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
+            ) from None
+    return text
 
 
 def _holds_nul(value) -> bool:
