@@ -46,3 +46,13 @@ def _runner(sql: str):
         await execute(sql)
 
     return run
+
+
+def search_path_step(functions: list[str], search_path: str, previous: str) -> SqlStep:
+    """Set the ``search_path`` that ``functions`` (signatures such as
+    ``public.f(integer)``) run with; backwards restores ``previous``."""
+
+    def alter(path: str) -> str:
+        return "\n".join(f"ALTER FUNCTION {f} SET search_path = {path};" for f in functions)
+
+    return SqlStep(forwards=alter(search_path), backwards=alter(previous))
