@@ -34,7 +34,7 @@ async def test_every_function_is_plpgsql_with_a_pinned_search_path(conn):
     assert sorted(r["proname"] for r in rows) == sorted(FUNCTIONS)
     for row in rows:
         assert row["lanname"] == "plpgsql", row["proname"]
-        assert "search_path=pg_catalog, public" in row["proconfig"], row["proname"]
+        assert "search_path=pg_catalog, public, pg_temp" in row["proconfig"], row["proname"]
 
 
 EXPIRING = {
