@@ -21,12 +21,22 @@ import asyncpg
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\)")
 
 
+# A value is shown up to this long in a message (a whole API record can be
+# the value); the exception's ``value`` keeps all of it.
+SHOWN_LENGTH = 80
+
+
+def shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
+
+
 class DataRejected(ValueError):
     """A value the schema refuses; nothing was written."""
 
     def __init__(self, table: str, column: str | None, value: Any, reason: str):
         self.table, self.column, self.value, self.reason = table, column, value, reason
-        super().__init__(f"{table}.{column or '?'} = {value!r} rejected: {reason}")
+        super().__init__(f"{table}.{column or '?'} = {shown(value)} rejected: {reason}")
 
 
 async def _constraint_columns(table_class, constraint: str) -> list[str]:

@@ -53,7 +53,7 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from platform_db.choices import values_check
-from platform_db.rejections import Guarded
+from platform_db.rejections import DataRejected, Guarded
 from reporting.enums import (
     ExportFormat,
     ExportStatus,
@@ -67,16 +67,28 @@ from reporting.enums import (
 MONEY = (14, 2)
 
 
-class DuplicateEmail(ValueError):
+class DuplicateEmail(DataRejected):
     """An email that another user already has, whatever its letter case."""
 
+    def __init__(self, email: str):
+        super().__init__(
+            "users", "email", email,
+            "already taken (emails are compared without regard to letter case)",
+        )
 
-class InvalidEmail(ValueError):
+
+class InvalidEmail(DataRejected):
     """Not of the form ``local@domain``."""
 
+    def __init__(self, email: str):
+        super().__init__("users", "email", email, "not an email address (local@domain)")
 
-class UnknownTenant(LookupError):
-    """A tenant id with no row in ``tenants``."""
+
+class UnknownTenant(DataRejected, LookupError):
+    """A tenant id with no row in ``tenants`` (still a LookupError, as it was)."""
+
+    def __init__(self, table: str, tenant_id):
+        super().__init__(table, "tenant_id", tenant_id, "names no row in tenants")
 
 
 # --- core -----------------------------------------------------------------
@@ -148,14 +160,11 @@ class User(Guarded, Table, tablename="users"):
         except UniqueViolationError as exc:
             if exc.constraint_name != "users_email_lower_key":
                 raise
-            raise DuplicateEmail(
-                f"users.email {email!r} is already taken (emails are compared "
-                "without regard to letter case)"
-            ) from None
+            raise DuplicateEmail(email) from None
         except CheckViolationError as exc:
             if exc.constraint_name != "users_email_format":
                 raise
-            raise InvalidEmail(f"users.email {email!r} is not an email address") from None
+            raise InvalidEmail(email) from None
         return user
 
     @classmethod
@@ -249,9 +258,7 @@ class ReportWeek(Guarded, Table, tablename="report_weeks"):
                 target=(cls.tenant, cls.week_ending_date), action="DO NOTHING"
             )
         except ForeignKeyViolationError:
-            raise UnknownTenant(
-                f"report_weeks.tenant_id {tenant_id} names no row in tenants"
-            ) from None
+            raise UnknownTenant(cls._meta.tablename, tenant_id) from None
         return await cls.objects().get(
             (cls.tenant == tenant_id) & (cls.week_ending_date == week_ending_date)
         )
@@ -509,7 +516,7 @@ class AuditLog(Guarded, Table, tablename="audit_log"):
         ``{"status": ["draft", "published"]}``."""
         for column, value in (("action", action), ("entity_type", entity_type)):
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"audit_log.{column} must be a non-blank string, not {value!r}")
+                raise DataRejected(cls._meta.tablename, column, value, "must be a non-blank string")
         diff = {} if diff is None else diff
         if not isinstance(diff, dict):
             raise TypeError(f"audit_log.diff must be a dict (a JSON object), not {diff!r}")
