@@ -9,7 +9,7 @@ import pytest
 
 from admin.forms import MAINTENANCE_ACTIONS, MAINTENANCE_FORMS, FunctionNotInstalled, run_function
 from business.maintenance import CLEANUPS
-from tests.admin.support import csrf
+from tests.admin.support import csrf, month_start
 
 CLEANED = {  # table -> its row of a company, minus expires_at
     "dialog_contexts": "(company_id, phone, expires_at) VALUES ($1, $2, $3)",
@@ -45,12 +45,6 @@ async def company(conn):
     await conn.execute("DELETE FROM companies WHERE id = $1", company_id)
 
 
-def _month(months_from_now: int) -> datetime:
-    now = datetime.now(timezone.utc)
-    index = now.year * 12 + now.month - 1 + months_from_now
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=timezone.utc)
-
-
 async def _message_at(conn, company_id, created_at: datetime) -> None:
     await conn.execute(
         "INSERT INTO messages (company_id, phone, direction, created_at)"
@@ -63,7 +57,7 @@ async def _message_at(conn, company_id, created_at: datetime) -> None:
 async def test_maintain_partitions_reports_what_it_created_moved_dropped_and_purged(
     client, conn, company
 ):
-    last = _month(5)
+    last = month_start(5)
     last_name = f"messages_{last:%Y_%m}"
     # The last month ahead loses its partition: its message waits in DEFAULT.
     await conn.execute(f"DROP TABLE {last_name}")
