@@ -34,6 +34,8 @@ from piccolo.columns import (
     Timestamptz,
 )
 
+from platform_db.rejections import DataRejected
+
 BIGINT_RANGE = range(-(2**63), 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)
 
@@ -41,8 +43,8 @@ INTEGER_RANGE = range(-(2**31), 2**31)
 _encode_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
-class RecordRejected(ValueError):
-    """A record that cannot be cached; the message says why."""
+class RecordRejected(DataRejected):
+    """A record that cannot be cached: which column, which value, why."""
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,11 @@ class Rejected:
         return {"index": self.index, "id": self.id, "reason": self.reason}
 
 
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _integer_in(allowed: range, type_name: str):
     def parse(value):
         if value is None or (type(value) is int and value in allowed):
             return value
-        raise ValueError(f"must be {type_name}, not {_shown(value)}")
+        raise ValueError(f"must be {type_name}")
 
     return parse
 
@@ -74,13 +71,13 @@ def _integer_in(allowed: range, type_name: str):
 def _text(value):
     if value is None or type(value) is str:
         return value
-    raise ValueError(f"must be a string, not {_shown(value)}")
+    raise ValueError("must be a string")
 
 
 def _boolean(value):
     if value is None or type(value) is bool:
         return value
-    raise ValueError(f"must be true or false, not {_shown(value)}")
+    raise ValueError("must be true or false")
 
 
 def _double(value):
@@ -88,7 +85,7 @@ def _double(value):
         return value
     if type(value) is int:
         return float(value)
-    raise ValueError(f"must be a number, not {_shown(value)}")
+    raise ValueError("must be a number")
 
 
 def _decimal(value):
@@ -97,7 +94,7 @@ def _decimal(value):
     if type(value) is int or type(value) is float:
         # str() first: Decimal(0.1) would keep the float's binary noise
         return Decimal(str(value))
-    raise ValueError(f"must be a number, not {_shown(value)}")
+    raise ValueError("must be a number")
 
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -107,7 +104,7 @@ def _timestamp(value):
     if value is None:
         return None
     if type(value) is not str:
-        raise ValueError(f"must be a date-time string, not {_shown(value)}")
+        raise ValueError("must be a date-time string")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -123,7 +120,7 @@ def _timestamp_before_python_311(value: str) -> datetime:
     try:
         return datetime.fromisoformat(normalized)
     except ValueError:
-        raise ValueError(f"is not a date-time: {_shown(value)}") from None
+        raise ValueError("is not a date-time") from None
 
 
 def _json(value):
@@ -137,11 +134,11 @@ def _bigint_list(value):
     if value is None:
         return None
     if type(value) is not list:
-        raise ValueError(f"must be a list of integers, not {_shown(value)}")
+        raise ValueError("must be a list of integers")
     for item in value:
         _bigint(item)
         if item is None:
-            raise ValueError(f"must be a list of integers, not {_shown(value)}")
+            raise ValueError("must be a list of integers")
     return value
 
 
@@ -177,29 +174,37 @@ class RowLayout:
 
     def row(self, tenant_id: int, record) -> tuple:
         if type(record) is not dict:
-            raise RecordRejected(f"is {type(record).__name__}, not a JSON object")
+            raise RecordRejected(
+                self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
+            )
         record_id = record.get("id")
         if type(record_id) is not int or record_id not in BIGINT_RANGE:
-            problem = "has no id" if record_id is None else f"has id {_shown(record_id)}"
-            raise RecordRejected(f"{problem}; ServiceTitan ids are integers")
+            problem = "has no id" if record_id is None else "is not an integer"
+            raise RecordRejected(
+                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are integers"
+            )
         values = [tenant_id, record_id]
         for column, field, nested, parse in self.fields:
             value = record.get(field)
             if nested is not None and value is not None:
                 if type(value) is not dict:
                     raise RecordRejected(
-                        f"{self.tablename}.{column} ({field}.{nested}): {field} must be "
-                        f"an object, not {_shown(value)}"
+                        self.tablename, column, value, f"{field} must be an object"
                     )
                 value = value.get(nested)
             try:
                 values.append(parse(value))
             except ValueError as exc:
                 name = field if nested is None else f"{field}.{nested}"
-                raise RecordRejected(f"{self.tablename}.{column} ({name}) {exc}") from None
+                raise RecordRejected(self.tablename, column, value, f"{name} {exc}") from None
         full_data = _encode_json(record)
         if "\\u0000" in full_data and _holds_nul(record):
-            raise RecordRejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+            raise RecordRejected(
+                self.tablename,
+                "full_data",
+                record,
+                "contains a NUL character (\\u0000), which PostgreSQL cannot store",
+            )
         values.append(full_data)
         return tuple(values)
 
