@@ -1,8 +1,10 @@
 """The operator's routine actions as admin forms: each runs one database
-function of the business app and reports what it returned."""
+function of the business app and reports what it did (partitions created
+and dropped, rows moved or removed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -10,6 +12,8 @@ import pydantic
 from piccolo.engine import engine_finder
 from piccolo_admin.endpoints import FormConfig
 from starlette.requests import Request
+
+from business.maintenance import CLEANUPS
 
 FORM_GROUP = "Maintenance"
 
@@ -23,17 +27,35 @@ class RunNow(pydantic.BaseModel):
     """The forms take no input: submitting runs the action."""
 
 
-def report(function: str, rows: list[asyncpg.Record]) -> str:
-    """What ``SELECT * FROM function()`` returned, in words."""
-    values = [dict(row) for row in rows]
-    # A void function returns one row holding an empty value.
-    if not any(v not in (None, "") for row in values for v in row.values()):
-        return f"{function}() ran; it returned nothing."
-    lines = [", ".join(f"{k}: {v}" for k, v in row.items()) for row in values]
-    return f"{function}() ran and returned {len(lines)} row(s): " + "; ".join(lines)
+# (function, the rows it returned) -> what it did, in words
+Describe = Callable[[str, list[asyncpg.Record]], str]
 
 
-async def run_function(function: str) -> str:
+def partitions_report(function: str, rows: list[asyncpg.Record]) -> str:
+    """maintain_messages_partitions() returns a row per partition it created
+    (with the rows moved in from the DEFAULT partition) or dropped (with the
+    rows it held), and one for old rows purged from the DEFAULT partition."""
+    done = {
+        "created": "created {partition_name} ({row_count} row(s) moved from messages_default)",
+        "dropped": "dropped {partition_name} ({row_count} row(s), past retention)",
+        "purged": "purged {row_count} row(s) past retention from {partition_name}",
+    }
+    if not rows:
+        return (
+            f"{function}() ran: nothing to do (every month ahead already has its "
+            "partition, and none is past retention)."
+        )
+    return f"{function}() ran: " + "; ".join(done[r["action"]].format(**r) for r in rows) + "."
+
+
+def cleanup_report(table: str) -> Describe:
+    def removed(function: str, rows: list[asyncpg.Record]) -> str:
+        return f"{function}() ran: removed {rows[0][0]} expired row(s) from {table}."
+
+    return removed
+
+
+async def run_function(function: str, describe: Describe) -> str:
     """Run ``SELECT * FROM function()``; ``function`` is one of this
     module's fixed names, never user input."""
     conn = await engine_finder().get_new_connection()
@@ -46,7 +68,7 @@ async def run_function(function: str) -> str:
         ) from None
     finally:
         await conn.close()
-    return report(function, rows)
+    return describe(function, rows)
 
 
 @dataclass(frozen=True)
@@ -54,10 +76,11 @@ class MaintenanceAction:
     name: str
     function: str  # a database function taking no arguments
     description: str
+    describe: Describe
 
     def form(self) -> FormConfig:
         async def endpoint(request: Request, data: RunNow) -> str:
-            return await run_function(self.function)
+            return await run_function(self.function, self.describe)
 
         return FormConfig(
             name=self.name,
@@ -68,22 +91,25 @@ class MaintenanceAction:
         )
 
 
+def _cleanup(table: str, what: str) -> MaintenanceAction:
+    return MaintenanceAction(
+        f"Clean up expired {what}",
+        CLEANUPS[table],
+        f"deletes the rows of {table} whose expires_at has passed.",
+        cleanup_report(table),
+    )
+
+
 MAINTENANCE_ACTIONS = [
     MaintenanceAction(
         "Maintain messages partitions",
         "maintain_messages_partitions",
-        "creates the coming months' partitions of messages and drops those "
-        "beyond retention.",
+        "creates the partitions of messages for this month and the 5 ahead (moving "
+        "their rows out of messages_default) and drops those older than 6 months.",
+        partitions_report,
     ),
-    MaintenanceAction(
-        "Clean up expired dialog contexts",
-        "cleanup_expired_dialog_contexts",
-        "deletes dialog contexts whose expires_at has passed.",
-    ),
-    MaintenanceAction(
-        "Clean up expired appointments cache",
-        "cleanup_expired_appointments_cache",
-        "deletes cached appointments whose expires_at has passed.",
-    ),
+    _cleanup("dialog_contexts", "dialog contexts"),
+    _cleanup("appointments_cache", "appointments cache"),
+    _cleanup("whatsapp_auth_keys", "WhatsApp auth keys"),
 ]
 MAINTENANCE_FORMS = [action.form() for action in MAINTENANCE_ACTIONS]

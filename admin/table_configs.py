@@ -3,7 +3,8 @@ registry, grouped by app, so tables other apps add appear by themselves.
 
 Every table gets the same rules (secrets out of lists, filters and writes,
 JSON out of lists, newest first, the tenant first among filters); the
-ServiceTitan credentials and sync logs get their own columns and filters.
+ServiceTitan credentials, sync logs and raw cache (``admin/cache_configs.py``)
+get their own columns and filters.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from piccolo_admin.endpoints import TableConfig, get_all_tables
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.validators import Validators
 
+from admin.cache_configs import CACHE_CONFIGS
 from admin.validators import only_writable, refuse, refuse_secret_params, refuse_secret_writes
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -136,6 +138,7 @@ def sync_logs_config(menu_group: str) -> TableConfig:
 SPECIFIC: dict[type[Table], Callable[[str], TableConfig]] = {
     ServiceTitanCredential: credentials_config,
     ServiceTitanSyncLog: sync_logs_config,
+    **CACHE_CONFIGS,
 }
 
 

@@ -96,7 +96,7 @@ def _company() -> ForeignKey:
     return _fk(Company, "company_id", OnDelete.cascade)
 
 
-class Client(Table, tablename="clients"):
+class Client(Guarded, Table, tablename="clients"):
     id = UUID(primary_key=True)
     company = _company()
     yclients_client_id = Varchar(length=50, null=True, default=None)
@@ -118,7 +118,7 @@ class Client(Table, tablename="clients"):
     clients_counters_not_negative = Check("visit_count >= 0 AND total_spent >= 0")
 
 
-class Service(Table, tablename="services"):
+class Service(Guarded, Table, tablename="services"):
     id = UUID(primary_key=True)
     company = _company()
     yclients_service_id = Varchar(length=50, null=True, default=None)
@@ -139,7 +139,7 @@ class Service(Table, tablename="services"):
     services_duration_positive = Check("duration_minutes > 0")
 
 
-class Staff(Table, tablename="staff"):
+class Staff(Guarded, Table, tablename="staff"):
     id = UUID(primary_key=True)
     company = _company()
     yclients_staff_id = Varchar(length=50, null=True, default=None)
@@ -157,7 +157,7 @@ class Staff(Table, tablename="staff"):
     staff_rating_range = Check("rating IS NULL OR rating BETWEEN 0 AND 5")
 
 
-class StaffSchedule(Table, tablename="staff_schedules"):
+class StaffSchedule(Guarded, Table, tablename="staff_schedules"):
     """One working day of one staff member."""
 
     id = UUID(primary_key=True)
@@ -177,7 +177,7 @@ class StaffSchedule(Table, tablename="staff_schedules"):
     )
 
 
-class Booking(Table, tablename="bookings"):
+class Booking(Guarded, Table, tablename="bookings"):
     """An appointment: business-critical history, so deleting the client,
     service or staff member it names is refused (RESTRICT), while deleting
     the whole company takes it along (CASCADE)."""
@@ -210,7 +210,7 @@ class Booking(Table, tablename="bookings"):
     bookings_price_not_negative = Check("price IS NULL OR price >= 0")
 
 
-class AppointmentCache(Table, tablename="appointments_cache"):
+class AppointmentCache(Guarded, Table, tablename="appointments_cache"):
     """YClients appointments cached until ``expires_at``."""
 
     id = UUID(primary_key=True)
@@ -228,7 +228,7 @@ class AppointmentCache(Table, tablename="appointments_cache"):
     appointments_cache_phone_digits = Check("phone IS NULL OR " + PHONE_CHECK)
 
 
-class DialogContext(Table, tablename="dialog_contexts"):
+class DialogContext(Guarded, Table, tablename="dialog_contexts"):
     """Where a WhatsApp conversation stands, until ``expires_at``."""
 
     id = UUID(primary_key=True)
@@ -250,7 +250,7 @@ class DialogContext(Table, tablename="dialog_contexts"):
     dialog_contexts_message_count_not_negative = Check("message_count >= 0")
 
 
-class Reminder(Table, tablename="reminders"):
+class Reminder(Guarded, Table, tablename="reminders"):
     id = UUID(primary_key=True)
     company = _company()
     # A reminder exists for its booking only.
@@ -271,7 +271,7 @@ class Reminder(Table, tablename="reminders"):
     reminders_sent_when_sent = Check("(status = 'sent') = (sent_at IS NOT NULL)")
 
 
-class SyncStatus(Table, tablename="sync_status"):
+class SyncStatus(Guarded, Table, tablename="sync_status"):
     """Where the YClients sync of one kind of entity stands, per company."""
 
     id = UUID(primary_key=True)
@@ -291,7 +291,7 @@ class SyncStatus(Table, tablename="sync_status"):
     sync_status_records_not_negative = Check("records_synced >= 0")
 
 
-class Message(Table, tablename="messages"):
+class Message(Guarded, Table, tablename="messages"):
     """WhatsApp messages. In the database this is a table partitioned by
     month on ``created_at`` with primary key (id, created_at) and a DEFAULT
     partition (see the ``messages_partitioned`` migration); this class
@@ -365,7 +365,7 @@ class Message(Table, tablename="messages"):
         return await fetch(cls, "SELECT * FROM public.get_messages_stats()")
 
 
-class WhatsAppAuthKey(Table, tablename="whatsapp_auth_keys"):
+class WhatsAppAuthKey(Guarded, Table, tablename="whatsapp_auth_keys"):
     """Baileys' WhatsApp auth key store, one row per (company, type, key id).
     Seed 004 assumes it exists; here this app owns it, so that
     ``cleanup_expired_whatsapp_keys()`` and ``get_whatsapp_auth_stats()``

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime
 from contextlib import asynccontextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -21,12 +22,22 @@ import asyncpg
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\)")
 
 
+# A value is shown up to this long in a message (a whole API record can be
+# the value); the exception's ``value`` keeps all of it.
+SHOWN_LENGTH = 80
+
+
+def shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
+
+
 class DataRejected(ValueError):
     """A value the schema refuses; nothing was written."""
 
     def __init__(self, table: str, column: str | None, value: Any, reason: str):
         self.table, self.column, self.value, self.reason = table, column, value, reason
-        super().__init__(f"{table}.{column or '?'} = {value!r} rejected: {reason}")
+        super().__init__(f"{table}.{column or '?'} = {shown(value)} rejected: {reason}")
 
 
 async def _constraint_columns(table_class, constraint: str) -> list[str]:
@@ -89,54 +100,117 @@ async def rejecting(table_class, values: dict):
         raise await explain(exc, table_class, values) from exc
 
 
+def _integer_problem(column, value) -> str | None:
+    from piccolo.columns import BigInt, SmallInt
+
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "must be an integer"
+    bits = 16 if isinstance(column, SmallInt) else 64 if isinstance(column, BigInt) else 32
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        return f"out of range for a {bits}-bit integer"
+    return None
+
+
+def _numeric_problem(column, value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return "must be a number"
+    number = Decimal(str(value))
+    if column.digits and number.is_finite():
+        precision, scale = column.digits
+        if abs(round(number, scale)) >= 10 ** (precision - scale):
+            return (
+                f"needs more than {precision - scale} digits before the decimal point "
+                f"(numeric({precision}, {scale}))"
+            )
+    return None
+
+
+def _json_problem(column, value) -> str | None:
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            return f"not valid JSON ({exc})"
+        return None
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        return f"not JSON-serializable ({exc})"
+    return None
+
+
+def _text_problem(column, value) -> str | None:
+    from piccolo.columns import Varchar
+
+    if not isinstance(value, str):
+        return "must be a string"
+    if "\x00" in value:
+        return "contains a NUL character, which PostgreSQL cannot store"
+    if isinstance(column, Varchar) and column.length is not None and len(value) > column.length:
+        return f"longer than {column.length} characters"
+    return None
+
+
+def _uuid_problem(column, value) -> str | None:
+    from piccolo.columns import UUID, ForeignKey
+    from piccolo.table import Table
+
+    if isinstance(value, (uuid.UUID, Table)):  # a row stands for its primary key
+        return None
+    if isinstance(column, ForeignKey) and not isinstance(
+        column._foreign_key_meta.resolved_target_column, UUID
+    ):
+        return None
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return "must be a UUID"
+    return None
+
+
+def _instance_problem(kind: type, exclude: type | None, wording: str):
+    def problem(column, value) -> str | None:
+        if isinstance(value, kind) and not (exclude and isinstance(value, exclude)):
+            return None
+        return wording
+
+    return problem
+
+
 def _type_problem(column, value) -> str | None:
     """Why ``value`` cannot go into ``column``, checked before PostgreSQL
     (whose type errors name neither the column nor the value)."""
     from piccolo.columns import (
         JSON,
         UUID,
-        BigInt,
         Boolean,
+        Date,
         ForeignKey,
         Integer,
+        Numeric,
+        Real,
+        Text,
+        Time,
         Timestamp,
         Timestamptz,
         Varchar,
     )
 
-    if isinstance(column, (JSON,)):  # JSONB subclasses JSON
-        if isinstance(value, str):
-            try:
-                json.loads(value)
-            except ValueError as exc:
-                return f"not valid JSON ({exc})"
-            return None
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            return f"not JSON-serializable ({exc})"
-    elif isinstance(column, Boolean) and not isinstance(value, bool):
-        return "must be true or false"
-    elif isinstance(column, (Integer, BigInt)) and (
-        isinstance(value, bool) or not isinstance(value, int)
-    ):
-        return "must be an integer"
-    elif isinstance(column, (Timestamp, Timestamptz)) and not isinstance(value, datetime):
-        return "must be a datetime"
-    elif isinstance(column, (UUID, ForeignKey)) and not isinstance(value, uuid.UUID):
-        if isinstance(column, ForeignKey) and not isinstance(
-            column._foreign_key_meta.resolved_target_column, UUID
-        ):
-            return None
-        try:
-            uuid.UUID(str(value))
-        except ValueError:
-            return "must be a UUID"
-    elif isinstance(column, Varchar):
-        if not isinstance(value, str):
-            return "must be a string"
-        if column.length is not None and len(value) > column.length:
-            return f"longer than {column.length} characters"
+    checks = (
+        (JSON, _json_problem),  # JSONB too
+        (Boolean, _instance_problem(bool, None, "must be true or false")),
+        (Integer, _integer_problem),  # SmallInt and BigInt too
+        (Numeric, _numeric_problem),
+        (Real, _instance_problem((int, float, Decimal), bool, "must be a number")),
+        ((Timestamp, Timestamptz), _instance_problem(datetime, None, "must be a datetime")),
+        (Date, _instance_problem(date, datetime, "must be a date")),
+        (Time, _instance_problem(time, None, "must be a time of day")),
+        ((UUID, ForeignKey), _uuid_problem),
+        ((Varchar, Text), _text_problem),
+    )
+    for column_types, problem in checks:
+        if isinstance(column, column_types):
+            return problem(column, value)
     return None
 
 

@@ -53,6 +53,7 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from platform_db.choices import values_check
+from platform_db.rejections import DataRejected, Guarded
 from reporting.enums import (
     ExportFormat,
     ExportStatus,
@@ -66,22 +67,34 @@ from reporting.enums import (
 MONEY = (14, 2)
 
 
-class DuplicateEmail(ValueError):
+class DuplicateEmail(DataRejected):
     """An email that another user already has, whatever its letter case."""
 
+    def __init__(self, email: str):
+        super().__init__(
+            "users", "email", email,
+            "already taken (emails are compared without regard to letter case)",
+        )
 
-class InvalidEmail(ValueError):
+
+class InvalidEmail(DataRejected):
     """Not of the form ``local@domain``."""
 
+    def __init__(self, email: str):
+        super().__init__("users", "email", email, "not an email address (local@domain)")
 
-class UnknownTenant(LookupError):
-    """A tenant id with no row in ``tenants``."""
+
+class UnknownTenant(DataRejected, LookupError):
+    """A tenant id with no row in ``tenants`` (still a LookupError, as it was)."""
+
+    def __init__(self, table: str, tenant_id):
+        super().__init__(table, "tenant_id", tenant_id, "names no row in tenants")
 
 
 # --- core -----------------------------------------------------------------
 
 
-class Tenant(Table, tablename="tenants"):
+class Tenant(Guarded, Table, tablename="tenants"):
     """A client business whose weekly report the agency produces."""
 
     id = UUID(primary_key=True)
@@ -99,7 +112,7 @@ class Tenant(Table, tablename="tenants"):
     tenants_slug_format = Check("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'")
 
 
-class TenantBranding(Table, tablename="tenant_branding"):
+class TenantBranding(Guarded, Table, tablename="tenant_branding"):
     """How a tenant's reports and exports look; at most one row per tenant."""
 
     id = UUID(primary_key=True)
@@ -120,7 +133,7 @@ class TenantBranding(Table, tablename="tenant_branding"):
     )
 
 
-class User(Table, tablename="users"):
+class User(Guarded, Table, tablename="users"):
     """A person who signs in: agency staff or a tenant's own people.
 
     ``email`` keeps the case it was typed in; a unique index on
@@ -147,14 +160,11 @@ class User(Table, tablename="users"):
         except UniqueViolationError as exc:
             if exc.constraint_name != "users_email_lower_key":
                 raise
-            raise DuplicateEmail(
-                f"users.email {email!r} is already taken (emails are compared "
-                "without regard to letter case)"
-            ) from None
+            raise DuplicateEmail(email) from None
         except CheckViolationError as exc:
             if exc.constraint_name != "users_email_format":
                 raise
-            raise InvalidEmail(f"users.email {email!r} is not an email address") from None
+            raise InvalidEmail(email) from None
         return user
 
     @classmethod
@@ -165,7 +175,7 @@ class User(Table, tablename="users"):
         )
 
 
-class Membership(Table, tablename="memberships"):
+class Membership(Guarded, Table, tablename="memberships"):
     """A user's role at a tenant; agency admins have no tenant (NULL)."""
 
     id = UUID(primary_key=True)
@@ -182,7 +192,7 @@ class Membership(Table, tablename="memberships"):
     memberships_tenant_matches_role = Check("(role = 'agency_admin') = (tenant_id IS NULL)")
 
 
-class Session(Table, tablename="sessions"):
+class Session(Guarded, Table, tablename="sessions"):
     """A signed-in browser session (Better Auth's shape: token, expiry,
     IP address, user agent). Only a SHA-256 of the token is stored."""
 
@@ -210,7 +220,7 @@ class Session(Table, tablename="sessions"):
 # --- reporting ------------------------------------------------------------
 
 
-class ReportWeek(Table, tablename="report_weeks"):
+class ReportWeek(Guarded, Table, tablename="report_weeks"):
     """One tenant's report for the week ending on ``week_ending_date``."""
 
     id = UUID(primary_key=True)
@@ -248,15 +258,13 @@ class ReportWeek(Table, tablename="report_weeks"):
                 target=(cls.tenant, cls.week_ending_date), action="DO NOTHING"
             )
         except ForeignKeyViolationError:
-            raise UnknownTenant(
-                f"report_weeks.tenant_id {tenant_id} names no row in tenants"
-            ) from None
+            raise UnknownTenant(cls._meta.tablename, tenant_id) from None
         return await cls.objects().get(
             (cls.tenant == tenant_id) & (cls.week_ending_date == week_ending_date)
         )
 
 
-class ReportWeekManual(Table, tablename="report_week_manual"):
+class ReportWeekManual(Guarded, Table, tablename="report_week_manual"):
     """A value typed in by hand for one metric of a week (e.g. offline
     leads, ad spend not in any API), overriding or adding to the synced one."""
 
@@ -282,7 +290,7 @@ class ReportWeekManual(Table, tablename="report_week_manual"):
     report_week_manual_has_value_or_note = Check("value IS NOT NULL OR note IS NOT NULL")
 
 
-class LeadMetric(Table, tablename="lead_metrics"):
+class LeadMetric(Guarded, Table, tablename="lead_metrics"):
     """A week's leads from one source (e.g. google_ads, referral)."""
 
     id = UUID(primary_key=True)
@@ -307,7 +315,7 @@ class LeadMetric(Table, tablename="lead_metrics"):
     )
 
 
-class PipelineStageCount(Table, tablename="pipeline_stage_counts"):
+class PipelineStageCount(Guarded, Table, tablename="pipeline_stage_counts"):
     """How many opportunities (and their value) sat in one pipeline stage."""
 
     id = UUID(primary_key=True)
@@ -328,7 +336,7 @@ class PipelineStageCount(Table, tablename="pipeline_stage_counts"):
     )
 
 
-class HotListItem(Table, tablename="hot_list_items"):
+class HotListItem(Guarded, Table, tablename="hot_list_items"):
     """A lead worth chasing this week, ranked in the report."""
 
     id = UUID(primary_key=True)
@@ -355,7 +363,7 @@ class HotListItem(Table, tablename="hot_list_items"):
     )
 
 
-class ReportExport(Table, tablename="report_exports"):
+class ReportExport(Guarded, Table, tablename="report_exports"):
     """A rendered file of a report week (PDF, CSV, XLSX) and its progress."""
 
     id = UUID(primary_key=True)
@@ -395,7 +403,7 @@ class ReportExport(Table, tablename="report_exports"):
 # --- sync -----------------------------------------------------------------
 
 
-class SyncRun(Table, tablename="sync_runs"):
+class SyncRun(Guarded, Table, tablename="sync_runs"):
     """One pull of a tenant's data from the CT API."""
 
     id = UUID(primary_key=True)
@@ -420,7 +428,7 @@ class SyncRun(Table, tablename="sync_runs"):
     )
 
 
-class CtRawSnapshot(Table, tablename="ct_raw_snapshots"):
+class CtRawSnapshot(Guarded, Table, tablename="ct_raw_snapshots"):
     """A CT API response as it came, per tenant and endpoint, so reports
     can be rebuilt and mappings changed without fetching again."""
 
@@ -445,7 +453,7 @@ class CtRawSnapshot(Table, tablename="ct_raw_snapshots"):
 # --- config ---------------------------------------------------------------
 
 
-class TenantFieldMapping(Table, tablename="tenant_field_mappings"):
+class TenantFieldMapping(Guarded, Table, tablename="tenant_field_mappings"):
     """Which field of a tenant's CT data feeds a report field (tenants name
     their lead-source and stage fields differently)."""
 
@@ -464,7 +472,7 @@ class TenantFieldMapping(Table, tablename="tenant_field_mappings"):
     tenant_field_mappings_value_map_is_object = Check("jsonb_typeof(value_map) = 'object'")
 
 
-class AuditLog(Table, tablename="audit_log"):
+class AuditLog(Guarded, Table, tablename="audit_log"):
     """Who did what to which entity, with the change as a JSON diff.
 
     Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE.
@@ -508,7 +516,7 @@ class AuditLog(Table, tablename="audit_log"):
         ``{"status": ["draft", "published"]}``."""
         for column, value in (("action", action), ("entity_type", entity_type)):
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"audit_log.{column} must be a non-blank string, not {value!r}")
+                raise DataRejected(cls._meta.tablename, column, value, "must be a non-blank string")
         diff = {} if diff is None else diff
         if not isinstance(diff, dict):
             raise TypeError(f"audit_log.diff must be a dict (a JSON object), not {diff!r}")

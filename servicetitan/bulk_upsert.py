@@ -17,11 +17,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
+from platform_db.rejections import DataRejected
 from servicetitan.records import BIGINT_RANGE, Rejected, RowLayout, layout_for, parse_batch
 
 
-class InvalidTenant(ValueError):
+class InvalidTenant(DataRejected):
     """A tenant id that is not a positive integer (a PostgreSQL bigint)."""
+
+    def __init__(self, tablename: str, tenant_id):
+        super().__init__(
+            tablename, "tenant_id", tenant_id, "must be a positive integer (a ServiceTitan tenant id)"
+        )
 
 
 @dataclass
@@ -51,10 +57,7 @@ class UpsertResult:
 
 def check_tenant(tablename: str, tenant_id) -> int:
     if type(tenant_id) is not int or tenant_id <= 0 or tenant_id not in BIGINT_RANGE:
-        raise InvalidTenant(
-            f"{tablename}.tenant_id must be a positive integer (a ServiceTitan "
-            f"tenant id), not {tenant_id!r}"
-        )
+        raise InvalidTenant(tablename, tenant_id)
     return tenant_id
 
 

@@ -41,6 +41,7 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from platform_db.choices import coerce, values_check
+from platform_db.rejections import Guarded
 from servicetitan.bulk_upsert import upsert
 
 SCHEMA = "raw"
@@ -54,7 +55,7 @@ def _nullable(column_class, **kwargs):
     return column_class(null=True, default=None, **kwargs)
 
 
-class CacheTable(Table):
+class CacheTable(Guarded, Table):
     """What every cache table has; concrete tables list their promoted fields."""
 
     row_id = UUID(primary_key=True)
@@ -313,7 +314,7 @@ class CachedTable(str, Enum):
     st_technicians = "st_technicians"
 
 
-class SyncState(Table, tablename="sync_state", schema=SCHEMA):
+class SyncState(Guarded, Table, tablename="sync_state", schema=SCHEMA):
     """Per tenant and cached table: when it was last synced, how many records
     the last run synced, and the last error (cleared by a successful run)."""
 

@@ -34,6 +34,8 @@ from piccolo.columns import (
     Timestamptz,
 )
 
+from platform_db.rejections import DataRejected
+
 BIGINT_RANGE = range(-(2**63), 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)
 
@@ -46,8 +48,8 @@ _encode_json = json.JSONEncoder(
 _encode_json_unicode = json.JSONEncoder(check_circular=False, ensure_ascii=False).encode
 
 
-class RecordRejected(ValueError):
-    """A record that cannot be cached; the message says why."""
+class RecordRejected(DataRejected):
+    """A record that cannot be cached: which column, which value, why."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,11 @@ class Rejected:
         return {"index": self.index, "id": self.id, "reason": self.reason}
 
 
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _integer_in(allowed: range, type_name: str):
     def parse(value):
         if value is None or (type(value) is int and value in allowed):
             return value
-        raise ValueError(f"must be {type_name}, not {_shown(value)}")
+        raise ValueError(f"must be {type_name}")
 
     return parse
 
@@ -79,13 +76,13 @@ def _integer_in(allowed: range, type_name: str):
 def _text(value):
     if value is None or type(value) is str:
         return value
-    raise ValueError(f"must be a string, not {_shown(value)}")
+    raise ValueError("must be a string")
 
 
 def _boolean(value):
     if value is None or type(value) is bool:
         return value
-    raise ValueError(f"must be true or false, not {_shown(value)}")
+    raise ValueError("must be true or false")
 
 
 def _double(value):
@@ -93,7 +90,7 @@ def _double(value):
         return value
     if type(value) is int:
         return float(value)
-    raise ValueError(f"must be a number, not {_shown(value)}")
+    raise ValueError("must be a number")
 
 
 def _decimal(value):
@@ -102,7 +99,7 @@ def _decimal(value):
     if type(value) is int or type(value) is float:
         # str() first: Decimal(0.1) would keep the float's binary noise
         return Decimal(str(value))
-    raise ValueError(f"must be a number, not {_shown(value)}")
+    raise ValueError("must be a number")
 
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -112,7 +109,7 @@ def _timestamp(value):
     if value is None:
         return None
     if type(value) is not str:
-        raise ValueError(f"must be a date-time string, not {_shown(value)}")
+        raise ValueError("must be a date-time string")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -123,7 +120,7 @@ def _timestamp(value):
         # In UTC here: the driver's conversion would overflow outside years 1-9999.
         return parsed.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError(f"is out of the range of dates: {_shown(value)}") from None
+        raise ValueError("is out of the range of dates (years 1 to 9999 in UTC)") from None
 
 
 def _timestamp_before_python_311(value: str) -> datetime:
@@ -132,7 +129,7 @@ def _timestamp_before_python_311(value: str) -> datetime:
     try:
         return datetime.fromisoformat(normalized)
     except ValueError:
-        raise ValueError(f"is not a date-time: {_shown(value)}") from None
+        raise ValueError("is not a date-time") from None
 
 
 def _json(value):
@@ -151,11 +148,11 @@ def _bigint_list(value):
     if value is None:
         return None
     if type(value) is not list:
-        raise ValueError(f"must be a list of integers, not {_shown(value)}")
+        raise ValueError("must be a list of integers")
     for item in value:
         _bigint(item)
         if item is None:
-            raise ValueError(f"must be a list of integers, not {_shown(value)}")
+            raise ValueError("must be a list of integers")
     return value
 
 
@@ -191,27 +188,30 @@ class RowLayout:
 
     def row(self, tenant_id: int, record) -> tuple:
         if type(record) is not dict:
-            raise RecordRejected(f"is {type(record).__name__}, not a JSON object")
+            raise RecordRejected(
+                self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
+            )
         record_id = record.get("id")
         if type(record_id) is not int or record_id not in BIGINT_RANGE:
-            problem = "has no id" if record_id is None else f"has id {_shown(record_id)}"
-            raise RecordRejected(f"{problem}; ServiceTitan ids are integers")
+            problem = "has no id" if record_id is None else "is not an integer"
+            raise RecordRejected(
+                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are integers"
+            )
         values = [tenant_id, record_id]
         for column, field, nested, parse in self.fields:
             value = record.get(field)
             if nested is not None and value is not None:
                 if type(value) is not dict:
                     raise RecordRejected(
-                        f"{self.tablename}.{column} ({field}.{nested}): {field} must be "
-                        f"an object, not {_shown(value)}"
+                        self.tablename, column, value, f"{field} must be an object"
                     )
                 value = value.get(nested)
             try:
                 values.append(parse(value))
             except ValueError as exc:
                 name = field if nested is None else f"{field}.{nested}"
-                raise RecordRejected(f"{self.tablename}.{column} ({name}) {exc}") from None
-        values.append(_full_data(record))
+                raise RecordRejected(self.tablename, column, value, f"{name} {exc}") from None
+        values.append(_full_data(self.tablename, record))
         return tuple(values)
 
     def newer(self, row: tuple, than: tuple) -> bool:
@@ -220,20 +220,24 @@ class RowLayout:
         return theirs is None or (mine is not None and mine >= theirs)
 
 
-def _full_data(record: dict) -> str:
+def _full_data(tablename: str, record: dict) -> str:
     """The record as the JSON text ``full_data`` is parsed from."""
+
+    def rejected(reason: str) -> RecordRejected:
+        return RecordRejected(tablename, "full_data", record, reason)
+
     try:
         text = _json(record)
     except ValueError as exc:
-        raise RecordRejected(str(exc)) from None
+        raise rejected(str(exc)) from None
     # Both checks run only when the cheap substring test says they might fail.
     if "\\u0000" in text and _holds_nul(record):
-        raise RecordRejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+        raise rejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
     if "\\ud" in text:
         try:
             _encode_json_unicode(record).encode("utf-8")
         except UnicodeEncodeError:
-            raise RecordRejected(
+            raise rejected(
                 "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
             ) from None
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from platform_db.rejections import DataRejected
 from servicetitan.bulk_upsert import UpsertResult, check_tenant, connection_for
 from servicetitan.pages import page_records
 from servicetitan.raw_tables import CacheTable, SyncState
@@ -20,8 +21,17 @@ from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 MAX_REJECTS_LOGGED = 1000
 
 
-class TenantNotConfigured(ValueError):
+class TenantNotConfigured(DataRejected):
     """A credential without the ServiceTitan tenant id a sync needs."""
+
+    def __init__(self, credential: ServiceTitanCredential):
+        super().__init__(
+            credential._meta.tablename,
+            "tenant_id",
+            None,
+            f"credential {credential.id} has no tenant_id: set the ServiceTitan tenant id "
+            "of these credentials before syncing",
+        )
 
 
 def _rejects(total: UpsertResult) -> dict | None:
@@ -48,10 +58,7 @@ async def run_sync(
     ``on_page(result)`` is called after each page lands."""
     tablename = table._meta.tablename
     if credential.tenant_id is None:
-        raise TenantNotConfigured(
-            f"servicetitan_credentials {credential.id} has no tenant_id: set the "
-            "ServiceTitan tenant id of these credentials before syncing"
-        )
+        raise TenantNotConfigured(credential)
     tenant_id = check_tenant(tablename, credential.tenant_id)
     as_of = datetime.now(timezone.utc)
     log = await ServiceTitanSyncLog.start(credential.id, sync_type, table.DATA_TYPE)

@@ -32,7 +32,7 @@ from piccolo.table import Table
 from business.tables import Company
 from platform_db import encryption
 from platform_db.choices import coerce, values_check
-from platform_db.rejections import Guarded
+from platform_db.rejections import DataRejected, Guarded
 from platform_db.clock import as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
@@ -53,7 +53,7 @@ class SyncLogNotRunning(RuntimeError):
     """Only a running sync log can be completed or failed."""
 
 
-class InvalidSyncCounts(ValueError):
+class InvalidSyncCounts(DataRejected):
     """Counts that are negative, not integers, or that do not add up."""
 
 
@@ -336,16 +336,18 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
 
     @staticmethod
     def _check_counts(processed, successful, failed) -> None:
+        table = ServiceTitanSyncLog._meta.tablename
         counts = {"processed": processed, "successful": successful, "failed": failed}
         for name, value in counts.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidSyncCounts(
-                    f"servicetitan_sync_logs.records_{name} must be a non-negative "
-                    f"integer, not {value!r}"
+                    table, f"records_{name}", value, "must be a non-negative integer"
                 )
         if successful + failed > processed:
             raise InvalidSyncCounts(
-                f"servicetitan_sync_logs: successful ({successful}) + failed ({failed}) "
-                f"exceed processed ({processed})"
+                table,
+                "records_successful, records_failed",
+                {"records_successful": successful, "records_failed": failed},
+                f"successful + failed exceed records_processed ({processed})",
             )
 

@@ -46,3 +46,12 @@ async def conn(migrated):
     connection = await connect(TEST_DATABASE_URL)
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+async def tx(conn):
+    """``conn`` inside a transaction rolled back after the test (DDL included)."""
+    transaction = conn.transaction()
+    await transaction.start()
+    yield conn
+    await transaction.rollback()

@@ -75,3 +75,28 @@ async def failed_log(known_credential):
         failed=20,
     )
     return log
+
+
+@pytest.fixture(scope="session")
+async def synced_tenant(known_credential) -> int:
+    """The credential's ServiceTitan tenant after two real sync runs: jobs
+    cached (a full sync), then a locations sync that failed on its second
+    page; ``raw.sync_state`` and the sync logs record both."""
+    from servicetitan.raw_tables import StJob, StLocation
+    from servicetitan.sync_run import run_sync
+    from servicetitan.tables import ServiceTitanCredential
+    from tests.servicetitan.records import job, location, new_tenant
+
+    credential = await ServiceTitanCredential.objects().get(
+        ServiceTitanCredential.id == known_credential.id
+    )
+    await credential.change(tenant_id=new_tenant())
+    await run_sync(credential, StJob, [[job(1), job(2)], [job(3, jobStatus="Completed")]], full=True)
+
+    def pages_until_a_rate_limit():
+        yield [location(1)]
+        raise ConnectionError("ServiceTitan answered 429 Too Many Requests")
+
+    with pytest.raises(ConnectionError):
+        await run_sync(credential, StLocation, pages_until_a_rate_limit(), full=False)
+    return credential.tenant_id

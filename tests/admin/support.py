@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import httpx
 
@@ -61,3 +62,11 @@ def csrf(client: httpx.AsyncClient) -> dict[str, str]:
 
 def asgi_client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+def month_start(months_from_now: int) -> datetime:
+    """Midnight UTC on the first of the month ``months_from_now`` months
+    from the current one: a messages partition's lower bound."""
+    now = datetime.now(timezone.utc)
+    index = now.year * 12 + now.month - 1 + months_from_now
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=timezone.utc)

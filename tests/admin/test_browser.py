@@ -1,7 +1,9 @@
 """The admin in a real browser: `piccolo admin serve` on a free loopback port
 against the test database, driven by headless Chromium (Debian's package,
 through Playwright). Log in, open the credentials list (and export it as CSV) and one credential,
-a failed sync log and the schema-health page; screenshot each into
+a failed sync log, the schema-health page (with a message in the DEFAULT
+partition and raw.sync_state after real syncs), the raw jobs of one tenant
+and one raw job with its full_data; screenshot each into
 test-artifacts/screenshots/; no secret (plaintext or ciphertext) may appear
 in any page or in any response the browser received."""
 
@@ -153,14 +155,32 @@ async def _export_csv(page) -> str:
     return Path(path).read_text()
 
 
+@pytest.fixture
+async def message_without_a_partition(conn):
+    """A message of a month that has no partition: the DEFAULT partition
+    holds it, which the schema-health page must show."""
+    message_id = await conn.fetchval(
+        "INSERT INTO messages (company_id, phone, direction, created_at)"
+        " SELECT id, '79001234567', 'incoming', '2045-06-15T12:00:00Z' FROM companies LIMIT 1"
+        " RETURNING id"
+    )
+    yield
+    await conn.execute("DELETE FROM messages WHERE id = $1", message_id)
+
+
 async def test_an_admin_user_inspects_credentials_and_sync_logs(
-    server, browser, known_credential, failed_log
+    server, browser, known_credential, failed_log, synced_tenant, message_without_a_partition
 ):
     from servicetitan.tables import ServiceTitanCredential as C
+
+    from servicetitan.raw_tables import StJob
 
     client_id = (await C.select(C.client_id).where(C.id == known_credential.id).first())[
         "client_id"
     ]
+    job_row = (
+        await StJob.for_tenant(synced_tenant, StJob.row_id).where(StJob.id == 3).first()
+    )["row_id"]
     username = await create_admin_user()
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
     recorder = Recorder(page)
@@ -193,7 +213,16 @@ async def test_an_admin_user_inspects_credentials_and_sync_logs(
             failed_log.error_message,
         ),
         "schema health": await _show(
-            page, f"{server}/health/", "05_schema_health.png", "Schema health"
+            page, f"{server}/health/", "05_schema_health.png", "the DEFAULT partition holds"
+        ),
+        "raw jobs of the tenant": await _show(
+            page,
+            f"{server}/admin/#/st_jobs?tenant_id={synced_tenant}",
+            "06_raw_jobs_by_tenant.png",
+            "Completed",
+        ),
+        "one raw job": await _show(
+            page, f"{server}/admin/#/st_jobs/{job_row}/", "07_raw_job_detail.png", "Gate code"
         ),
     }
     await recorder.settle()
@@ -212,3 +241,7 @@ async def test_an_admin_user_inspects_credentials_and_sync_logs(
     assert client_id in seen["credentials CSV export"]
     assert failed_log.error_message in seen["failed sync log"]
     assert failed_log.error_message in seen["schema health"]
+    assert "429 Too Many Requests" in seen["schema health"]  # raw.sync_state's last error
+    assert any(f"/api/tables/st_jobs/?" in u and f"tenant_id={synced_tenant}" in u
+               for u in json_urls), json_urls
+    assert "Gate code" in seen["one raw job"]

@@ -1,12 +1,14 @@
-"""The schema-health page's parts, each read from the real catalog. Probe
-tables are created inside a transaction that is rolled back."""
+"""The schema-health page's parts, read from the real objects: the messages
+partitions, raw.sync_state after real sync runs, the sync logs. Changes a
+test makes to see a part move happen in a transaction that is rolled back."""
 
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 from piccolo.conf.apps import Finder
 
-from admin import health
+from admin import health, health_page
+from tests.admin.support import month_start
 
 
 @asynccontextmanager
@@ -40,78 +42,71 @@ async def test_a_migration_not_run_is_pending_and_a_stray_row_is_unknown(conn):
     assert report.unknown == ["gone"]
 
 
-async def test_no_messages_table_is_reported_as_missing(conn):
-    assert await health.messages_partitions(conn, table="public.no_such_messages") is None
-
-
-MONTHS = ["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01",
-          "2026-09-01"]
-NOW = datetime(2026, 3, 15, 12, tzinfo=timezone.utc)
-
-
-async def _probe_messages(conn, months=MONTHS):
+async def _message_at(conn, created_at: datetime) -> None:
     await conn.execute(
-        "CREATE TABLE probe_messages (id bigint, created_at timestamptz NOT NULL)"
-        " PARTITION BY RANGE (created_at)"
+        "INSERT INTO messages (company_id, phone, direction, created_at)"
+        " SELECT id, '79001234567', 'incoming', $1 FROM companies LIMIT 1",
+        created_at,
     )
-    for start, end in zip(months, months[1:]):
-        await conn.execute(
-            f"CREATE TABLE probe_messages_{start[:7].replace('-', '_')} PARTITION OF probe_messages"
-            f" FOR VALUES FROM ('{start}') TO ('{end}')"
-        )
-    await conn.execute("CREATE TABLE probe_messages_default PARTITION OF probe_messages DEFAULT")
 
 
-async def test_partitions_with_their_bounds_rows_sizes_and_months_ahead(conn):
+async def test_the_messages_partitions_with_their_bounds_rows_sizes_and_months_ahead(
+    conn, known_credential
+):
     async with rolled_back(conn):
-        await _probe_messages(conn)
-        await conn.execute(
-            "INSERT INTO probe_messages VALUES (1, '2026-03-20'), (2, '2026-03-21'),"
-            " (3, '2026-05-02'), (4, '2030-01-01')"
-        )
-        report = await health.messages_partitions(conn, table="public.probe_messages", now=NOW)
-    by_name = {p.name: p for p in report.partitions}
-    assert len(by_name) == len(MONTHS)  # six months and the default
-    march = by_name["probe_messages_2026_03"]
-    assert march.rows == 2 and march.size_bytes > 0 and march.size
-    assert march.lower == datetime(2026, 3, 1, tzinfo=timezone.utc)
-    assert march.bounds.startswith("FOR VALUES FROM (")
-    assert by_name["probe_messages_default"].is_default
-    assert report.current_month_covered
-    assert report.months_ahead == 5  # April to August
-    assert report.default_rows == 1
+        await conn.execute("SELECT * FROM maintain_messages_partitions()")
+        before = await health.messages_partitions(conn)
+        await _message_at(conn, datetime.now(timezone.utc))
+        # A month far ahead has no partition: its message lands in DEFAULT.
+        await _message_at(conn, month_start(60))
+        after = await health.messages_partitions(conn)
+    current = f"messages_{month_start(0):%Y_%m}"
+    by_name = {p.name: p for p in after.partitions}
+    assert {f"messages_{month_start(n):%Y_%m}" for n in range(6)} | {"messages_default"} <= set(by_name)
+    assert by_name[current].lower == month_start(0) and by_name[current].upper == month_start(1)
+    assert by_name[current].bounds.startswith("FOR VALUES FROM (")
+    assert by_name[current].size_bytes > 0 and by_name[current].size
+    assert by_name["messages_default"].is_default
+    old = {p.name: p.rows for p in before.partitions}
+    assert by_name[current].rows == old[current] + 1
+    assert after.default_rows == before.default_rows + 1 == by_name["messages_default"].rows
+    assert after.current_month_covered and after.months_ahead >= 5
 
 
 async def test_a_gap_ends_the_months_ahead_and_an_uncovered_month_is_flagged(conn):
     async with rolled_back(conn):
-        await _probe_messages(conn)
-        await conn.execute("DROP TABLE probe_messages_2026_06")
-        report = await health.messages_partitions(conn, table="public.probe_messages", now=NOW)
-        later = await health.messages_partitions(
-            conn, table="public.probe_messages", now=datetime(2027, 1, 5, tzinfo=timezone.utc)
+        await conn.execute("SELECT * FROM maintain_messages_partitions()")
+        await conn.execute(f"DROP TABLE messages_{month_start(3):%Y_%m}")
+        report = await health.messages_partitions(conn)
+        long_ago = await health.messages_partitions(
+            conn, now=datetime(2000, 1, 15, tzinfo=timezone.utc)
         )
-    assert report.months_ahead == 2  # April, May
-    assert report.default_rows == 0
-    assert not later.current_month_covered and later.months_ahead == 0
+    assert report.months_ahead == 2  # the two months before the gap
+    assert not long_ago.current_month_covered and long_ago.months_ahead == 0
 
 
-async def test_sync_state_rows_or_none_without_the_table(conn):
+async def test_no_messages_table_is_reported_as_missing(conn):
+    """On a database where the business app is not migrated (the name is
+    one that does not exist here)."""
+    assert await health.messages_partitions(conn, table="public.no_such_messages") is None
+    assert "no messages table" in health_page.partitions_section(None)
+
+
+async def test_the_last_sync_per_tenant_and_table_from_a_real_sync(conn, synced_tenant):
+    rows = [r for r in await health.sync_state(conn) if r["tenant_id"] == synced_tenant]
+    by_table = {r["table_name"]: r for r in rows}
+    assert set(by_table) == {"st_jobs", "st_locations"}
+    jobs, locations = by_table["st_jobs"], by_table["st_locations"]
+    assert jobs["last_full_sync"] and jobs["last_incremental_sync"] is None
+    assert (jobs["records_synced"], jobs["last_error"]) == (3, None)
+    assert "429 Too Many Requests" in locations["last_error"]
+    assert locations["last_incremental_sync"] is None  # it never finished
+
+
+async def test_no_sync_state_table_is_reported_as_missing(conn):
+    """As on a database without the servicetitan app's raw schema."""
     assert await health.sync_state(conn, table="raw.no_such_sync_state") is None
-    async with rolled_back(conn):
-        await conn.execute(
-            "CREATE TABLE probe_sync_state (tenant_id bigint, table_name text,"
-            " last_full_sync timestamptz, last_incremental_sync timestamptz,"
-            " records_synced integer, last_error text)"
-        )
-        await conn.execute(
-            "INSERT INTO probe_sync_state VALUES (7, 'st_jobs', now(), now(), 40, NULL),"
-            " (3, 'st_locations', NULL, now(), 2, 'timeout')"
-        )
-        rows = await health.sync_state(conn, table="public.probe_sync_state")
-    assert [(r["tenant_id"], r["table_name"], r["last_error"]) for r in rows] == [
-        (3, "st_locations", "timeout"),
-        (7, "st_jobs", None),
-    ]
+    assert "no raw.sync_state table" in health_page.sync_state_section(None)
 
 
 async def test_failed_syncs_of_the_last_24_hours_only(conn, failed_log, known_credential):
@@ -137,19 +132,13 @@ async def test_failed_syncs_of_the_last_24_hours_only(conn, failed_log, known_cr
     assert mine["environment"] == "production" and mine["company"].startswith("Admin Test")
 
 
-async def test_the_page_shows_each_part(client, conn, failed_log):
+async def test_the_page_shows_each_part(client, failed_log, synced_tenant):
     response = await client.get("/health/")
     assert response.status_code == 200
     page = response.text
-    exists = "SELECT to_regclass($1) IS NOT NULL"
-    if await conn.fetchval(exists, health.MESSAGES_TABLE):
-        assert "months ahead covered" in page
-    else:
-        assert "no messages table" in page
-    if await conn.fetchval(exists, health.SYNC_STATE_TABLE):
-        assert "no raw.sync_state table" not in page
-    else:
-        assert "no raw.sync_state table" in page
+    assert "months ahead covered" in page and "messages_default" in page
+    assert f"<td>{synced_tenant}</td><td>st_jobs</td>" in page
+    assert "429 Too Many Requests" in page
     assert f"#/servicetitan_sync_logs/{failed_log.id}/" in page
     assert failed_log.error_message in page
     for app in Finder().get_app_configs():

@@ -12,15 +12,6 @@ from tests.business.rows import insert, new_company
 
 
 @pytest.fixture
-async def tx(conn):
-    """``conn`` inside a transaction rolled back after the test."""
-    transaction = conn.transaction()
-    await transaction.start()
-    yield conn
-    await transaction.rollback()
-
-
-@pytest.fixture
 async def graph(tx):
     """One row in every business table, all owned by one company: ids by table."""
     now = datetime.now(timezone.utc)

@@ -11,15 +11,6 @@ from tests.reporting.rows import insert, insert_tenant, insert_user
 
 
 @pytest.fixture
-async def tx(conn):
-    """``conn`` inside a transaction rolled back after the test."""
-    transaction = conn.transaction()
-    await transaction.start()
-    yield conn
-    await transaction.rollback()
-
-
-@pytest.fixture
 async def graph(tx) -> dict[str, uuid.UUID]:
     """Table name → id of its row; every row hangs on one tenant and one user."""
     ids = {"tenants": await insert_tenant(tx), "users": await insert_user(tx)}

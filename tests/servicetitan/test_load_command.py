@@ -41,7 +41,7 @@ async def test_load_list_and_export_pages_from_a_folder(conn, credential, tenant
     done = piccolo("load", "jobs", str(tenant), str(tmp_path), "--full")
     assert done.returncode == 0, done.stderr
     assert f"raw.st_jobs, tenant {tenant}: 3 inserted, 1 updated, 0 unchanged, 1 rejected" in done.stdout
-    assert "rejected record 3 (id 4): st_jobs.customer_id (customerId)" in done.stderr
+    assert "rejected record 3 (id 4): st_jobs.customer_id = 'x' rejected" in done.stderr
     assert "st_jobs" in done.stderr  # the progress bar, on stderr
     rows = await conn.fetch(
         "SELECT id, modified_on FROM raw.st_jobs WHERE tenant_id = $1 ORDER BY id", tenant

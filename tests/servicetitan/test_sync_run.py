@@ -50,7 +50,7 @@ async def test_full_then_incremental_run(conn, credential, tenant):
     assert (row["records_processed"], row["records_successful"], row["records_failed"]) == (4, 3, 1)
     # the rejected record's position counts across pages
     assert json.loads(row["error_details"])["rejected"] == [
-        {"index": 3, "id": None, "reason": "has no id; ServiceTitan ids are integers"}
+        {"index": 3, "id": None, "reason": "st_jobs.id = None rejected: has no id; ServiceTitan ids are integers"}
     ]
     state = await _state(conn, tenant)
     assert state["last_full_sync"] is not None
