@@ -242,6 +242,6 @@ async def test_an_admin_user_inspects_credentials_and_sync_logs(
     assert failed_log.error_message in seen["failed sync log"]
     assert failed_log.error_message in seen["schema health"]
     assert "429 Too Many Requests" in seen["schema health"]  # raw.sync_state's last error
-    assert any(f"/api/tables/st_jobs/?" in u and f"tenant_id={synced_tenant}" in u
+    assert any("/api/tables/st_jobs/?" in u and f"tenant_id={synced_tenant}" in u
                for u in json_urls), json_urls
     assert "Gate code" in seen["one raw job"]
