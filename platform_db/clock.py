@@ -2,6 +2,8 @@
 
 from datetime import datetime, timezone
 
+from piccolo.columns.defaults.timestamp import TimestampNow
+
 
 def utc_now_naive() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -12,3 +14,12 @@ def as_utc_naive(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class UtcNow(TimestampNow):
+    """``TimestampNow`` whose Python side is UTC too: Piccolo sends a column's
+    Python default on every ORM insert, and ``TimestampNow`` gives host-local
+    time, wrong for a TIMESTAMP column that holds UTC."""
+
+    def python(self):
+        return utc_now_naive()

@@ -90,7 +90,13 @@ def rotate(token: str | None) -> str | None:
     """The same secret, encrypted with the newest key."""
     if token is None:
         return None
-    return cipher().rotate(token.encode()).decode()
+    try:
+        return cipher().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionFailed(
+            "A stored secret cannot be re-encrypted: no key in "
+            f"{KEYS_VARIABLE} decrypts it (was its key removed before rotation?)"
+        ) from exc
 
 
 def is_current(token: str) -> bool:

@@ -32,6 +32,16 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
 
 
+SECRET_SHOWN = "<secret>"
+
+
+def _masked(column, value):
+    """A secret column's value never reaches a message (or a log)."""
+    if getattr(getattr(column, "_meta", None), "secret", False) and value is not None:
+        return SECRET_SHOWN
+    return value
+
+
 class DataRejected(ValueError):
     """A value the schema refuses; nothing was written."""
 
@@ -64,7 +74,7 @@ async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> Data
     table = table_class._meta.get_formatted_tablename(quoted=False)
     reason = exc.args[0] if exc.args else type(exc).__name__
     by_column = {
-        getattr(table_class, name)._meta.db_column_name: value
+        getattr(table_class, name)._meta.db_column_name: _masked(getattr(table_class, name), value)
         for name, value in values.items()
         if hasattr(table_class, name)
     }
@@ -229,11 +239,12 @@ class Guarded:
                 raise DataRejected(table, name, value, "no such column")
             db_name = column._meta.db_column_name
             if value is not None:
-                problem = _type_problem(column, value)
-                if problem:
-                    raise DataRejected(table, db_name, value, problem)
+                # The allowed values say more than "too long" or "not a string".
                 if column._meta.choices is not None:
                     value = coerce(table, db_name, value, column._meta.choices).value
+                problem = _type_problem(column, value)
+                if problem:
+                    raise DataRejected(table, db_name, _masked(column, value), problem)
             checked[name] = value
         return checked
 

@@ -24,16 +24,15 @@ from piccolo.columns import (
     Timestamp,
     Varchar,
 )
-from piccolo.columns.defaults.timestamp import TimestampNow
 from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from business.tables import Company
 from platform_db import encryption
-from platform_db.choices import coerce, values_check
+from platform_db.choices import values_check
 from platform_db.rejections import DataRejected, Guarded
-from platform_db.clock import as_utc_naive, utc_now_naive
+from platform_db.clock import UtcNow, as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
 
@@ -76,8 +75,8 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         length=20, null=False, default=ConnectionStatus.inactive, choices=ConnectionStatus
     )
     last_connection_attempt = Timestamp(null=True, default=None)
-    created_at = Timestamp(null=False, default=TimestampNow())
-    updated_at = Timestamp(null=False, default=TimestampNow())
+    created_at = Timestamp(null=False, default=UtcNow())
+    updated_at = Timestamp(null=False, default=UtcNow())
     # Beyond seed 000: the ServiceTitan tenant these credentials act for, which
     # every API call and the raw cache need. Null until it is known.
     tenant_id = BigInt(null=True, default=None)
@@ -88,13 +87,42 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         "connection_status", ConnectionStatus
     )
     servicetitan_credentials_tenant_id_positive = Check("tenant_id > 0")
+    # One company per ServiceTitan tenant and environment: the raw cache is
+    # keyed by tenant alone, so two companies on one tenant would share it.
+    servicetitan_credentials_tenant_id_environment_key = Unique([tenant_id, environment])
 
     SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
 
     @classmethod
     def select(cls, *columns, exclude_secrets: bool = True):
         """Like ``Table.select``, but secrets are left out unless asked for."""
+        named = [getattr(getattr(c, "_meta", None), "name", None) for c in columns]
+        if exclude_secrets and named and set(named) <= set(cls.SECRET_COLUMNS):
+            # Piccolo would drop every column and send "SELECT ALL FROM ...".
+            raise ValueError(
+                f"servicetitan_credentials: {', '.join(named)} selected with "
+                "exclude_secrets=True; pass exclude_secrets=False, or use secrets()"
+            )
         return super().select(*columns, exclude_secrets=exclude_secrets)
+
+    @classmethod
+    def _encrypted(cls, values: dict) -> dict:
+        """``values`` with each plaintext secret encrypted (None stays None)."""
+        return {
+            name: encryption.encrypt(value)
+            if name in cls.SECRET_COLUMNS and isinstance(value, str)
+            else value
+            for name, value in values.items()
+        }
+
+    @classmethod
+    async def create(cls, **values) -> ServiceTitanCredential:
+        """``Guarded.create``, with the secrets given in plaintext and stored encrypted."""
+        return await super().create(**cls._encrypted(values))
+
+    async def change(self, **values) -> None:
+        """``Guarded.change``, with the secrets given in plaintext and stored encrypted."""
+        await super().change(**type(self)._encrypted(values))
 
     @classmethod
     async def register(
@@ -105,16 +133,12 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         client_secret: str,
     ) -> ServiceTitanCredential:
         """Store a company's client credentials, the secret encrypted."""
-        credential = cls(
+        return await cls.create(
             company=company_id,
-            environment=coerce(cls._meta.tablename, "environment", environment, Environment),
+            environment=environment,
             client_id=client_id,
-            client_secret=encryption.encrypt(client_secret),
-            created_at=utc_now_naive(),
-            updated_at=utc_now_naive(),
+            client_secret=client_secret,
         )
-        await credential.save()
-        return credential
 
     async def record_token_refresh(
         self, access_token: str, refresh_token: str | None, expires_at: datetime
@@ -195,6 +219,9 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
             f"{getattr(self, 'environment', None)} {getattr(self, 'connection_status', None)}>"
         )
 
+    # Piccolo's Table.__str__ prints the row as an INSERT, ciphertext included.
+    __str__ = __repr__
+
 
 
 class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
@@ -208,7 +235,7 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
     sync_type = Varchar(length=20, null=False, default=None, choices=SyncType)
     data_type = Varchar(length=20, null=False, default=None, choices=DataType)
     status = Varchar(length=20, null=False, default=None, choices=SyncStatus)
-    started_at = Timestamp(null=False, default=TimestampNow())
+    started_at = Timestamp(null=False, default=UtcNow())
     completed_at = Timestamp(null=True, default=None)
     records_processed = Integer(null=True, default=0)
     records_successful = Integer(null=True, default=0)
@@ -241,16 +268,12 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
     @classmethod
     async def start(cls, credential_id, sync_type: str, data_type: str) -> ServiceTitanSyncLog:
         """Open a log in status ``running``."""
-        table = cls._meta.tablename
-        log = cls(
+        return await cls.create(
             servicetitan_credential=credential_id,
-            sync_type=coerce(table, "sync_type", sync_type, SyncType),
-            data_type=coerce(table, "data_type", data_type, DataType),
-            status=SyncStatus.running,
-            started_at=utc_now_naive(),
+            sync_type=sync_type,
+            data_type=data_type,
+            status=SyncStatus.running.value,
         )
-        await log.save()
-        return log
 
     async def complete(
         self, processed: int, successful: int, failed: int, error_details=None

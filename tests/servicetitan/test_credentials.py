@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 
 from platform_db import encryption
 from platform_db.choices import InvalidChoice
+from platform_db.rejections import DataRejected
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 from tests.servicetitan.conftest import CLIENT_SECRET
 
@@ -113,6 +114,8 @@ async def test_connection_failure_is_recorded(conn, credential):
 
 
 async def test_raw_sql_update_moves_updated_at(conn, credential):
+    # A session in another time zone: the trigger must still write UTC.
+    await conn.execute("SET timezone = 'Asia/Tokyo'")
     before = await conn.fetchval(
         "SELECT updated_at FROM servicetitan_credentials WHERE id = $1", credential.id
     )
@@ -167,3 +170,86 @@ def test_embedded_default_generates_a_development_key_with_a_warning(monkeypatch
     assert (tmp_path / ".dev-secret-keys").stat().st_mode & 0o777 == 0o600
     with pytest.warns(UserWarning):
         assert encryption.decrypt(token) == "dev-secret"
+
+
+async def test_generic_create_and_change_encrypt_the_secrets(conn, company):
+    credential = await ServiceTitanCredential.create(
+        company=company.id, environment="production", client_id="c", client_secret="plain-1"
+    )
+    await credential.change(access_token="plain-2")
+    row = await conn.fetchrow(
+        "SELECT client_secret, access_token FROM servicetitan_credentials WHERE id = $1",
+        credential.id,
+    )
+    assert row["client_secret"].startswith("gAAAAA") and row["access_token"].startswith("gAAAAA")
+    secrets = await credential.secrets()
+    assert (secrets.client_secret, secrets.access_token) == ("plain-1", "plain-2")
+
+
+async def test_a_refused_secret_is_never_shown(company):
+    with pytest.raises(DataRejected) as refused:
+        await ServiceTitanCredential.create(
+            company=company.id, environment="production", client_id="c", client_secret=123456789
+        )
+    assert refused.value.column == "client_secret"
+    assert "123456789" not in str(refused.value) and refused.value.value == "<secret>"
+
+
+async def test_str_shows_no_ciphertext(credential):
+    fetched = await ServiceTitanCredential.objects().get(ServiceTitanCredential.id == credential.id)
+    for text in (str(fetched), str(credential), repr(fetched)):
+        assert "gAAAAA" not in text and CLIENT_SECRET not in text
+
+
+def test_selecting_only_secrets_without_asking_is_a_clear_error():
+    with pytest.raises(ValueError, match="exclude_secrets=False"):
+        ServiceTitanCredential.select(ServiceTitanCredential.client_secret)
+
+
+async def test_register_refusals_are_data_rejected(company, credential):
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.company_id, environment"):
+        await ServiceTitanCredential.register(company.id, "integration", "again", "s")
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.company_id"):
+        await ServiceTitanCredential.register(
+            "00000000-0000-0000-0000-00000000beef", "production", "c", "s"
+        )
+
+
+async def test_one_company_per_servicetitan_tenant_and_environment(credential, tenant):
+    from business.tables import Company
+
+    other = await Company.create(name="Another salon")
+    try:
+        with pytest.raises(DataRejected, match=r"tenant_id, environment"):
+            await ServiceTitanCredential.create(
+                company=other.id, environment="integration", client_id="c",
+                client_secret="s", tenant_id=tenant,
+            )
+    finally:
+        await Company.delete().where(Company.id == other.id)
+
+
+async def test_orm_inserts_write_utc_whatever_the_host_time_zone(conn, company, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        credential = ServiceTitanCredential(
+            company=company.id, environment="production", client_id="c", client_secret="x"
+        )
+        await credential.save()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    created = await conn.fetchval(
+        "SELECT created_at FROM servicetitan_credentials WHERE id = $1", credential.id
+    )
+    utc_now = await conn.fetchval("SELECT now() AT TIME ZONE 'UTC'")
+    assert abs((utc_now - created).total_seconds()) < 60
+
+
+async def test_rotation_with_a_removed_key_is_a_clear_error(credential, monkeypatch):
+    monkeypatch.setenv(encryption.KEYS_VARIABLE, Fernet.generate_key().decode())
+    with pytest.raises(encryption.DecryptionFailed, match="re-encrypted"):
+        await ServiceTitanCredential.rotate_encryption()

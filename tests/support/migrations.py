@@ -27,6 +27,15 @@ def migration_plan() -> list[tuple[str, str]]:
     return plan
 
 
+def catalog_unchanged_reason(app: str, migration_id: str) -> str | None:
+    """A migration that changes only Python-side state (e.g. a column's
+    Python default) says so with ``CATALOG_UNCHANGED = "why"``."""
+    manager = BaseMigrationManager()
+    config = manager.get_app_config(app)
+    module = manager.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+    return getattr(module, "CATALOG_UNCHANGED", None)
+
+
 async def drift(app_config: AppConfig) -> list[str]:
     """How the table classes differ from the app's migrations; empty if not."""
     manager = AutoMigrationManager(auto_input="n")
