@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from business.connection import fetch
 from business.tables import Company
+from platform_db.connection import fetch
 
 # table: the function deleting its expired rows (returns how many)
 CLEANUPS = {

@@ -49,9 +49,9 @@ from business.enums import (
     WhatsAppKeyType,
 )
 from business import message_rows
-from business.connection import copy_rows, fetch
 from business.phones import PHONE_CHECK, normalize_phone
 from platform_db.choices import values_check
+from platform_db.connection import copy_rows, fetch
 from platform_db.rejections import Guarded
 
 
