@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.auto.schema_snapshot import SchemaSnapshot
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
@@ -25,6 +26,45 @@ def migration_plan() -> list[tuple[str, str]]:
         modules = manager.get_migration_modules(config.resolved_migrations_folder_path)
         plan += [(app, migration_id) for migration_id in sorted(modules)]
     return plan
+
+
+# Column parameters that exist in Python only: changing them alters no
+# database object (``secret`` only tells ``exclude_secrets`` and the admin).
+PYTHON_ONLY_PARAMS = frozenset({"secret", "help_text", "required"})
+
+
+async def python_only(app: str, migration_id: str) -> bool:
+    """Whether the migration does nothing but change Python-only column
+    parameters, so that it rightly leaves the catalog as it was."""
+    base = BaseMigrationManager()
+    config = base.get_app_config(app)
+    module = base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+    manager = await module.forwards()
+    if not isinstance(manager, MigrationManager):
+        return False
+    other_operations = [
+        manager.add_tables,
+        manager.drop_tables,
+        manager.rename_tables,
+        manager.change_table_schemas,
+        manager.add_columns.add_columns,
+        manager.drop_columns.drop_columns,
+        manager.rename_columns.rename_columns,
+        manager.add_constraints.add_constraints,
+        manager.drop_constraints.drop_constraints,
+        manager.raw,
+        manager.raw_backwards,
+    ]
+    alters = manager.alter_columns.alter_columns
+    return (
+        bool(alters)
+        and not any(other_operations)
+        and all(
+            a.column_class is a.old_column_class
+            and set(a.params) | set(a.old_params) <= PYTHON_ONLY_PARAMS
+            for a in alters
+        )
+    )
 
 
 async def drift(app_config: AppConfig) -> list[str]:
