@@ -1,19 +1,23 @@
-"""The operator's routine actions as admin forms: each runs one database
-function of the business app and reports what it did (partitions created
-and dropped, rows moved or removed)."""
+"""The operator's routine actions as admin forms: each runs one of the
+business app's own maintenance calls (``Message.maintain_partitions``,
+``business.maintenance.cleanup_expired_in``) and reports what it did
+(partitions created and dropped, rows moved or removed). The admin only
+words the report."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import asyncpg
 import pydantic
-from piccolo.engine import engine_finder
 from piccolo_admin.endpoints import FormConfig
 from starlette.requests import Request
 
-from business.maintenance import CLEANUPS
+from business.maintenance import CLEANUPS, cleanup_expired_in
+from business.tables import Message
 
 FORM_GROUP = "Maintenance"
 
@@ -27,11 +31,13 @@ class RunNow(pydantic.BaseModel):
     """The forms take no input: submitting runs the action."""
 
 
-# (function, the rows it returned) -> what it did, in words
-Describe = Callable[[str, list[asyncpg.Record]], str]
+# (function, what the business call returned) -> what it did, in words
+Describe = Callable[[str, Any], str]
+# The business app's call that runs the function
+Call = Callable[[], Awaitable[Any]]
 
 
-def partitions_report(function: str, rows: list[asyncpg.Record]) -> str:
+def partitions_report(function: str, rows: list[dict]) -> str:
     """maintain_messages_partitions() returns a row per partition it created
     (with the rows moved in from the DEFAULT partition) or dropped (with the
     rows it held), and one for old rows purged from the DEFAULT partition."""
@@ -49,38 +55,36 @@ def partitions_report(function: str, rows: list[asyncpg.Record]) -> str:
 
 
 def cleanup_report(table: str) -> Describe:
-    def removed(function: str, rows: list[asyncpg.Record]) -> str:
-        return f"{function}() ran: removed {rows[0][0]} expired row(s) from {table}."
+    def removed(function: str, count: int) -> str:
+        return f"{function}() ran: removed {count} expired row(s) from {table}."
 
     return removed
 
 
-async def run_function(function: str, describe: Describe) -> str:
-    """Run ``SELECT * FROM function()``; ``function`` is one of this
-    module's fixed names, never user input."""
-    conn = await engine_finder().get_new_connection()
+async def run_function(function: str, describe: Describe, call: Call) -> str:
+    """Run ``call`` (the business app's call of the database function
+    ``function``) and describe what it returned."""
     try:
-        rows = await conn.fetch(f"SELECT * FROM {function}()")
+        done = await call()
     except asyncpg.UndefinedFunctionError:
         raise FunctionNotInstalled(
             f"{function}() is not installed in this database: the business "
             "app's migrations create it (piccolo migrations forwards business)"
         ) from None
-    finally:
-        await conn.close()
-    return describe(function, rows)
+    return describe(function, done)
 
 
 @dataclass(frozen=True)
 class MaintenanceAction:
     name: str
-    function: str  # a database function taking no arguments
+    function: str  # the database function ``call`` runs, for the report
     description: str
     describe: Describe
+    call: Call
 
     def form(self) -> FormConfig:
         async def endpoint(request: Request, data: RunNow) -> str:
-            return await run_function(self.function, self.describe)
+            return await run_function(self.function, self.describe, self.call)
 
         return FormConfig(
             name=self.name,
@@ -97,6 +101,7 @@ def _cleanup(table: str, what: str) -> MaintenanceAction:
         CLEANUPS[table],
         f"deletes the rows of {table} whose expires_at has passed.",
         cleanup_report(table),
+        partial(cleanup_expired_in, table),
     )
 
 
@@ -107,6 +112,7 @@ MAINTENANCE_ACTIONS = [
         "creates the partitions of messages for this month and the 5 ahead (moving "
         "their rows out of messages_default) and drops those older than 6 months.",
         partitions_report,
+        Message.maintain_partitions,  # its defaults: 5 months ahead, 6 kept
     ),
     _cleanup("dialog_contexts", "dialog contexts"),
     _cleanup("appointments_cache", "appointments cache"),

@@ -110,7 +110,7 @@ async def run(args: argparse.Namespace) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     import piccolo_conf
-    from business.connection import connection
+    from platform_db.connection import connection
     from business.message_rows import COLUMNS
     from business.tables import Company, Message
 

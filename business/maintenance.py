@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from business.connection import fetch
 from business.tables import Company
+from platform_db.connection import fetch
 
 # table: the function deleting its expired rows (returns how many)
 CLEANUPS = {
@@ -13,13 +13,15 @@ CLEANUPS = {
 }
 
 
+async def cleanup_expired_in(table: str) -> int:
+    """Delete the expired rows of ``table`` (one of ``CLEANUPS``); how many."""
+    rows = await fetch(Company, f"SELECT public.{CLEANUPS[table]}() AS removed")
+    return rows[0]["removed"]
+
+
 async def cleanup_expired() -> dict[str, int]:
     """Delete expired rows everywhere; rows removed per table."""
-    removed = {}
-    for table, function in CLEANUPS.items():
-        rows = await fetch(Company, f"SELECT public.{function}() AS removed")
-        removed[table] = rows[0]["removed"]
-    return removed
+    return {table: await cleanup_expired_in(table) for table in CLEANUPS}
 
 
 async def database_stats() -> list[dict]:

@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from piccolo.table import Table
 
-from business.connection import copy_rows
 from business.enums import (
     BookingSource,
     BookingStatus,
@@ -46,6 +45,7 @@ from business.tables import (
     SyncStatus,
     WhatsAppAuthKey,
 )
+from platform_db.connection import copy_rows
 
 SAMPLE_YCLIENTS_COMPANY_ID = "sample-salon-004"
 BATCH = 5_000

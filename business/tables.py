@@ -49,9 +49,9 @@ from business.enums import (
     WhatsAppKeyType,
 )
 from business import message_rows
-from business.connection import copy_rows, fetch
 from business.phones import PHONE_CHECK, normalize_phone
 from platform_db.choices import values_check
+from platform_db.connection import copy_rows, fetch
 from platform_db.rejections import Guarded
 
 
@@ -375,7 +375,9 @@ class WhatsAppAuthKey(Guarded, Table, tablename="whatsapp_auth_keys"):
     company = _company()
     key_type = Varchar(length=30, null=False, default=None, choices=WhatsAppKeyType)
     key_id = Varchar(length=255, null=False, default=None)
-    value = JSONB()
+    # Private key material (Baileys session keys): secret, so exclude_secrets
+    # leaves it out and the admin never shows, filters or writes it.
+    value = JSONB(secret=True)
     # NULL: never expires (long-lived identity keys).
     expires_at = Timestamptz(null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow())

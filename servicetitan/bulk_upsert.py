@@ -4,7 +4,8 @@ The write path is asyncpg, not the ORM (PICCOLO_NOTES.md: Piccolo spends
 ~200 µs of Python per inserted row): records are parsed in Python
 (``servicetitan.records``), COPied in binary into a temporary staging table,
 and merged by one ``INSERT … ON CONFLICT (tenant_id, id) DO UPDATE``. The
-whole batch is one transaction: it lands entirely or not at all.
+whole batch is one transaction (a savepoint inside the caller's, when there
+is one): it lands entirely or not at all.
 
 A stored row is only replaced by a record at least as new (``modifiedOn``):
 an out-of-order page never overwrites newer data, and a record with the
@@ -13,10 +14,10 @@ same ``modifiedOn`` and the same content is counted unchanged.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
+from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
 from servicetitan.records import BIGINT_RANGE, Rejected, RowLayout, layout_for, parse_batch
 
@@ -110,28 +111,14 @@ FROM merged
     )
 
 
-@asynccontextmanager
-async def connection_for(table, connection=None):
-    """``connection``, else one from the engine's pool, else a new one."""
-    if connection is not None:
-        yield connection
-        return
-    engine = table._meta.db
-    if engine.pool is not None:
-        async with engine.pool.acquire() as pooled:
-            yield pooled
-        return
-    fresh = await engine.get_new_connection()
-    try:
-        yield fresh
-    finally:
-        await fresh.close()
-
-
 async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResult:
     """Insert or update ``records`` (dicts as ServiceTitan returns them) for
     ``tenant_id``; malformed records are rejected with their reason and the
-    rest of the batch still lands."""
+    rest of the batch still lands.
+
+    The batch runs on ``connection`` if given, else on the current Piccolo
+    transaction's connection (``async with DB.transaction():`` then commits
+    or rolls it back with the rest), else on one of the pool's."""
     check_tenant(table._meta.tablename, tenant_id)
     rows, rejected, superseded = parse_batch(layout_for(table), tenant_id, records)
     result = UpsertResult(unchanged=superseded, rejected=rejected)

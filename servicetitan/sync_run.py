@@ -3,16 +3,20 @@ tenant, with a ``servicetitan_sync_logs`` row and ``raw.sync_state`` kept.
 
 Each page is one transaction (``bulk_upsert``): a failure mid-run leaves the
 pages before it cached, never part of a page, and the log ``failed`` with
-the reason. Records rejected as malformed do not fail a run: they are
+the reason, also when the run is cancelled or interrupted (``CancelledError``,
+``KeyboardInterrupt``): the failure is recorded shielded from a further
+cancellation, then re-raised. Records rejected as malformed do not fail a run: they are
 counted as failed in the log and listed in its ``error_details``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
+from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
-from servicetitan.bulk_upsert import UpsertResult, check_tenant, connection_for
+from servicetitan.bulk_upsert import UpsertResult, check_tenant
 from servicetitan.pages import page_records
 from servicetitan.raw_tables import CacheTable, SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
@@ -41,6 +45,28 @@ def _rejects(total: UpsertResult) -> dict | None:
         "rejected": [r.as_dict() for r in total.rejected[:MAX_REJECTS_LOGGED]],
         "rejected_total": len(total.rejected),
     }
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return f"cancelled ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def _record_failure(
+    log: ServiceTitanSyncLog, tenant_id: int, tablename: str, message: str, details: dict,
+    total: UpsertResult,
+) -> None:
+    await log.fail(
+        message,
+        {**details, **(_rejects(total) or {})},
+        processed=total.processed,
+        successful=total.successful,
+        failed=len(total.rejected),
+    )
+    await SyncState.record_failure(tenant_id, tablename, message)
 
 
 async def run_sync(
@@ -79,20 +105,16 @@ async def run_sync(
             await connection.execute(
                 "SELECT gin_clean_pending_list($1::regclass)", table.full_data_index()
             )
-    except Exception as exc:
+    except BaseException as exc:
+        # BaseException: a cancelled task (CancelledError) or Ctrl-C must not
+        # leave the log ``running``. The record is shielded, so cancelling
+        # the run again while it is written does not cut it short.
         message = (
             f"{tablename} sync for tenant {tenant_id} failed after {pages_done} "
-            f"page(s): {type(exc).__name__}: {exc}"
+            f"page(s): {_reason(exc)}"
         )
         details = {"table": tablename, "pages_done": pages_done, "exception": type(exc).__name__}
-        await log.fail(
-            message,
-            {**details, **(_rejects(total) or {})},
-            processed=total.processed,
-            successful=total.successful,
-            failed=len(total.rejected),
-        )
-        await SyncState.record_failure(tenant_id, tablename, message)
+        await asyncio.shield(_record_failure(log, tenant_id, tablename, message, details, total))
         raise
     await log.complete(total.processed, total.successful, len(total.rejected), _rejects(total))
     await SyncState.record_success(tenant_id, tablename, full, as_of, total.successful)

@@ -8,7 +8,6 @@ VERSION = "1.38.0"
 DESCRIPTION = "utc_python_defaults"
 # Only the Python side of the defaults changes (UTC instead of host-local
 # time for ORM inserts); the DDL default stays the seed's NOW().
-CATALOG_UNCHANGED = "Python-side defaults only"
 
 
 async def forwards():

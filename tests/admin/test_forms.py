@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from admin.forms import MAINTENANCE_ACTIONS, MAINTENANCE_FORMS, FunctionNotInstalled, run_function
-from business.maintenance import CLEANUPS
+from business.maintenance import CLEANUPS, cleanup_expired_in
+from business.tables import Company, Message
+from platform_db.connection import fetch
 from tests.admin.support import csrf, month_start
 
 CLEANED = {  # table -> its row of a company, minus expires_at
@@ -107,5 +109,16 @@ async def test_a_function_not_installed_is_said_to_be_so(migrated):
     """A database where the business app is not migrated has none of the
     functions: the form says so instead of failing with a database error."""
     action = _action("maintain_messages_partitions")
+
+    async def missing():
+        return await fetch(Company, "SELECT * FROM public.admin_probe_missing()")
+
     with pytest.raises(FunctionNotInstalled, match=r"admin_probe_missing\(\) is not installed"):
-        await run_function("admin_probe_missing", action.describe)
+        await run_function("admin_probe_missing", action.describe, missing)
+
+
+async def test_the_forms_run_the_business_apps_own_calls():
+    assert _action("maintain_messages_partitions").call == Message.maintain_partitions
+    for table, function in CLEANUPS.items():
+        call = _action(function).call
+        assert (call.func, call.args) == (cleanup_expired_in, (table,))

@@ -1,5 +1,6 @@
 """A logged-in admin user cannot read a credential's secrets (plaintext or
-Fernet ciphertext) through any endpoint of the admin, nor overwrite them."""
+Fernet ciphertext), nor a WhatsApp auth key's value (private key material),
+through any endpoint of the admin, nor overwrite them."""
 
 import pytest
 
@@ -170,3 +171,108 @@ async def test_session_tokens_cannot_be_read_or_written_even_by_a_superuser(admi
         )
         assert response.status_code == 403, response.text
         assert "token cannot be written" in response.json()["detail"]
+
+
+WHATSAPP_KEYS = "/admin/api/tables/whatsapp_auth_keys"
+
+
+@pytest.fixture(scope="session")
+async def whatsapp_key(migrated):
+    """A WhatsApp auth key whose private key material is random and known."""
+    import secrets
+    import uuid
+
+    from business.tables import Company, WhatsAppAuthKey
+
+    private = secrets.token_urlsafe(32)
+    company = Company(name=f"Admin WhatsApp Salon {uuid.uuid4().hex[:6]}")
+    await company.save()
+    key = await WhatsAppAuthKey.create(
+        company=company.id,
+        key_type="session",
+        key_id=f"admin-test-{uuid.uuid4().hex[:8]}",
+        value={"noiseKey": {"private": private, "public": "pub-not-secret"}},
+    )
+    return key.id, private
+
+
+def every_whatsapp_key_get(key_id) -> list[str]:
+    return [
+        "/admin/api/openapi.json",
+        "/admin/api/tables/grouped/",
+        f"{WHATSAPP_KEYS}/",
+        f"{WHATSAPP_KEYS}/?__readable=true&__page_size=100",
+        f"{WHATSAPP_KEYS}/?key_type=session",
+        f"{WHATSAPP_KEYS}/{key_id}/",
+        f"{WHATSAPP_KEYS}/{key_id}/?__readable=true",
+        f"{WHATSAPP_KEYS}/schema/",
+        f"{WHATSAPP_KEYS}/ids/",
+        f"{WHATSAPP_KEYS}/ids/?search=session",
+        f"{WHATSAPP_KEYS}/count/",
+        f"{WHATSAPP_KEYS}/new/",
+        f"{WHATSAPP_KEYS}/references/",
+    ]
+
+
+async def test_no_endpoint_sends_a_whatsapp_key_value(client, whatsapp_key):
+    key_id, private = whatsapp_key
+    for path in every_whatsapp_key_get(key_id):
+        response = await client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        assert private not in response.text, f"{path} contains a WhatsApp private key"
+        assert "noiseKey" not in response.text, f"{path} contains a WhatsApp key value"
+
+
+async def test_the_whatsapp_key_row_is_shown_without_its_value(client, whatsapp_key):
+    """Not vacuous: the row's page is there, with its type and no value."""
+    key_id, _ = whatsapp_key
+    detail = (await client.get(f"{WHATSAPP_KEYS}/{key_id}/")).json()
+    assert detail["key_type"] == "session"
+    assert detail["value"] is None
+    extra = (await client.get(f"{WHATSAPP_KEYS}/schema/")).json()["extra"]
+    assert "value" not in extra["visible_column_names"]
+    assert "value" not in extra["visible_filter_names"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'value={"noiseKey": 1}',
+        "value__operator=is_not_null",
+        "__order=-value",
+        "__visible_fields=id,value",
+    ],
+)
+async def test_no_filtering_ordering_or_selecting_by_a_whatsapp_key_value(client, query):
+    response = await client.get(f"{WHATSAPP_KEYS}/?{query}")
+    assert response.status_code == 403, response.text
+    assert "secret" in response.json()["detail"]
+
+
+async def _stored_value(key_id):
+    from business.tables import WhatsAppAuthKey as K
+
+    return await K.select(K.value, exclude_secrets=False).where(K.id == key_id).first()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # JSON columns travel as JSON text, as Piccolo Admin's form sends them.
+        {"value": '{"noiseKey": "junk"}'},
+        # What Piccolo Admin's edit form sends back for a value it never showed.
+        {"value": None, "key_type": "session"},
+    ],
+)
+async def test_a_whatsapp_key_value_cannot_be_written(client, whatsapp_key, body):
+    key_id, private = whatsapp_key
+    before = await _stored_value(key_id)
+    assert private in before["value"]
+    for response in (
+        await client.patch(f"{WHATSAPP_KEYS}/{key_id}/", json=body, headers=csrf(client)),
+        await client.put(f"{WHATSAPP_KEYS}/{key_id}/", json=body, headers=csrf(client)),
+        await client.post(f"{WHATSAPP_KEYS}/", json=body, headers=csrf(client)),
+    ):
+        assert response.status_code == 403, response.text
+        assert "value cannot be written" in response.json()["detail"]
+    assert await _stored_value(key_id) == before

@@ -200,3 +200,34 @@ async def test_batches_inside_a_callers_transaction_count_and_roll_back_with_it(
     assert (first.inserted, second.inserted, second.updated, second.unchanged) == (2, 1, 1, 0)
     await outer.rollback()
     assert set(await _stored_jobs(conn, tenant)) == {1}
+
+
+async def test_an_upsert_inside_a_piccolo_transaction_rolls_back_with_it(migrated, conn, tenant):
+    """No ``connection=``: the upsert joins ``DB.transaction()`` instead of
+    committing on a pooled connection of its own."""
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback):
+        async with migrated.transaction():
+            result = await StJob.upsert(tenant, [job(1), job(2)])
+            assert result.inserted == 2
+            # the ORM in the same transaction sees the uncommitted rows
+            assert await StJob.count().where(StJob.tenant_id == tenant) == 2
+            raise Rollback
+    assert await _stored_jobs(conn, tenant) == {}
+
+
+async def test_an_upsert_inside_a_piccolo_transaction_lands_when_it_commits(
+    migrated, conn, tenant
+):
+    async with migrated.transaction():
+        await StJob.upsert(tenant, [job(1)])
+        # a second batch over the same id, under the first one's row lock
+        second = await StJob.upsert(tenant, [job(1, modified_on="2025-04-01T00:00:00Z"), job(2)])
+        assert (second.inserted, second.updated) == (1, 1)
+        assert await _stored_jobs(conn, tenant) == {}  # not committed yet
+    stored = await _stored_jobs(conn, tenant)
+    assert set(stored) == {1, 2}
+    assert stored[1][1] == datetime(2025, 4, 1, tzinfo=timezone.utc)

@@ -1,5 +1,6 @@
 """Sync runs: pages into the cache, the sync log and raw.sync_state."""
 
+import asyncio
 import json
 
 import asyncpg
@@ -130,3 +131,59 @@ async def test_a_credential_without_tenant_cannot_sync(credential):
     assert not await ServiceTitanSyncLog.exists().where(
         ServiceTitanSyncLog.servicetitan_credential == credential.id
     )
+
+
+async def _wait_until_blocked_by(conn, blocker_pid: int) -> None:
+    for _ in range(500):
+        if await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            blocker_pid,
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the sync run never waited on the blocking transaction")
+
+
+async def test_a_run_cancelled_mid_page_fails_the_log(conn, credential, tenant):
+    """The task is cancelled while its second page waits on a row lock: the
+    log and raw.sync_state still record the failure, and the
+    CancelledError goes on to the caller."""
+    blocker = conn.transaction()
+    await blocker.start()
+    try:
+        await StJob.upsert(tenant, [job(3)], connection=conn)  # uncommitted: locks job 3
+        run = asyncio.create_task(
+            run_sync(credential, StJob, [list_page(job(1), job(2)), list_page(job(3), page=2)],
+                     full=True)
+        )
+        await _wait_until_blocked_by(conn, conn.get_server_pid())
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+    finally:
+        await blocker.rollback()
+    log = await ServiceTitanSyncLog.select().where(
+        ServiceTitanSyncLog.servicetitan_credential == credential.id
+    ).first()
+    assert log["status"] == "failed"
+    assert log["completed_at"] is not None
+    assert "failed after 1 page(s): cancelled (CancelledError)" in log["error_message"]
+    assert json.loads(log["error_details"])["exception"] == "CancelledError"
+    assert (log["records_processed"], log["records_successful"]) == (2, 2)
+    assert "cancelled" in (await _state(conn, tenant))["last_error"]
+    assert await _job_ids(conn, tenant) == {1, 2}
+
+
+async def test_a_run_interrupted_while_reading_pages_fails_the_log(conn, credential, tenant):
+    def pages():
+        yield [job(1)]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        await run_sync(credential, StJob, pages(), full=False)
+    log = await ServiceTitanSyncLog.select().where(
+        ServiceTitanSyncLog.servicetitan_credential == credential.id
+    ).first()
+    assert log["status"] == "failed"
+    assert "failed after 1 page(s): interrupted (KeyboardInterrupt)" in log["error_message"]
+    assert "interrupted" in (await _state(conn, tenant))["last_error"]

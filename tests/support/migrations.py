@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.auto.schema_snapshot import SchemaSnapshot
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
@@ -27,13 +28,46 @@ def migration_plan() -> list[tuple[str, str]]:
     return plan
 
 
-def catalog_unchanged_reason(app: str, migration_id: str) -> str | None:
-    """A migration that changes only Python-side state (e.g. a column's
-    Python default) says so with ``CATALOG_UNCHANGED = "why"``."""
-    manager = BaseMigrationManager()
-    config = manager.get_app_config(app)
-    module = manager.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
-    return getattr(module, "CATALOG_UNCHANGED", None)
+# Column parameters that exist in Python only: changing them alters no
+# database object (``secret`` only tells ``exclude_secrets`` and the admin).
+# ``default`` too, for the walk only asks this when the catalog did not
+# change: a default whose DDL stayed the same changed only its Python side
+# (e.g. UtcNow for TimestampNow, both ``current_timestamp`` in SQL).
+PYTHON_ONLY_PARAMS = frozenset({"secret", "help_text", "required", "default"})
+
+
+async def python_only(app: str, migration_id: str) -> bool:
+    """Whether the migration does nothing but change Python-only column
+    parameters, so that it rightly leaves the catalog as it was."""
+    base = BaseMigrationManager()
+    config = base.get_app_config(app)
+    module = base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+    manager = await module.forwards()
+    if not isinstance(manager, MigrationManager):
+        return False
+    other_operations = [
+        manager.add_tables,
+        manager.drop_tables,
+        manager.rename_tables,
+        manager.change_table_schemas,
+        manager.add_columns.add_columns,
+        manager.drop_columns.drop_columns,
+        manager.rename_columns.rename_columns,
+        manager.add_constraints.add_constraints,
+        manager.drop_constraints.drop_constraints,
+        manager.raw,
+        manager.raw_backwards,
+    ]
+    alters = manager.alter_columns.alter_columns
+    return (
+        bool(alters)
+        and not any(other_operations)
+        and all(
+            a.column_class is a.old_column_class
+            and set(a.params) | set(a.old_params) <= PYTHON_ONLY_PARAMS
+            for a in alters
+        )
+    )
 
 
 async def drift(app_config: AppConfig) -> list[str]:

@@ -1,6 +1,10 @@
-"""A raw asyncpg connection for the business app's bulk paths and SQL
-functions: Piccolo's per-row query building costs ~200 µs a row
-(PICCOLO_NOTES.md), asyncpg's binary COPY a few."""
+"""A raw asyncpg connection for the apps' bulk paths and SQL functions:
+Piccolo's per-row query building costs ~200 µs a row (PICCOLO_NOTES.md),
+asyncpg's binary COPY a few.
+
+Inside ``async with DB.transaction():`` every helper here works on that
+transaction's connection, so what it writes commits or rolls back with the
+caller's transaction (and never waits on locks the caller holds)."""
 
 from __future__ import annotations
 
@@ -11,9 +15,13 @@ from piccolo.table import Table
 
 
 @asynccontextmanager
-async def connection(table: type[Table]) -> AsyncIterator:
-    """The current Piccolo transaction's connection, else one from the
-    engine's pool, else a new one (commands run without a pool)."""
+async def connection(table: type[Table], given=None) -> AsyncIterator:
+    """``given`` if not None; else the current Piccolo transaction's
+    connection (``engine.current_transaction``), else one from the engine's
+    pool, else a new one (commands run without a pool)."""
+    if given is not None:
+        yield given
+        return
     engine = table._meta.db
     transaction = engine.current_transaction.get()
     if transaction is not None:
