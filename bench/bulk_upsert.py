@@ -22,13 +22,11 @@ import asyncio
 import contextlib
 import io
 import json
-import os
 import random
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from platform_db.database import database_name, embedded_url, redacted
+from bench.database import throwaway_database
 
 TENANT = 1_000_001
 STATUSES = ["Scheduled", "Dispatched", "InProgress", "Hold", "Completed", "Canceled"]
@@ -191,19 +189,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
 
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from tests.support.databases import create_database, drop_database
-
-    server = os.environ.get("DATABASE_URL") or embedded_url("postgres")
-    url = create_database(server, "bench_platform")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("PLATFORM_DB_QUIET", "1")
-    print(f"database {database_name(url)} on the server of {redacted(server)}")
-    try:
+    with throwaway_database("bench_platform"):
         asyncio.run(bench(args))
-    finally:
-        drop_database(url)
-
 
 if __name__ == "__main__":
     main()

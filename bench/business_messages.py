@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import io
-import os
 import random
 import statistics
 import time
@@ -38,15 +37,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=2_000, help="get_recent_messages calls")
     parser.add_argument("--seed", type=int, default=4)
     return parser.parse_args()
-
-
-def bench_database() -> tuple[str, str]:
-    """(server URL, URL of a new database on it)."""
-    from platform_db.database import embedded_url
-    from tests.support.databases import create_database
-
-    server = os.environ.get("DATABASE_URL") or embedded_url("postgres")
-    return server, create_database(server, "bench_business")
 
 
 class Workload:
@@ -194,18 +184,10 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    from platform_db.database import redacted
-    from tests.support.databases import drop_database
+    from bench.database import throwaway_database
 
-    server, url = bench_database()
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("PLATFORM_DB_QUIET", "1")
-    print(f"server: {redacted(server)}")
-    try:
+    with throwaway_database("bench_business"):
         asyncio.run(run(args))
-    finally:
-        drop_database(url)
-
 
 if __name__ == "__main__":
     main()
