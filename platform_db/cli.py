@@ -1,0 +1,202 @@
+"""How every project command meets its user.
+
+Piccolo's CLI (targ) converts ``int`` arguments itself, and on any exception
+prints the message followed by the command's whole help text. A command
+wrapped in ``@command`` instead receives its arguments as text, checks every
+one of them before anything runs (type and bounds, named in the message),
+and reports any refusal in one line on stderr with a distinct exit status:
+
+- 0: done;
+- 1: the command ran and failed, or the user declined (``CommandError``,
+  ``DataRejected``);
+- 2: an argument cannot be used (``UsageError``): nothing ran;
+- 130: interrupted (Ctrl-C).
+
+``PLATFORM_TRACE=1`` adds the traceback of an unexpected error.
+
+A command that drops or rewrites data asks first through ``confirm``; its
+``--yes`` answers for a script or cron.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+import sys
+import traceback
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """What went wrong, in one sentence a user can act on."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(CommandError):
+    """An argument that cannot be used; nothing has run."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a numeric argument must fall in (either end optional), as
+    ``months_ahead: Annotated[int, Bounds(0, 60)] = 5``."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def check(self, label: str, value):
+        if self.minimum is not None and value < self.minimum or (
+            self.maximum is not None and value > self.maximum
+        ):
+            if self.minimum is not None and self.maximum is not None:
+                wanted = f"between {_number(self.minimum)} and {_number(self.maximum)}"
+            elif self.minimum is not None:
+                wanted = f"at least {_number(self.minimum)}"
+            else:
+                wanted = f"at most {_number(self.maximum)}"
+            raise UsageError(f"{label} must be {wanted}, not {_number(value)}")
+        return value
+
+
+def _number(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+_WORDS = {int: "a whole number", float: "a number"}
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"0", "false", "no", "n", "off"}
+
+
+def _convert(label: str, kind, bounds: Bounds | None, value):
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise UsageError(f"{label} is a flag: give it alone, or as {label}=true / false")
+    if kind in _WORDS:
+        try:
+            converted = kind(str(value).strip().replace("_", ""))
+        except ValueError:
+            raise UsageError(f"{label} must be {_WORDS[kind]}, not {str(value)!r}") from None
+        if kind is float and converted != converted:  # NaN passes every bound
+            raise UsageError(f"{label} must be {_WORDS[kind]}, not {str(value)!r}")
+        return bounds.check(label, converted) if bounds else converted
+    return value
+
+
+def _parameters(func) -> dict[str, tuple[type, Bounds | None]]:
+    """Each parameter's type and bounds, from its annotation."""
+    hints = typing.get_type_hints(func, include_extras=True)
+    found = {}
+    for name in inspect.signature(func).parameters:
+        hint = hints.get(name, str)
+        bounds = None
+        if typing.get_origin(hint) is Annotated:
+            hint, *extras = typing.get_args(hint)
+            bounds = next((e for e in extras if isinstance(e, Bounds)), None)
+        found[name] = (hint, bounds)
+    return found
+
+
+def report(exc: BaseException) -> int:
+    """Print ``exc`` as the one line a command ends with; its exit status."""
+    from platform_db.rejections import DataRejected
+
+    if isinstance(exc, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, (CommandError, DataRejected)):
+        print(f"error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_FAILED)
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"error: {type(exc).__name__}: {message}", file=sys.stderr)
+    if os.environ.get("PLATFORM_TRACE") == "1":
+        traceback.print_exception(exc)
+    else:
+        print("(PLATFORM_TRACE=1 shows where it happened)", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def command(func: Callable) -> Callable:
+    """Wrap a command function (sync or async) as described in this module.
+
+    Its signature, docstring and defaults are what ``piccolo <app> <name>
+    --help`` shows; every annotation becomes ``str`` for targ, so the values
+    reach this wrapper as typed and are converted here.
+    """
+    parameters = _parameters(func)
+    signature = inspect.signature(func)
+    positional = [
+        name for name, p in signature.parameters.items() if p.default is inspect.Parameter.empty
+    ]
+
+    @functools.wraps(func)
+    def wrapper(**given: Any):
+        try:
+            unknown = sorted(set(given) - set(parameters))
+            if unknown:
+                options = ", ".join(f"--{name}" for name in parameters if name not in positional)
+                raise UsageError(
+                    f"unknown option --{unknown[0]}" + (f" (options: {options})" if options else "")
+                )
+            missing = [name for name in positional if name not in given]
+            if missing:
+                raise UsageError(
+                    f"missing argument {missing[0]}: usage: {func.__name__} "
+                    + " ".join(positional)
+                )
+            values = {
+                name: _convert(
+                    name if name in positional else f"--{name}", *parameters[name], value
+                )
+                for name, value in given.items()
+            }
+            result = func(**values)
+            if inspect.iscoroutine(result):
+                # asyncio.run, not Piccolo's run_sync, which retries a
+                # coroutine that raised RuntimeError and hides the error.
+                result = asyncio.run(result)
+            return result
+        except (Exception, KeyboardInterrupt) as exc:
+            sys.exit(report(exc))
+
+    # targ reads the parameters through getfullargspec (which honours
+    # __signature__) and the help through get_type_hints.
+    wrapper.__signature__ = signature.replace(
+        parameters=[p.replace(annotation=str) for p in signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
+    wrapper.__annotations__ = {name: str for name in parameters}
+    return wrapper
+
+
+def confirm(plan: str, yes: bool, action: str = "go ahead") -> None:
+    """Show ``plan``; go on only with ``--yes`` or a "y" typed at the prompt.
+
+    Without a terminal to ask on and without ``--yes``, refuse: a script or
+    cron job passes ``--yes`` once it has seen the plan.
+    """
+    print(plan)
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise CommandError(f"not done: pass --yes to {action} (nothing was changed)")
+    try:
+        answer = input(f"{action}? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in {"y", "yes"}:
+        raise CommandError("not done: declined at the prompt (nothing was changed)")
