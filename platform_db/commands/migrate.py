@@ -16,16 +16,18 @@ def migrate(lock_timeout: str = "5s", wait: int = 600):
         How many seconds to wait for another process's migration run.
     """
     from platform_db.deploy import migrate as run_migrate
+    from platform_db.migration_runner import Timeouts
 
     # asyncio.run, not piccolo's run_sync: run_sync retries a coroutine that
     # raised RuntimeError, hiding the real error behind "cannot reuse".
     try:
-        applied = asyncio.run(run_migrate(lock_timeout=lock_timeout, wait_seconds=wait))
-    except Exception as exc:
-        print(
-            f"\nmigrate failed: {exc}\nThe failing migration was rolled back and is not "
-            "recorded; migrations before it stay applied. Fix it and run migrate again.",
-            file=sys.stderr,
+        applied = asyncio.run(
+            run_migrate(Timeouts.from_environment(lock_timeout=lock_timeout), wait_seconds=wait)
         )
+    except Exception as exc:
+        print(f"\nmigrate failed: {exc}", file=sys.stderr)
         sys.exit(1)
-    print("migrations applied" if applied else "nothing left to do: every migration has run")
+    if applied:
+        print(f"migrations applied by this run: {len(applied)}")
+    else:
+        print("nothing left to do: every migration has run")
