@@ -112,9 +112,16 @@ class LockTimeout(MigrationError):
 
 
 class MigrationFailed(MigrationError):
-    def __init__(self, file: MigrationFile, cause: Exception, transactional: bool):
+    def __init__(
+        self, file: MigrationFile, cause: Exception, transactional: bool, backwards: bool
+    ):
         what = " ".join(str(cause).split()) or type(cause).__name__
-        if transactional:
+        if transactional and backwards:
+            stays = (
+                "its reversal was rolled back, with every other reversal of the same "
+                "transaction: they all stay applied"
+            )
+        elif transactional:
             stays = "it was rolled back and is not recorded"
         else:
             stays = (
@@ -268,7 +275,7 @@ async def _run(file: MigrationFile, manager: MigrationManager, backwards: bool, 
     except (MigrationError, asyncpg.LockNotAvailableError):
         raise
     except Exception as exc:
-        raise MigrationFailed(file, exc, transactional) from exc
+        raise MigrationFailed(file, exc, transactional, backwards) from exc
 
 
 async def apply_together(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
+from platform_db.migration_runner import Timeouts, statement_timeouts, with_lock_retries
+
 
 @dataclass(frozen=True)
 class SqlStep:
@@ -20,17 +22,29 @@ class SqlStep:
 
 
 async def execute(sql: str) -> None:
-    """Run ``sql`` (several statements allowed) in the migration's transaction."""
+    """Run ``sql`` (several statements allowed) in the migration's
+    transaction; in a migration without one, on a connection of its own with
+    the migration's timeouts, tried again when it gave up on a lock."""
     engine = engine_finder()
     transaction = engine.current_transaction.get()
     if transaction is not None:
         await transaction.connection.execute(sql)
         return
-    connection = await engine.get_new_connection()
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+    timeouts = statement_timeouts() or Timeouts.from_environment()
+
+    async def attempt() -> None:
+        connection = await engine.get_new_connection()
+        try:
+            await connection.execute(timeouts.settings_sql(local=False))
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    await with_lock_retries(attempt, timeouts, _first_line(sql))
+
+
+def _first_line(sql: str) -> str:
+    return next((line.strip() for line in sql.splitlines() if line.strip()), "")[:80]
 
 
 def add_sql_steps(manager: MigrationManager, *steps: SqlStep) -> None:

@@ -5,6 +5,12 @@ import os
 from piccolo.conf.apps import AppConfig, Command
 
 from .commands.migrate import migrate
+from .commands.rollback import rollback
+from .migration_hooks import install
+
+# Piccolo's own migration commands get the project's timeouts and safe
+# rollbacks wherever this app is registered (see migration_hooks).
+install()
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
@@ -13,5 +19,5 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[],
     migration_dependencies=[],
-    commands=[Command(callable=migrate)],
+    commands=[Command(callable=migrate), Command(callable=rollback)],
 )
