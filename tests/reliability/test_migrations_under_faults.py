@@ -237,3 +237,69 @@ async def test_migrate_leaves_the_shared_engine_configuration_alone(fresh_databa
             assert await later.fetchval("SHOW lock_timeout") == "0"
         finally:
             await later.close()
+
+
+def _plain_forwards(env):
+    return subprocess.run(
+        [PICCOLO, "migrations", "forwards", "all"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+async def test_plain_forwards_waits_lock_timeout_and_retries(fresh_database):
+    """Plain `piccolo migrations forwards` runs each migration with the
+    project's lock_timeout, retried: a lock released during the retries lets
+    the migration through; one held throughout fails it fast."""
+    env = {**os.environ, "DATABASE_URL": fresh_database}
+    piccolo("migrations", "forwards", "all", env=env)
+    with_probes = {
+        **env,
+        "PICCOLO_CONF": "tests.reliability.fault_conf",
+        "FAULT_FIXED": "1",
+        "PLATFORM_LOCK_TIMEOUT": "300ms",
+        "PLATFORM_LOCK_ATTEMPTS": "2",
+    }
+    locker = await connect(fresh_database)
+    try:
+        transaction = locker.transaction()
+        await transaction.start()
+        await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        failed = _plain_forwards(with_probes)
+        assert time.monotonic() - started < 20
+        assert failed.returncode != 0
+        assert "lock_timeout=300ms" in failed.stderr and "attempt 1 of 2" in failed.stderr
+        recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
+        assert await locker.fetchval(recorded) == 0
+
+        retried = subprocess.Popen(
+            [PICCOLO, "migrations", "forwards", "all"], cwd=PROJECT,
+            env={**with_probes, "PLATFORM_LOCK_ATTEMPTS": "6"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(3)  # its first attempt has given up by now
+        await transaction.rollback()
+        out, err = retried.communicate(timeout=120)
+        assert retried.returncode == 0, out + err
+        assert "retrying in" in err
+        assert await locker.fetchval(recorded) == 1
+    finally:
+        await locker.close()
+
+
+async def test_plain_forwards_has_a_statement_timeout(fresh_database):
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "PICCOLO_CONF": "tests.reliability.slow_conf",
+        "SLOW_MIGRATION_SECONDS": "5",
+        "PLATFORM_STATEMENT_TIMEOUT": "1s",
+    }
+    done = _plain_forwards(env)
+    assert done.returncode != 0
+    assert "statement timeout" in done.stdout + done.stderr
+    conn = await connect(fresh_database)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('public.slow_probe')") is None
+    finally:
+        await conn.close()
