@@ -50,6 +50,18 @@ APPLY_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"platform-data migration apply").digest()[:8], "big", signed=True
 )
 
+# Statements of the project's own bookkeeping (locks, the migration record,
+# catalog look-ups of the online steps) start with this comment, so that the
+# SQL capture can leave them out of a migration's script.
+BOOKKEEPING = "/* platform-data bookkeeping */ "
+CLAIM_SQL = BOOKKEEPING + "SELECT pg_advisory_xact_lock($1)"
+CLAIM_SESSION_SQL = BOOKKEEPING + "SELECT pg_advisory_lock($1)"
+RECORDED_SQL = (
+    BOOKKEEPING + "SELECT EXISTS (SELECT 1 FROM migration WHERE app_name = $1 AND name = $2)"
+)
+RECORD_SQL = BOOKKEEPING + "INSERT INTO migration (name, app_name, ran_on) VALUES ($1, $2, $3)"
+UNRECORD_SQL = BOOKKEEPING + "DELETE FROM migration WHERE app_name = $1 AND name = $2"
+
 ENVIRONMENT = {
     "lock_timeout": "PLATFORM_LOCK_TIMEOUT",
     "statement_timeout": "PLATFORM_STATEMENT_TIMEOUT",
@@ -258,7 +270,7 @@ async def apply(file: MigrationFile, timeouts: Timeouts, backwards: bool = False
         async with engine.transaction() as transaction:
             connection = transaction.connection
             await connection.execute(timeouts.settings_sql(local=True))
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", APPLY_LOCK_KEY)
+            await connection.execute(CLAIM_SQL, APPLY_LOCK_KEY)
             if await _recorded(connection, file) != backwards:
                 return False
             if manager is not None:
@@ -289,7 +301,7 @@ async def apply_together(
         async with engine.transaction() as transaction:
             connection = transaction.connection
             await connection.execute(timeouts.settings_sql(local=True))
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", APPLY_LOCK_KEY)
+            await connection.execute(CLAIM_SQL, APPLY_LOCK_KEY)
             for file in files:
                 if await _recorded(connection, file) != backwards:
                     raise MigrationError(
@@ -314,7 +326,7 @@ async def _outside_a_transaction(
     try:
         # A session lock for the length of the migration (its statements
         # commit one by one, so no transaction can hold it).
-        await connection.execute("SELECT pg_advisory_lock($1)", APPLY_LOCK_KEY)
+        await connection.execute(CLAIM_SESSION_SQL, APPLY_LOCK_KEY)
         if await _recorded(connection, file) != backwards:
             return False
         with outside_transaction(timeouts):
@@ -326,24 +338,13 @@ async def _outside_a_transaction(
 
 
 async def _recorded(connection, file: MigrationFile) -> bool:
-    return await connection.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM migration WHERE app_name = $1 AND name = $2)",
-        file.app,
-        file.migration_id,
-    )
+    return await connection.fetchval(RECORDED_SQL, file.app, file.migration_id)
 
 
 async def _record(connection, file: MigrationFile, backwards: bool) -> None:
     if backwards:
-        await connection.execute(
-            "DELETE FROM migration WHERE app_name = $1 AND name = $2", file.app, file.migration_id
-        )
+        await connection.execute(UNRECORD_SQL, file.app, file.migration_id)
     else:
         # ran_on as Piccolo writes it (host-local), so that Piccolo's own
         # commands, which order by it, see one clock.
-        await connection.execute(
-            "INSERT INTO migration (name, app_name, ran_on) VALUES ($1, $2, $3)",
-            file.migration_id,
-            file.app,
-            datetime.now(),
-        )
+        await connection.execute(RECORD_SQL, file.migration_id, file.app, datetime.now())

@@ -4,8 +4,10 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from .commands.lint import lint
 from .commands.migrate import migrate
 from .commands.rollback import rollback
+from .commands.sql import sql
 from .migration_hooks import install
 
 # Piccolo's own migration commands get the project's timeouts and safe
@@ -19,5 +21,10 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[],
     migration_dependencies=[],
-    commands=[Command(callable=migrate), Command(callable=rollback)],
+    commands=[
+        Command(callable=migrate),
+        Command(callable=rollback),
+        Command(callable=sql),
+        Command(callable=lint),
+    ],
 )

@@ -17,6 +17,9 @@ SERVER_URL = server_url()
 TEST_DATABASE_URL = create_database(SERVER_URL, "test_platform")
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PLATFORM_DB_QUIET"] = "1"
+# Scratch databases (the SQL capture of lint / sql, the schema check) on the
+# server under test, not on a second, embedded one.
+os.environ["PLATFORM_SCRATCH_SERVER"] = SERVER_URL
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 
