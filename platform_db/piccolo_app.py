@@ -4,6 +4,7 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from .commands.check import check
 from .commands.lint import lint
 from .commands.migrate import migrate
 from .commands.rollback import rollback
@@ -26,5 +27,6 @@ APP_CONFIG = AppConfig(
         Command(callable=rollback),
         Command(callable=sql),
         Command(callable=lint),
+        Command(callable=check),
     ],
 )

