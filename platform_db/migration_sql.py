@@ -74,6 +74,13 @@ async def execute(sql: str) -> None:
         await with_lock_retries(lambda: connection.execute(sql), timeouts, _first_line(sql))
 
 
+async def _alone(sql: str, what: str) -> None:
+    """``sql`` committed on its own (refused in the migration's transaction),
+    tried again when it gave up on a lock."""
+    async with _own_session(what) as (conn, timeouts):
+        await with_lock_retries(lambda: conn.execute(sql), timeouts, what)
+
+
 async def _atomic(conn, sql: str) -> None:
     """``sql``'s statements in one transaction, BEGIN and COMMIT said
     aloud (so the captured script keeps them together in psql too)."""
@@ -123,7 +130,7 @@ def _runner(step, backwards: bool):
     async def run() -> None:
         await (step.run_backwards() if backwards else step.run_forwards())
 
-    run.step = step  # what the reversibility walk and the plan read
+    run.step = step  # read by the reversibility walk (tests/support/migrations.py)
     return run
 
 
@@ -209,10 +216,7 @@ class ConcurrentIndex:
             await with_lock_retries(attempt, timeouts, f"CREATE INDEX CONCURRENTLY {self.name}")
 
     async def run_backwards(self) -> None:
-        async with _own_session(f"DROP INDEX CONCURRENTLY {self.name}") as (conn, timeouts):
-            await with_lock_retries(
-                lambda: conn.execute(self.backwards), timeouts, f"DROP INDEX {self.name}"
-            )
+        await _alone(self.backwards, f"DROP INDEX CONCURRENTLY {self.name}")
 
     async def drop_if_invalid(self, conn) -> bool:
         invalid = await conn.fetchval(
@@ -245,16 +249,10 @@ class UniqueUsingIndex:
         return f"ALTER TABLE {self.index.table} DROP CONSTRAINT {self.index.name}"
 
     async def run_forwards(self) -> None:
-        async with _own_session(f"UNIQUE USING INDEX {self.index.name}") as (conn, timeouts):
-            await with_lock_retries(
-                lambda: conn.execute(self.forwards), timeouts, f"UNIQUE {self.index.name}"
-            )
+        await _alone(self.forwards, f"UNIQUE USING INDEX {self.index.name}")
 
     async def run_backwards(self) -> None:
-        async with _own_session(f"UNIQUE USING INDEX {self.index.name}") as (conn, timeouts):
-            await with_lock_retries(
-                lambda: conn.execute(self.backwards), timeouts, f"UNIQUE {self.index.name}"
-            )
+        await _alone(self.backwards, f"UNIQUE USING INDEX {self.index.name}")
         await self.index.run_forwards()
 
 
@@ -328,10 +326,7 @@ class ValidateConstraint:
         )
 
     async def run_forwards(self) -> None:
-        async with _own_session(f"VALIDATE CONSTRAINT {self.name}") as (conn, timeouts):
-            await with_lock_retries(
-                lambda: conn.execute(self.forwards), timeouts, f"VALIDATE {self.name}"
-            )
+        await _alone(self.forwards, f"VALIDATE CONSTRAINT {self.name}")
 
     async def run_backwards(self) -> None:
         await execute(self.backwards)

@@ -58,3 +58,31 @@ async def tx(conn):
     await transaction.start()
     yield conn
     await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def migrated_template():
+    """A database every migration was applied to, that nobody connects to:
+    the template of ``migrated_copy``."""
+    from tests.support.databases import migrate_all
+
+    url = create_database(SERVER_URL, "test_template")
+    migrate_all(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def migrated_copy(migrated_template):
+    """Makes copies of a migrated database, dropped after the test."""
+    from tests.support.databases import copy_database
+
+    copies = []
+
+    def make(prefix: str = "test_migrated") -> str:
+        copies.append(copy_database(migrated_template, prefix))
+        return copies[-1]
+
+    yield make
+    for url in copies:
+        drop_database(url)

@@ -2,15 +2,13 @@
 The landed history passes only through its baseline; each unsafe pattern
 fails with its rule; each online pattern of platform_db.migration_sql passes."""
 
-import os
 import re
-import subprocess
 
 import pytest
 
 from platform_db.lint import BASELINE, lint, read_baseline
-from tests.harness.test_cli import PICCOLO, PROJECT
 from tests.platform.test_sql_command import NOWHERE
+from tests.support.commands import run_piccolo
 
 UNSAFE = {
     "plain_index": "require-concurrent-index-creation",
@@ -27,14 +25,7 @@ UNSAFE = {
 
 
 def run_lint(**env):
-    return subprocess.run(
-        [PICCOLO, "platform", "lint"],
-        cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": NOWHERE, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_piccolo("platform", "lint", url=NOWHERE, **env)
 
 
 def test_the_landed_history_passes_with_its_baseline():

@@ -1,13 +1,10 @@
 """``piccolo platform migrate`` refuses arguments it cannot use before
 anything runs, in one line, and says "rolled back" only when something was."""
 
-import os
-import subprocess
-
 import pytest
 
 from tests.conftest import SERVER_URL
-from tests.harness.test_cli import PICCOLO, PROJECT
+from tests.support.commands import errors, run_piccolo
 from tests.support.databases import connect, create_database, drop_database
 
 
@@ -16,17 +13,6 @@ def empty_database():
     url = create_database(SERVER_URL, "test_migrate_args")
     yield url
     drop_database(url)
-
-
-def migrate(url, *args, **env):
-    return subprocess.run(
-        [PICCOLO, "platform", "migrate", *args],
-        cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": url, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(
@@ -41,10 +27,9 @@ def migrate(url, *args, **env):
     ],
 )
 async def test_a_bad_argument_is_one_line_and_nothing_runs(empty_database, args, env, message):
-    done = migrate(empty_database, *args, **env)
+    done = run_piccolo("platform", "migrate", *args, url=empty_database, **env)
     assert done.returncode == 2, done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert len(errors(done)) == 1 and message in errors(done)[0], done.stderr
     assert "rolled back" not in done.stderr
     conn = await connect(empty_database)
     try:

@@ -3,35 +3,22 @@ depends on is refused before anything changes, by ``piccolo platform
 rollback`` and by Piccolo's own ``piccolo migrations backwards`` alike; a
 rollback whose second migration fails reverses nothing."""
 
-import os
-import subprocess
-
 import pytest
 
 from platform_db.catalog import snapshot
-from tests.conftest import SERVER_URL
-from tests.harness.test_cli import PICCOLO, PROJECT, piccolo
-from tests.support.databases import connect, create_database, drop_database
+from tests.support.commands import errors, run_piccolo
+from tests.support.databases import connect, copy_database, drop_database
 
 
 @pytest.fixture(scope="module")
-def database():
-    url = create_database(SERVER_URL, "test_rollback")
-    piccolo("migrations", "forwards", "all", env={**os.environ, "DATABASE_URL": url})
+def database(migrated_template):
+    url = copy_database(migrated_template, "test_rollback")
     yield url
     drop_database(url)
 
 
 def run(url, *args):
-    return subprocess.run(
-        [PICCOLO, *args],
-        cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_piccolo(*args, url=url)
 
 
 async def state(url):
@@ -110,7 +97,7 @@ async def test_rollback_shows_its_plan_asks_and_reverses(database):
     assert "reversed 1 migration(s) of reporting" in done.stdout
     _, migrations = await state(database)
     assert migrations == before[1][:-1] or len(migrations) == len(before[1]) - 1
-    piccolo("migrations", "forwards", "all", env={**os.environ, "DATABASE_URL": database})
+    assert run(database, "migrations", "forwards", "all").returncode == 0
     assert (await state(database))[0] == before[0]
 
 
@@ -126,5 +113,4 @@ async def test_rollback_shows_its_plan_asks_and_reverses(database):
 def test_bad_arguments_are_one_line(database, args, message):
     done = run(database, "platform", "rollback", *args)
     assert done.returncode == 2
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert len(errors(done)) == 1 and message in errors(done)[0], done.stderr

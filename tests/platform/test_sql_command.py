@@ -2,39 +2,28 @@
 included, as a script psql applies; captured on a scratch database, never on
 the configured one."""
 
-import os
-import subprocess
-
 import pytest
 
 from platform_db.catalog import diff, snapshot
 from tests.conftest import SERVER_URL
-from tests.harness.test_cli import PICCOLO, PROJECT, piccolo
 from tests.support import pg_tools
+from tests.support.commands import errors, run_piccolo
 from tests.support.databases import connect, create_database, drop_database
 
 # Nothing answers here: the commands must not need the configured database.
 NOWHERE = "postgresql://nobody@127.0.0.1:1/nowhere"
 
 
-def sql(*args, **env):
-    done = subprocess.run(
-        [PICCOLO, "platform", "sql", *args],
-        cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": NOWHERE, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done
+def sql(*args):
+    return run_piccolo("platform", "sql", *args, url=NOWHERE)
 
 
 @pytest.fixture
-def databases():
-    urls = [create_database(SERVER_URL, "test_sql") for _ in range(2)]
-    yield urls
-    for url in urls:
-        drop_database(url)
+def databases(migrated_copy):
+    """An empty database for psql, one that Piccolo migrated."""
+    empty = create_database(SERVER_URL, "test_sql")
+    yield empty, migrated_copy("test_sql_piccolo")
+    drop_database(empty)
 
 
 async def state(url):
@@ -54,7 +43,6 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
     assert "CREATE OR REPLACE FUNCTION public.create_messages_partition" in script  # raw steps
     assert "SET LOCAL lock_timeout" in script
     pg_tools.run("psql", by_psql, "-v", "ON_ERROR_STOP=1", "-q", "-f", "-", stdin=script)
-    piccolo("migrations", "forwards", "all", env={**os.environ, "DATABASE_URL": by_piccolo})
     built_by_psql, recorded_by_psql = await state(by_psql)
     built_by_piccolo, recorded_by_piccolo = await state(by_piccolo)
     assert diff(built_by_piccolo, built_by_psql) == []
@@ -67,8 +55,7 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
     assert backwards.returncode == 0, backwards.stderr
     assert backwards.stdout.count("(backwards)") == 1
     pg_tools.run("psql", by_psql, "-v", "ON_ERROR_STOP=1", "-q", "-f", "-", stdin=backwards.stdout)
-    piccolo("migrations", "backwards", "reporting", "--auto_agree",
-            env={**os.environ, "DATABASE_URL": by_piccolo})
+    assert run_piccolo("migrations", "backwards", "reporting", "--auto_agree", url=by_piccolo).returncode == 0
     assert await state(by_psql) == await state(by_piccolo)
 
 
@@ -83,5 +70,4 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
 def test_bad_arguments_are_one_line(args, message):
     done = sql(*args)
     assert done.returncode == 2
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert len(errors(done)) == 1 and message in errors(done)[0], done.stderr

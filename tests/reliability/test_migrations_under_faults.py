@@ -32,7 +32,8 @@ def start_migrate(env, *args, log):
     )
 
 
-async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(fresh_database):
+async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(migrated_copy):
+    fresh_database = migrated_copy()
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database,
@@ -90,9 +91,9 @@ async def test_concurrent_deploys_apply_each_migration_exactly_once(fresh_databa
         await holder.close()
 
 
-async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
+async def test_a_locked_table_makes_the_migration_fail_fast(migrated_copy):
+    fresh_database = migrated_copy()
     env = {**os.environ, "DATABASE_URL": fresh_database}
-    piccolo("platform", "migrate", env=env)
     with_probes = {**env, "PICCOLO_CONF": "tests.reliability.fault_conf", "FAULT_FIXED": "1"}
     locker = await connect(fresh_database)
     try:
@@ -101,7 +102,7 @@ async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
         await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         result = subprocess.run(
-            [PICCOLO, "platform", "migrate", "--lock_timeout=300ms"],
+            [PICCOLO, "platform", "migrate", "--lock_timeout=300ms", "--attempts=2"],
             cwd=PROJECT,
             env=with_probes,
             capture_output=True,
@@ -144,18 +145,19 @@ def _two_deploys(env, tmp_path):
 
 
 async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_once(
-    fresh_database, tmp_path
+    migrated_copy, tmp_path
 ):
     """The lock holder's session is killed while its deploy is inside a slow
     migration: the second deploy must not run that migration again, and each
     deploy reports what really happened (issue 15, item 3)."""
     from platform_db.deploy import ADVISORY_LOCK_KEY
 
+    fresh_database = migrated_copy()
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database,
         "PICCOLO_CONF": "tests.reliability.slow_conf",
-        "SLOW_MIGRATION_SECONDS": "4",
+        "SLOW_MIGRATION_SECONDS": "3",
     }
     watcher = await connect(fresh_database)
     logs, output = _two_deploys(env, tmp_path)
@@ -171,7 +173,7 @@ async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_
         assert await watcher.fetchval("SELECT pg_terminate_backend($1)", holder)
         statuses = [first.wait(timeout=180), second.wait(timeout=180)]
         assert statuses == [0, 0], [output(0), output(1)]
-        assert "migrations applied by this run" in output(0), output(0)
+        assert "migrations applied by this run: 1" in output(0), output(0)
         assert "nothing left to do" in output(1), output(1)
         rows = await watcher.fetch("SELECT app_name, name FROM migration")
         recorded = sorted((r["app_name"], r["name"]) for r in rows)
@@ -184,6 +186,8 @@ async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_
 
 
 async def test_idle_session_timeout_does_not_end_the_deploy_lock(fresh_database, tmp_path):
+    # From empty: the project's migrations keep the lock's session idle for
+    # seconds before the slow one.
     """With idle_session_timeout = 1s a lock held on an idle connection dies
     after a second; the deploy keeps its session alive, so the second deploy
     waits for the whole of the first one's slow run."""
@@ -246,12 +250,12 @@ def _plain_forwards(env):
     )
 
 
-async def test_plain_forwards_waits_lock_timeout_and_retries(fresh_database):
+async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy):
     """Plain `piccolo migrations forwards` runs each migration with the
     project's lock_timeout, retried: a lock released during the retries lets
     the migration through; one held throughout fails it fast."""
+    fresh_database = migrated_copy()
     env = {**os.environ, "DATABASE_URL": fresh_database}
-    piccolo("migrations", "forwards", "all", env=env)
     with_probes = {
         **env,
         "PICCOLO_CONF": "tests.reliability.fault_conf",
@@ -287,7 +291,8 @@ async def test_plain_forwards_waits_lock_timeout_and_retries(fresh_database):
         await locker.close()
 
 
-async def test_plain_forwards_has_a_statement_timeout(fresh_database):
+async def test_plain_forwards_has_a_statement_timeout(migrated_copy):
+    fresh_database = migrated_copy()
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database,

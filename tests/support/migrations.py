@@ -54,3 +54,17 @@ async def python_only(app: str, migration_id: str) -> bool:
             for a in alters
         )
     )
+
+
+async def reordered_tables(app: str, migration_id: str) -> set[str]:
+    """Tables whose column order the migration changes for good: a
+    ``ChangeColumnType`` puts its column last, forwards and backwards (the
+    SQL steps' runners carry their step as ``.step``)."""
+    from platform_db.migration_sql import ChangeColumnType
+
+    base = BaseMigrationManager()
+    config = base.get_app_config(app)
+    module = base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+    manager = await module.forwards()
+    steps = [getattr(run, "step", None) for run in getattr(manager, "raw", [])]
+    return {step.table for step in steps if isinstance(step, ChangeColumnType)}
