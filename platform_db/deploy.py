@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass, field
 
 import asyncpg
-from piccolo.engine import engine_finder
 
 from platform_db.migration_runner import (
     MigrationError,
@@ -35,6 +34,7 @@ from platform_db.migration_runner import (
     applied_migrations,
     apply,
     ensure_migration_table,
+    session_connection,
 )
 
 # A stable 64-bit key for pg_advisory_lock, derived from a name.
@@ -46,14 +46,10 @@ POLL_SECONDS = 0.2
 
 
 async def lock_connection() -> asyncpg.Connection:
-    """The session that holds the deploy lock. The one place that connects
-    for it, so that it can point at a direct (not pooled) server address."""
-    config = dict(engine_finder().config)
-    config["server_settings"] = {
-        **config.get("server_settings", {}),
-        "application_name": "platform-data migrate (deploy lock)",
-    }
-    return await asyncpg.connect(**config)
+    """The session that holds the deploy lock, named in pg_stat_activity."""
+    connection = await session_connection()
+    await connection.execute("SET application_name = 'platform-data migrate (deploy lock)'")
+    return connection
 
 
 class DeployLockLost(MigrationError):

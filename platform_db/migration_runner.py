@@ -229,6 +229,15 @@ def all_migration_files() -> list[MigrationFile]:
     return [file for app in app_names() for file in migration_files(app)]
 
 
+async def session_connection():
+    """A new connection that is a session of its own, for what must stay on
+    one server session: advisory locks, ``SET`` settings, statements that
+    commit one by one (``CREATE INDEX CONCURRENTLY``). The one place that
+    makes them, so that it can point at a direct (not pooled) address; it
+    goes through the engine, whose connections the SQL capture records."""
+    return await engine_finder().get_new_connection()
+
+
 async def ensure_migration_table() -> None:
     await BaseMigrationManager().create_migration_table()
 
@@ -321,8 +330,7 @@ async def apply_together(
 async def _outside_a_transaction(
     file: MigrationFile, manager: MigrationManager, timeouts: Timeouts, backwards: bool
 ) -> bool:
-    engine = engine_finder()
-    connection = await engine.get_new_connection()
+    connection = await session_connection()
     try:
         # A session lock for the length of the migration (its statements
         # commit one by one, so no transaction can hold it).

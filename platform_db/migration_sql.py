@@ -40,6 +40,7 @@ from piccolo.engine import engine_finder
 from platform_db.migration_runner import (
     BOOKKEEPING,
     Timeouts,
+    session_connection,
     statement_timeouts,
     with_lock_retries,
 )
@@ -106,11 +107,10 @@ def _refuse_in_transaction(what: str) -> None:
 async def _own_session(refuse_in_transaction: str | None = None) -> AsyncIterator:
     """A connection of its own, with the running migration's timeouts;
     ``refuse_in_transaction`` names a step that must commit on its own."""
-    engine = engine_finder()
     if refuse_in_transaction:
         _refuse_in_transaction(refuse_in_transaction)
     timeouts = statement_timeouts() or Timeouts.from_environment()
-    connection = await engine.get_new_connection()
+    connection = await session_connection()
     try:
         await connection.execute(timeouts.settings_sql(local=False))
         yield connection, timeouts
