@@ -66,10 +66,14 @@ class Writers:
         connection, rng = self.connections[number], random.Random(number)
         while not self._stop.is_set():
             for sql, args in (
-                (f"INSERT INTO {TABLE} (owner_id, amount, note) VALUES ($1, $2, 'new')",
-                 (rng.randint(1, 1000), rng.randint(0, 10_000))),
-                (f"UPDATE {TABLE} SET amount = amount + 1 WHERE id = $1",
-                 (rng.randint(1, self.rows),)),
+                (
+                    f"INSERT INTO {TABLE} (owner_id, amount, note) VALUES ($1, $2, 'new')",
+                    (rng.randint(1, 1000), rng.randint(0, 10_000)),
+                ),
+                (
+                    f"UPDATE {TABLE} SET amount = amount + 1 WHERE id = $1",
+                    (rng.randint(1, self.rows),),
+                ),
             ):
                 started = time.perf_counter()
                 await connection.execute(sql, *args)
@@ -91,20 +95,38 @@ def forms():
     check = "CHECK (amount >= 0)"
     fk = f"FOREIGN KEY (owner_id) REFERENCES {OWNERS} (id)"
     return [
-        ("CREATE INDEX", *plain(
-            f"CREATE INDEX bench_amount_idx ON {TABLE} (amount)",
-            "DROP INDEX public.bench_amount_idx")),
+        (
+            "CREATE INDEX",
+            *plain(
+                f"CREATE INDEX bench_amount_idx ON {TABLE} (amount)",
+                "DROP INDEX public.bench_amount_idx",
+            ),
+        ),
         ("ConcurrentIndex", [ConcurrentIndex("bench_amount_idx", TABLE, "(amount)")], False),
-        ("ADD CONSTRAINT CHECK", *plain(
-            f"ALTER TABLE {TABLE} ADD CONSTRAINT bench_amount_check {check}",
-            f"ALTER TABLE {TABLE} DROP CONSTRAINT bench_amount_check")),
-        ("online_constraint CHECK", list(online_constraint(TABLE, "bench_amount_check", check)),
-         False),
-        ("ADD FOREIGN KEY", *plain(
-            f"ALTER TABLE {TABLE} ADD CONSTRAINT bench_owner_fk {fk}",
-            f"ALTER TABLE {TABLE} DROP CONSTRAINT bench_owner_fk")),
-        ("online_constraint FOREIGN KEY", list(online_constraint(TABLE, "bench_owner_fk", fk)),
-         False),
+        (
+            "ADD CONSTRAINT CHECK",
+            *plain(
+                f"ALTER TABLE {TABLE} ADD CONSTRAINT bench_amount_check {check}",
+                f"ALTER TABLE {TABLE} DROP CONSTRAINT bench_amount_check",
+            ),
+        ),
+        (
+            "online_constraint CHECK",
+            list(online_constraint(TABLE, "bench_amount_check", check)),
+            False,
+        ),
+        (
+            "ADD FOREIGN KEY",
+            *plain(
+                f"ALTER TABLE {TABLE} ADD CONSTRAINT bench_owner_fk {fk}",
+                f"ALTER TABLE {TABLE} DROP CONSTRAINT bench_owner_fk",
+            ),
+        ),
+        (
+            "online_constraint FOREIGN KEY",
+            list(online_constraint(TABLE, "bench_owner_fk", fk)),
+            False,
+        ),
     ]
 
 
@@ -125,8 +147,7 @@ async def fill(url: str, rows: int) -> None:
 
     connection = await asyncpg.connect(url)
     try:
-        await connection.execute(
-            f"""
+        await connection.execute(f"""
             CREATE TABLE {OWNERS} (id integer PRIMARY KEY);
             INSERT INTO {OWNERS} SELECT generate_series(1, 1000);
             CREATE TABLE {TABLE} (
@@ -138,8 +159,7 @@ async def fill(url: str, rows: int) -> None:
             );
             INSERT INTO {TABLE} (owner_id, amount, note)
             SELECT 1 + i % 1000, i % 10000, 'row ' || i FROM generate_series(1, {rows}) i;
-            """
-        )
+            """)
         await connection.execute(f"VACUUM ANALYZE {TABLE}")
     finally:
         await connection.close()
@@ -153,8 +173,10 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
     started = time.perf_counter()
     await fill(url, args.rows)
-    print(f"{args.rows:,} rows in {time.perf_counter() - started:.1f}s; "
-          f"{args.writers} writers, {args.runs} run(s)")
+    print(
+        f"{args.rows:,} rows in {time.perf_counter() - started:.1f}s; "
+        f"{args.writers} writers, {args.runs} run(s)"
+    )
     waits: dict[str, list[float]] = {"(no change: writers alone)": []}
     took: dict[str, list[float]] = {}
     async with Writers(url, args.writers, args.rows) as writers:

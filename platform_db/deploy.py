@@ -170,4 +170,3 @@ async def migrate(timeouts: Timeouts, wait_seconds: float = 600.0) -> list[Migra
         return done
     finally:
         await lock.release()
-

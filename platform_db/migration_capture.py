@@ -150,13 +150,18 @@ async def capture(
     keep = None if wanted is None else {(f.app, f.migration_id, b) for f, b in wanted}
     if keep is not None:
         wanted_ids = {(app, mid) for app, mid, _ in keep}
-        files = files[: max(i for i, f in enumerate(files) if (f.app, f.migration_id) in wanted_ids) + 1]
+        files = files[
+            : max(i for i, f in enumerate(files) if (f.app, f.migration_id) in wanted_ids) + 1
+        ]
     # The scripts carry the deploy's settings as this environment gives them.
     timeouts = replace(Timeouts.from_environment(), attempts=1)
     captured: list[CapturedMigration] = []
     async with scratch_database("platform_capture", server) as url:
         # Piccolo prints a line per migration run: not part of any script.
-        with piccolo_on(url, engine_class=RecordingEngine) as engine, redirect_stdout(io.StringIO()):
+        with (
+            piccolo_on(url, engine_class=RecordingEngine) as engine,
+            redirect_stdout(io.StringIO()),
+        ):
             # A pool saves a connection per query; its connections report too,
             # and skip the reset statements a released connection would run.
             await engine.start_connection_pool(

@@ -98,7 +98,10 @@ class Timeouts:
         used, before anything runs."""
         values = {}
         for name, variable in ENVIRONMENT.items():
-            for label, text in ((variable, os.environ.get(variable)), (f"--{name}", given.get(name))):
+            for label, text in (
+                (variable, os.environ.get(variable)),
+                (f"--{name}", given.get(name)),
+            ):
                 if text not in (None, ""):
                     values[name] = _setting(name, label, str(text))
         return replace(cls(), **values)
@@ -124,9 +127,7 @@ class LockTimeout(MigrationError):
 
 
 class MigrationFailed(MigrationError):
-    def __init__(
-        self, file: MigrationFile, cause: Exception, transactional: bool, backwards: bool
-    ):
+    def __init__(self, file: MigrationFile, cause: Exception, transactional: bool, backwards: bool):
         what = " ".join(str(cause).split()) or type(cause).__name__
         if transactional and backwards:
             stays = (
@@ -144,7 +145,9 @@ class MigrationFailed(MigrationError):
         super().__init__(f"{file.label} failed: {type(cause).__name__}: {what}; {stays}")
 
 
-async def with_lock_retries(attempt: Callable[[], Awaitable[T]], timeouts: Timeouts, what: str) -> T:
+async def with_lock_retries(
+    attempt: Callable[[], Awaitable[T]], timeouts: Timeouts, what: str
+) -> T:
     """``attempt()``, again after a pause each time it gives up on a lock."""
     pause = timeouts.first_pause
     for number in range(1, timeouts.attempts + 1):
@@ -290,7 +293,9 @@ async def apply(file: MigrationFile, timeouts: Timeouts, backwards: bool = False
     return await with_lock_retries(attempt, timeouts, file.label)
 
 
-async def _run(file: MigrationFile, manager: MigrationManager, backwards: bool, transactional: bool):
+async def _run(
+    file: MigrationFile, manager: MigrationManager, backwards: bool, transactional: bool
+):
     try:
         await manager.run(backwards=backwards)
     except (MigrationError, asyncpg.LockNotAvailableError):
@@ -299,9 +304,7 @@ async def _run(file: MigrationFile, manager: MigrationManager, backwards: bool, 
         raise MigrationFailed(file, exc, transactional, backwards) from exc
 
 
-async def apply_together(
-    files: list[MigrationFile], timeouts: Timeouts, backwards: bool
-) -> None:
+async def apply_together(files: list[MigrationFile], timeouts: Timeouts, backwards: bool) -> None:
     """Run several transactional migrations in one transaction: all of them
     happen, or none (a rollback that cannot half-happen)."""
 

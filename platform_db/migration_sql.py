@@ -279,7 +279,9 @@ class NotValidConstraint:
 
     @property
     def forwards(self) -> str:
-        return f"ALTER TABLE {self.table}\n    ADD CONSTRAINT {self.name} {self.definition} NOT VALID"
+        return (
+            f"ALTER TABLE {self.table}\n    ADD CONSTRAINT {self.name} {self.definition} NOT VALID"
+        )
 
     @property
     def backwards(self) -> str:
@@ -461,15 +463,13 @@ class ChangeColumnType:
 
             await run(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {new} {to_type}")
             value = using.format(column=f"NEW.{self.column}", type=to_type)
-            await run(
-                f"""CREATE OR REPLACE FUNCTION {schema}.{sync}()
+            await run(f"""CREATE OR REPLACE FUNCTION {schema}.{sync}()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     NEW.{new} := {value};
     RETURN NEW;
 END;
-$$"""
-            )
+$$""")
             await run(
                 f"DROP TRIGGER IF EXISTS {sync} ON {self.table};\n"
                 f"CREATE TRIGGER {sync} BEFORE INSERT OR UPDATE ON {self.table}\n"
@@ -523,8 +523,7 @@ $$"""
 
     async def _column(self, conn, what: str):
         column = await conn.fetchrow(
-            BOOKKEEPING
-            + """
+            BOOKKEEPING + """
             SELECT a.attnum, a.attnotnull AS not_null,
                    pg_get_expr(d.adbin, d.adrelid) AS default,
                    (SELECT string_agg(k.attname, ',') FROM pg_index i

@@ -129,7 +129,11 @@ async def check(schema: bool = True) -> CheckReport:
     done = {(a.app, a.migration_id) for a in applied}
     report.add(
         PENDING,
-        [f"{app} {mid} {files[(app, mid)].description}" for app, mid in files if (app, mid) not in done],
+        [
+            f"{app} {mid} {files[(app, mid)].description}"
+            for app, mid in files
+            if (app, mid) not in done
+        ],
     )
     report.add(
         ORPHANED,
@@ -252,9 +256,7 @@ def normalised(snap: Snapshot, partitions, partition_indexes: dict[str, str]) ->
     """Owners left out; each range partition of a partitioned table named
     ``<parent>_<partition>`` and its bounds ``<range>``; a partition's index
     named after its parent index."""
-    renames = sorted(
-        ((r["partition"], r["parent"]) for r in partitions), key=lambda p: -len(p[0])
-    )
+    renames = sorted(((r["partition"], r["parent"]) for r in partitions), key=lambda p: -len(p[0]))
 
     def rename(text: str) -> str:
         for partition, parent in renames:

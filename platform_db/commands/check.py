@@ -29,7 +29,8 @@ async def check(skip_schema: bool = False):
         return
     print(report.text())
     failure = CommandError(
-        "check found: " + "; ".join(KINDS[kind] for kind in sorted(report.findings))
+        "check found: "
+        + "; ".join(KINDS[kind] for kind in sorted(report.findings))
         + f" (exit status {report.exit_code})"
     )
     failure.exit_code = report.exit_code

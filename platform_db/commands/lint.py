@@ -14,7 +14,8 @@ async def lint(show_baselined: bool = False):
     :param show_baselined:
         Also print what Squawk finds in the baselined migrations.
     """
-    from platform_db.lint import LintError, lint as run_lint
+    from platform_db.lint import LintError
+    from platform_db.lint import lint as run_lint
 
     try:
         report = await run_lint()

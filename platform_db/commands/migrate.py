@@ -35,7 +35,9 @@ async def migrate(
 
     try:
         timeouts = Timeouts.from_environment(
-            lock_timeout=lock_timeout, statement_timeout=statement_timeout, attempts=attempts or None
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            attempts=attempts or None,
         )
     except InvalidDuration as exc:
         raise UsageError(f"{exc} (nothing was run)") from None

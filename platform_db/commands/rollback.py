@@ -22,7 +22,9 @@ async def rollback(app: str, count: str, yes: bool = False):
     if app not in app_names():
         raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}")
     if count != "all" and not (count.isdigit() and int(count) > 0):
-        raise UsageError(f"count must be a whole number of migrations (at least 1) or all, not {count!r}")
+        raise UsageError(
+            f"count must be a whole number of migrations (at least 1) or all, not {count!r}"
+        )
     try:
         plan = await plan_rollback(app, count)
         if not plan.files:

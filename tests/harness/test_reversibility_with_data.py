@@ -18,11 +18,25 @@ PLAN = migration_plan()
 
 # Filled at the top; each of these must hold rows there.
 FILLED = [
-    "public.companies", "public.clients", "public.services", "public.staff",
-    "public.staff_schedules", "public.bookings", "public.dialog_contexts", "public.messages",
-    "public.servicetitan_credentials", "public.servicetitan_sync_logs", "raw.st_jobs",
-    "raw.st_locations", "raw.sync_state", "public.tenants", "public.users",
-    "public.report_weeks", "public.audit_log", "public.piccolo_user", "public.admin_sessions",
+    "public.companies",
+    "public.clients",
+    "public.services",
+    "public.staff",
+    "public.staff_schedules",
+    "public.bookings",
+    "public.dialog_contexts",
+    "public.messages",
+    "public.servicetitan_credentials",
+    "public.servicetitan_sync_logs",
+    "raw.st_jobs",
+    "raw.st_locations",
+    "raw.sync_state",
+    "public.tenants",
+    "public.users",
+    "public.report_weeks",
+    "public.audit_log",
+    "public.piccolo_user",
+    "public.admin_sessions",
 ]
 
 
@@ -123,11 +137,13 @@ def test_migration_keeps_every_row(walk, app, migration_id):
     after_backwards, after_forwards_again, refused = walk[(app, migration_id)]
     if refused is not None:
         succeeded, lost = refused
-        assert not succeeded, f"{app} {migration_id} reverses with its data now: drop it from DATA_BOUND"
+        assert (
+            not succeeded
+        ), f"{app} {migration_id} reverses with its data now: drop it from DATA_BOUND"
         assert not lost, f"{app} {migration_id}'s refused backwards changed rows: {lost}"
     assert not after_backwards, f"{app} {migration_id} backwards lost rows:\n" + "\n".join(
         after_backwards
     )
-    assert not after_forwards_again, (
-        f"{app} {migration_id} forwards again lost rows:\n" + "\n".join(after_forwards_again)
-    )
+    assert (
+        not after_forwards_again
+    ), f"{app} {migration_id} forwards again lost rows:\n" + "\n".join(after_forwards_again)

@@ -52,9 +52,7 @@ def test_a_migrated_database_is_clean(migrated_copy):
     assert "agree" in done.stdout
 
 
-async def test_no_false_drift_after_dump_and_restore_nor_for_new_partitions(
-    migrated_copy, scratch
-):
+async def test_no_false_drift_after_dump_and_restore_nor_for_new_partitions(migrated_copy, scratch):
     restored = scratch()
     await restore(migrated_copy(), restored)
     conn = await connect(restored)
@@ -66,7 +64,9 @@ async def test_no_false_drift_after_dump_and_restore_nor_for_new_partitions(
         )
         assert "ARRAY[(" in printed, printed
         # ...and a partition that monthly maintenance added since.
-        await conn.execute("SELECT public.create_messages_partition((now() + interval '9 months')::date)")
+        await conn.execute(
+            "SELECT public.create_messages_partition((now() + interval '9 months')::date)"
+        )
     finally:
         await conn.close()
     done = check(restored)
@@ -77,8 +77,7 @@ async def test_each_kind_of_drift_has_its_status_and_a_readable_line(migrated_co
     live = migrated_copy()
     conn = await connect(live)
     try:
-        await conn.execute(
-            """
+        await conn.execute("""
             DROP INDEX public.idx_clients_company_last_visit;
             CREATE INDEX hand_made_idx ON public.companies (phone);
             ALTER FUNCTION public.cleanup_expired_dialog_contexts() RESET search_path;
@@ -87,8 +86,7 @@ async def test_each_kind_of_drift_has_its_status_and_a_readable_line(migrated_co
             ALTER TABLE public.servicetitan_sync_logs ADD CONSTRAINT servicetitan_sync_logs_status_check
                 CHECK (status IN ('running', 'completed'));
             INSERT INTO migration (name, app_name, ran_on) VALUES ('2020-01-01T00:00:00:000000', 'business', now());
-            """
-        )
+            """)
         newest = await conn.fetchval("SELECT max(id) FROM migration WHERE app_name = 'admin'")
         await conn.execute("DELETE FROM migration WHERE id = $1", newest)
     finally:

@@ -40,8 +40,11 @@ def test_the_landed_history_passes_with_its_baseline():
 def test_unsafe_patterns_fail_and_online_patterns_pass():
     done = run_lint(PICCOLO_CONF="tests.platform.lint_conf")
     assert done.returncode == 1
-    found = re.findall(r"^lint_(\w+) \S+ \(lint_\w+?_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): (\S+)$",
-                       done.stdout, re.M)
+    found = re.findall(
+        r"^lint_(\w+) \S+ \(lint_\w+?_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): (\S+)$",
+        done.stdout,
+        re.M,
+    )
     bad = {(description, rule) for app, description, rule in found if app == "bad"}
     for description, rule in UNSAFE.items():
         assert (description, rule) in bad, (description, rule, done.stdout)

@@ -27,12 +27,10 @@ TABLE = "public.online_probe"
 
 @pytest.fixture
 async def probe(conn):
-    await conn.execute(
-        f"""
+    await conn.execute(f"""
         CREATE TABLE {TABLE} (id bigserial PRIMARY KEY, n integer NOT NULL DEFAULT 7, label text);
         INSERT INTO {TABLE} (n, label) SELECT i % 50, 'row ' || i FROM generate_series(1, 2000) i;
-        """
-    )
+        """)
     yield conn
     await conn.execute(f"DROP TABLE IF EXISTS {TABLE} CASCADE")
 
@@ -50,7 +48,9 @@ async def migrate(*steps, transaction=False, backwards=False, extra=None):
 
 async def state(conn):
     snap = await snapshot(conn)
-    return {kind: {k: v for k, v in objs.items() if "online_probe" in k} for kind, objs in snap.items()}
+    return {
+        kind: {k: v for k, v in objs.items() if "online_probe" in k} for kind, objs in snap.items()
+    }
 
 
 async def rows(conn):
@@ -95,9 +95,12 @@ async def test_a_failed_concurrent_build_leaves_no_invalid_index(probe):
     )
     await probe.execute(f"UPDATE {TABLE} SET n = id")
     await migrate(unique, UniqueUsingIndex(unique))
-    assert await probe.fetchval(
-        "SELECT contype::text FROM pg_constraint WHERE conname = 'online_probe_n_key'"
-    ) == "u"
+    assert (
+        await probe.fetchval(
+            "SELECT contype::text FROM pg_constraint WHERE conname = 'online_probe_n_key'"
+        )
+        == "u"
+    )
     await migrate(unique, UniqueUsingIndex(unique), backwards=True)
     assert await probe.fetchval("SELECT to_regclass('public.online_probe_n_key')") is None
 
@@ -118,9 +121,11 @@ async def test_not_valid_then_validate(probe):
     add, validate = online_constraint(TABLE, "online_probe_n_small", "CHECK (n < 40)")
     # Existing rows are not scanned: the NOT VALID constraint goes in...
     await migrate(add)
-    assert (await probe.fetchval(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
-    )).endswith("NOT VALID")
+    assert (
+        await probe.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
+        )
+    ).endswith("NOT VALID")
     with pytest.raises(asyncpg.CheckViolationError):  # ...but new rows are checked
         await probe.execute(f"INSERT INTO {TABLE} (n) VALUES (45)")
     with pytest.raises(asyncpg.CheckViolationError):  # and validation finds the old ones
@@ -128,9 +133,11 @@ async def test_not_valid_then_validate(probe):
     await probe.execute(f"UPDATE {TABLE} SET n = 0 WHERE n >= 40")
     await migrate(add, validate)  # run again: the existing constraint is kept, then validated
     validated = await state(probe)
-    assert not (await probe.fetchval(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
-    )).endswith("NOT VALID")
+    assert not (
+        await probe.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
+        )
+    ).endswith("NOT VALID")
     await migrate(validate, backwards=True)  # back to NOT VALID, exactly
     await migrate(validate)
     assert diff(validated, await state(probe)) == []
@@ -169,7 +176,12 @@ async def test_foreign_key_not_valid_then_validate(probe):
         "SELECT convalidated FROM pg_constraint WHERE conname = 'online_probe_n_fk'"
     )
     await migrate(*steps, backwards=True)
-    assert await probe.fetchval("SELECT count(*) FROM pg_constraint WHERE conname = 'online_probe_n_fk'") == 0
+    assert (
+        await probe.fetchval(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'online_probe_n_fk'"
+        )
+        == 0
+    )
     await probe.execute("DROP TABLE public.online_probe_parent")
 
 
@@ -213,10 +225,13 @@ async def test_change_column_type_keeps_every_value(probe):
     assert await probe.fetchval(f"SELECT n FROM {TABLE} WHERE label = 'after'") == 7
     await probe.execute(f"DELETE FROM {TABLE} WHERE label = 'after'")
     await migrate(step, backwards=True)
-    assert await probe.fetchval(
-        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
-        " WHERE attrelid = 'public.online_probe'::regclass AND attname = 'n'"
-    ) == "integer"
+    assert (
+        await probe.fetchval(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = 'public.online_probe'::regclass AND attname = 'n'"
+        )
+        == "integer"
+    )
     assert await rows(probe) == data
     leftovers = await probe.fetchval(
         "SELECT count(*) FROM pg_proc WHERE proname LIKE 'online_probe_n_type_sync%'"
@@ -224,7 +239,10 @@ async def test_change_column_type_keeps_every_value(probe):
     assert leftovers == 0
     # Exactly as before but for the column order, which the walk allows for.
     assert diff(before, await state(probe)) != []
-    assert diff(without_positions(before, {TABLE}), without_positions(await state(probe), {TABLE})) == []
+    assert (
+        diff(without_positions(before, {TABLE}), without_positions(await state(probe), {TABLE}))
+        == []
+    )
 
 
 async def test_change_column_type_refuses_an_indexed_column(probe):
@@ -253,7 +271,10 @@ async def test_done_by_sql_steps_keeps_the_generated_operation_from_running(prob
     manager = await migrate(index, extra=index_n)
     assert manager.alter_columns.alter_columns == []
     names = await probe.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'online_probe'")
-    assert sorted(r["indexname"] for r in names) == ["online_probe_n_online_idx", "online_probe_pkey"]
+    assert sorted(r["indexname"] for r in names) == [
+        "online_probe_n_online_idx",
+        "online_probe_pkey",
+    ]
 
 
 async def test_not_valid_constraint_works_in_a_transaction_too(probe):

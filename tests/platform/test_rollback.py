@@ -71,8 +71,13 @@ async def test_a_rollback_failing_half_way_reverses_nothing(database):
         before = await state(database)
         for args in (
             ["platform", "rollback", "reporting", "2", "--yes"],
-            ["migrations", "backwards", "reporting", "--migration_id=2026-11-22T04:52:21:124154",
-             "--auto_agree"],
+            [
+                "migrations",
+                "backwards",
+                "reporting",
+                "--migration_id=2026-11-22T04:52:21:124154",
+                "--auto_agree",
+            ],
         ):
             done = run(database, *args)
             assert done.returncode == 1, done.stdout + done.stderr

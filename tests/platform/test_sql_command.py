@@ -55,7 +55,12 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
     assert backwards.returncode == 0, backwards.stderr
     assert backwards.stdout.count("(backwards)") == 1
     pg_tools.run("psql", by_psql, "-v", "ON_ERROR_STOP=1", "-q", "-f", "-", stdin=backwards.stdout)
-    assert run_piccolo("migrations", "backwards", "reporting", "--auto_agree", url=by_piccolo).returncode == 0
+    assert (
+        run_piccolo(
+            "migrations", "backwards", "reporting", "--auto_agree", url=by_piccolo
+        ).returncode
+        == 0
+    )
     assert await state(by_psql) == await state(by_piccolo)
 
 

@@ -57,14 +57,24 @@ async def fill() -> None:
     for weeks in range(3):
         week = await ReportWeek.open(tenant.id, date(2026, 11, 22) - timedelta(weeks=weeks))
         await AuditLog.record(
-            "report_week.opened", "report_week", week.id, tenant_id=tenant.id,
-            actor_user_id=user.id, diff={"status": [None, "draft"]},
+            "report_week.opened",
+            "report_week",
+            week.id,
+            tenant_id=tenant.id,
+            actor_user_id=user.id,
+            diff={"status": [None, "draft"]},
         )
-    admin = await BaseUser.create_user(username="operator", password="a-long-passphrase-42", admin=True)
+    admin = await BaseUser.create_user(
+        username="operator", password="a-long-passphrase-42", admin=True
+    )
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     await AdminSession.insert(
-        AdminSession(token="session-token", user_id=admin.id, expiry_date=now + timedelta(hours=1),
-                     max_expiry_date=now + timedelta(days=7))
+        AdminSession(
+            token="session-token",
+            user_id=admin.id,
+            expiry_date=now + timedelta(hours=1),
+            max_expiry_date=now + timedelta(days=7),
+        )
     )
 
 

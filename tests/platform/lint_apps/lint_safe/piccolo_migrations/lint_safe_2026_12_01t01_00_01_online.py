@@ -30,7 +30,9 @@ forwards = migration(
         "FOREIGN KEY (parent_id) REFERENCES public.lint_parent (id)",
     ),
     SetNotNull("public.lint_demo", "label"),
-    ("DROP INDEX CONCURRENTLY public.lint_demo_label_idx",
-     "CREATE INDEX CONCURRENTLY lint_demo_label_idx ON public.lint_demo (label)"),
+    (
+        "DROP INDEX CONCURRENTLY public.lint_demo_label_idx",
+        "CREATE INDEX CONCURRENTLY lint_demo_label_idx ON public.lint_demo (label)",
+    ),
     transaction=False,
 )
