@@ -250,7 +250,7 @@ def _plain_forwards(env):
     )
 
 
-async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy):
+async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy, tmp_path):
     """Plain `piccolo migrations forwards` runs each migration with the
     project's lock_timeout, retried: a lock released during the retries lets
     the migration through; one held throughout fails it fast."""
@@ -276,16 +276,22 @@ async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy):
         recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
         assert await locker.fetchval(recorded) == 0
 
-        retried = subprocess.Popen(
-            [PICCOLO, "migrations", "forwards", "all"], cwd=PROJECT,
-            env={**with_probes, "PLATFORM_LOCK_ATTEMPTS": "6"},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        time.sleep(3)  # its first attempt has given up by now
-        await transaction.rollback()
-        out, err = retried.communicate(timeout=120)
-        assert retried.returncode == 0, out + err
-        assert "retrying in" in err
+        log = tmp_path / "forwards.log"
+        with open(log, "w") as output:
+            retried = subprocess.Popen(
+                [PICCOLO, "migrations", "forwards", "all"],
+                cwd=PROJECT,
+                env={**with_probes, "PLATFORM_LOCK_ATTEMPTS": "6"},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            deadline = time.monotonic() + 60
+            while "retrying in" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)  # until its first attempt has given up
+            await transaction.rollback()
+            assert retried.wait(timeout=120) == 0, log.read_text()
+        assert "attempt 1 of 6, retrying in" in log.read_text()
         assert await locker.fetchval(recorded) == 1
     finally:
         await locker.close()
