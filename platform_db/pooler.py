@@ -10,9 +10,10 @@ staging table is created, filled and merged in one), and its startup
 settings (``timezone``, ``application_name``) are ones PgBouncer keeps per
 client. What is left:
 
-- asyncpg's statement cache (named prepared statements): when
-  ``DATABASE_DIRECT_URL`` is set, ``DATABASE_URL`` is taken to go through a
-  pooler and every connection runs with ``statement_cache_size=0``;
+- asyncpg's statement cache (named prepared statements) and its pool's
+  ``RESET ALL`` on release: when ``DATABASE_DIRECT_URL`` is set,
+  ``DATABASE_URL`` is taken to go through a pooler, and every connection runs
+  with ``statement_cache_size=0`` and without that reset;
 - ``piccolo platform migrate`` (a session advisory lock, ``lock_timeout``):
   it connects to ``DATABASE_DIRECT_URL`` when set, and refuses a connection
   that turns out to go through a pooler.
@@ -46,11 +47,28 @@ def pooled(environ: Mapping[str, str] = os.environ) -> bool:
     return url is not None and url != environ.get("DATABASE_URL", "").strip()
 
 
+class PooledConnection(asyncpg.Connection):
+    """An asyncpg connection through a transaction pooler.
+
+    asyncpg's pool resets a connection it takes back with ``RESET ALL`` (and
+    ``pg_advisory_unlock_all()``): through a pooler that runs on whichever
+    server connection is at hand, resets the settings other clients connected
+    with, releases their advisory locks, and PgBouncer then records the
+    server's defaults as this client's settings, so ``timezone=UTC`` is lost
+    for good. In transaction mode there is no session state of ours to reset.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def pooled_settings(environ: Mapping[str, str] = os.environ) -> dict:
     """asyncpg settings for connections that may go through a transaction
     pooler: no named prepared statements (another client's transaction may
-    get the server connection they were prepared on)."""
-    return {"statement_cache_size": 0} if pooled(environ) else {}
+    get the server connection they were prepared on), no reset on release."""
+    if not pooled(environ):
+        return {}
+    return {"statement_cache_size": 0, "connection_class": PooledConnection}
 
 
 async def behind_pooler(conn: asyncpg.Connection) -> bool:

@@ -43,7 +43,9 @@ class PgBouncer:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-async def start_pgbouncer(server_url: str) -> PgBouncer:
+async def start_pgbouncer(server_url: str, **settings: str) -> PgBouncer:
+    """PgBouncer in front of ``server_url``'s server; ``settings`` are more
+    lines of its [pgbouncer] section."""
     host, port, user = server_address(server_url)
     base = server_directory("pgbouncer-")
     listen = free_port()
@@ -64,6 +66,7 @@ max_client_conn = 200
 logfile = {base}/pgbouncer.log
 pidfile = {base}/pgbouncer.pid
 """
+        + "".join(f"{name} = {value}\n" for name, value in settings.items())
     )
     for name in ("users.txt", "pgbouncer.ini"):
         os.chmod(base / name, 0o644)
