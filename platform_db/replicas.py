@@ -333,12 +333,12 @@ class ReplicatedEngine(PostgresEngine):
 
 async def read(
     fn: Callable[..., Awaitable[T]], *args: Any, engine: PostgresEngine | None = None,
-    max_lag: float | None = None,
+    stale_ok: bool = True, max_lag: float | None = None,
 ) -> T:
     """``await fn(connection, *args)`` on a fit replica's connection, else
-    the primary's: for readers of raw SQL (the schema-health page's parts).
-    ``fn`` must only read; it may run twice (on the primary after a replica
-    failed it)."""
+    (or with ``stale_ok=False``) the primary's: for readers of raw SQL (the
+    schema-health page's parts). ``fn`` must only read; it may run twice (on
+    the primary after a replica failed it)."""
     if engine is None:
         from piccolo.engine import engine_finder
 
@@ -349,6 +349,6 @@ async def read(
             return await fn(conn, *args)
 
     router = getattr(engine, "replicas", None)
-    if router is None:
+    if router is None or not stale_ok:
         return await on(engine)
     return await router.run(max_lag, on, lambda: on(engine))
