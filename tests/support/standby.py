@@ -138,10 +138,10 @@ async def make_standby(primary_url: str) -> Standby:
     )
     if backup.returncode != 0:
         shutil.rmtree(standby.base, ignore_errors=True)
-        message = backup.stderr.strip().splitlines()[-1] if backup.stderr.strip() else ""
         if REPLICATION_REFUSED in backup.stderr:
+            refusal = backup.stderr.strip().splitlines()[-1].split("FATAL:", 1)[-1].strip()
             raise StandbyUnavailable(
-                f"the server at {host}:{port} refuses replication connections ({message}); "
+                f"the server at {host}:{port} refuses replication connections ({refusal}); "
                 "pg_basebackup needs a `replication` line in its pg_hba.conf, and the tests "
                 "never change a shared server's configuration"
             )
