@@ -67,8 +67,14 @@ REPLICA_DOWN = (
     asyncpg.InternalClientError,
 )
 # The replica is up but could not answer this read: a hot standby cancels a
-# query that conflicts with the WAL it replays (40001). Read from the primary.
-REPLICA_REFUSED = (asyncpg.SerializationError,)
+# query that conflicts with the WAL it replays (40001), and may not have
+# replayed the migration that made what the read names. Read from the primary.
+REPLICA_REFUSED = (
+    asyncpg.SerializationError,
+    asyncpg.UndefinedTableError,
+    asyncpg.UndefinedColumnError,
+    asyncpg.UndefinedFunctionError,
+)
 
 # Measured on the replica. Everything received replayed: nothing is missing
 # (as far as the primary has sent). Otherwise the replica shows the primary
@@ -212,8 +218,8 @@ class Router:
         except REPLICA_DOWN as exc:
             await self.mark_down(name, exc)
             return self._health[name]
-        except asyncpg.PostgresError as exc:
-            health = ReplicaHealth(name, started, None, f"cannot be measured ({exc})")
+        except Exception as exc:  # a probe in the background: whatever fails, say so
+            health = ReplicaHealth(name, started, None, f"cannot be measured ({exc!r})")
         else:
             if not row["in_recovery"]:
                 problem = "not in recovery: a primary (or a promoted standby), not a replica"

@@ -6,6 +6,7 @@ server that answered who it is (``pg_is_in_recovery()``, its port)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import subprocess
 import sys
@@ -197,6 +198,31 @@ async def test_a_sync_run_runs_on_the_primary(replicated, standby, credential):
         log, result = await run_sync(credential, StJob, [[job(1)], [job(2)]], full=True)
     assert (log.status, result.inserted) == ("completed", 2)
     assert "stage_st_jobs" not in standby.statements_logged()[log_before:]
+
+
+async def test_what_the_replica_has_not_replayed_yet_is_read_on_the_primary(
+    replicated, standby, primary
+):
+    """A table made by a migration the replica has not replayed yet (replay
+    paused, the replica still within its bound): the read runs on the primary."""
+    table = f"replica_probe_{uuid.uuid4().hex[:8]}"
+    router = replicated.replicas
+    previous = router.settings
+    router.settings = dataclasses.replace(previous, max_lag=60.0)
+    conn = await standby.connect(DATABASE)
+    try:
+        await standby.catch_up(primary, DATABASE)
+        await router.measure_all()
+        await conn.execute("SELECT pg_wal_replay_pause()")
+        await primary.execute(f"CREATE TABLE public.{table} AS SELECT 1 AS one")
+        assert await answered_by_standby()
+        with stale_reads():
+            assert await Company.raw(f"SELECT one FROM public.{table}") == [{"one": 1}]
+    finally:
+        await conn.execute("SELECT pg_wal_replay_resume()")
+        await conn.close()
+        router.settings = previous
+        await primary.execute(f"DROP TABLE public.{table}")
 
 
 # --- lag and failures ------------------------------------------------------
