@@ -36,7 +36,6 @@ from tests.support.replica_fixtures import (  # noqa: F401  (fixtures)
     SETTINGS,
     primary,
     replicated,
-    standby,
 )
 
 WHO = "SELECT pg_is_in_recovery() AS on_standby, current_setting('port')::int AS port"

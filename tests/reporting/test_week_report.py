@@ -20,7 +20,6 @@ from tests.support.replica_fixtures import (  # noqa: F401  (fixtures)
     DATABASE,
     primary,
     replicated,
-    standby,
 )
 
 WEEK = datetime.date(2026, 11, 22)

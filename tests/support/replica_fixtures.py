@@ -1,11 +1,6 @@
-"""Fixtures of the tests that need a read replica: a hot standby of the test
-server, and Piccolo pointed at the test database with that standby as its
-replica (``DATABASE_REPLICA_URLS`` as a user sets it, in process).
-
-Import them into a test folder's conftest. On the embedded server the
-standby must start (a failure is a failure, in CI too); on a
-``DATABASE_URL`` server that cannot have one (no replication entry in its
-pg_hba.conf, no binaries of its version) the tests skip and say why."""
+"""Fixtures of the tests that need a read replica: Piccolo pointed at the
+test database with the session's hot standby (``standby``, tests/conftest.py)
+as its replica, as ``DATABASE_REPLICA_URLS`` makes it, in process."""
 
 from __future__ import annotations
 
@@ -13,28 +8,12 @@ import pytest
 
 from platform_db.database import database_name, engine_config
 from platform_db.replicas import ReplicatedEngine, ReplicaSettings, replica_nodes
-from tests.conftest import ON_EMBEDDED_SERVER, SERVER_URL, TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import connect, piccolo_using
-from tests.support.standby import StandbyUnavailable, make_standby
 
 DATABASE = database_name(TEST_DATABASE_URL)
 # Small enough that the tests wait little: re-measured ten times a second.
 SETTINGS = ReplicaSettings(max_lag=1.0, connect_timeout=1.0, check_interval=0.1)
-
-
-@pytest.fixture(scope="module")
-async def standby(migrated):
-    try:
-        standby = await make_standby(SERVER_URL)
-    except StandbyUnavailable as exc:
-        if ON_EMBEDDED_SERVER:
-            pytest.fail(f"no standby of the embedded server: {exc}")
-        pytest.skip(f"no standby of the DATABASE_URL server: {exc}")
-    try:
-        await standby.wait_streaming(DATABASE)
-        yield standby
-    finally:
-        standby.remove()
 
 
 @pytest.fixture(scope="module")
