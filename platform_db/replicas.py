@@ -181,9 +181,8 @@ class ReplicaHealth:
 
 
 def _problem(exc: BaseException) -> str:
-    return f"unreachable ({type(exc).__name__}: {exc})" if str(exc) else (
-        f"unreachable ({type(exc).__name__})"
-    )
+    detail = f": {exc}" if str(exc) else ""
+    return f"unreachable ({type(exc).__name__}{detail})"
 
 
 @dataclass
@@ -247,7 +246,8 @@ class Router:
     def _refresh(self, name: str) -> None:
         """Measure ``name`` in the background when its measurement is due."""
         health = self._health.get(name)
-        due = health is None or time.monotonic() - health.measured_at >= self.settings.check_interval
+        interval = self.settings.check_interval
+        due = health is None or time.monotonic() - health.measured_at >= interval
         running = self._checks.get(name)
         if due and (running is None or running.done()):
             self._checks[name] = asyncio.get_running_loop().create_task(self.measure(name))
