@@ -128,7 +128,7 @@ def engine_config(url: str | None = None) -> dict:
         "dsn": url,
         "database": database_name(url),
         "server_settings": dict(SERVER_SETTINGS),
-        # Behind a transaction pooler: no named prepared statements.
+        # Behind a transaction pooler: no named statements, no reset on release.
         **pooled_settings(),
     }
 
