@@ -1,12 +1,13 @@
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
 
 from platform_db.database import announce, database_url, engine_config
+from platform_db.replicas import ReplicatedEngine, replica_nodes
 
 _url = database_url()
 announce(_url)
 
-DB = PostgresEngine(config=engine_config(_url))
+# DATABASE_REPLICA_URLS: read replicas, for reads that may be a little stale.
+DB = ReplicatedEngine(config=engine_config(_url), extra_nodes=replica_nodes())
 
 APP_REGISTRY = AppRegistry(
     apps=[

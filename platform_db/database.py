@@ -121,11 +121,15 @@ def database_url() -> str:
 
 def engine_config(url: str | None = None) -> dict:
     """The asyncpg connection settings Piccolo's ``PostgresEngine`` takes."""
+    from platform_db.pooler import pooled_settings  # imports this module
+
     url = url or database_url()
     return {
         "dsn": url,
         "database": database_name(url),
         "server_settings": dict(SERVER_SETTINGS),
+        # Behind a transaction pooler: no named statements, no reset on release.
+        **pooled_settings(),
     }
 
 

@@ -21,6 +21,8 @@ import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
 
+from platform_db.pooler import session_connection
+
 # A stable 64-bit key for pg_advisory_lock, derived from a name.
 ADVISORY_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"platform-data migrations").digest()[:8], "big", signed=True
@@ -35,7 +37,8 @@ async def migrate(lock_timeout: str = "5s", wait_seconds: float = 600.0) -> bool
     """Apply every pending migration of every app; True if any was applied."""
     engine = engine_finder()
     engine.config.setdefault("server_settings", {})["lock_timeout"] = lock_timeout
-    connection = await engine.get_new_connection()
+    # The lock and lock_timeout are session state: never through a pooler.
+    connection = await session_connection(engine)
     try:
         await _acquire(connection, wait_seconds)
         applied_before = await _applied_count(connection)

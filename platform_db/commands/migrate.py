@@ -15,12 +15,16 @@ def migrate(lock_timeout: str = "5s", wait: int = 600):
     :param wait:
         How many seconds to wait for another process's migration run.
     """
+    from platform_db.cli import CommandError
     from platform_db.deploy import migrate as run_migrate
 
     # asyncio.run, not piccolo's run_sync: run_sync retries a coroutine that
     # raised RuntimeError, hiding the real error behind "cannot reuse".
     try:
         applied = asyncio.run(run_migrate(lock_timeout=lock_timeout, wait_seconds=wait))
+    except CommandError as exc:  # refused before anything ran
+        print(exc, file=sys.stderr)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         print(
             f"\nmigrate failed: {exc}\nThe failing migration was rolled back and is not "

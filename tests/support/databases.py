@@ -70,14 +70,22 @@ async def connect(url: str) -> asyncpg.Connection:
 @contextmanager
 def piccolo_on(url: str):
     """Point Piccolo (migrations and every table class) at another database."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    with piccolo_using(PostgresEngine(config=engine_config(url))) as engine:
+        yield engine
+
+
+@contextmanager
+def piccolo_using(engine):
+    """Point Piccolo (migrations and every table class) at another engine."""
     import piccolo_conf
     from piccolo.apps.migrations.tables import Migration
     from piccolo.conf.apps import Finder
-    from piccolo.engine.postgres import PostgresEngine
 
     tables = [*Finder().get_table_classes(), Migration]
     original = piccolo_conf.DB
-    piccolo_conf.DB = PostgresEngine(config=engine_config(url))
+    piccolo_conf.DB = engine
     for table in tables:
         table._meta.refresh_db()
     try:
