@@ -133,6 +133,8 @@ def inspected_tables(
     found = []
     for app in app_configs:
         for table in app.table_classes:
+            if table in OWN_PAGES:
+                continue
             if table in SPECIFIC:
                 found.append(SPECIFIC[table](app.app_name))
             elif table._meta.secret_columns and table is not auth_table:
