@@ -47,15 +47,18 @@ def summary(exc: asyncpg.PostgresError) -> str:
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        redacted = scrub(message)
         if record.exc_info and record.exc_info[1] is not None:
             error = _database_error(record.exc_info[1])
             if error is not None:
-                message = f"{message}: {summary(error)}"
+                redacted = f"{redacted}: {summary(error)}"
                 record.exc_text = None
             else:
                 record.exc_text = scrub("".join(traceback.format_exception(*record.exc_info)))
             record.exc_info = None
-        record.msg, record.args = scrub(message), None
+        if redacted != message:
+            # uvicorn's access formatter reads the args: left alone when clean.
+            record.msg, record.args = redacted, None
         return True
 
 
