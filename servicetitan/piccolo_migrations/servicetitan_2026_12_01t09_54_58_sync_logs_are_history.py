@@ -23,6 +23,8 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+DECLARE
+    kept text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         RAISE EXCEPTION 'servicetitan_sync_logs is history: TRUNCATE is not allowed'
@@ -35,14 +37,15 @@ BEGIN
                 USING ERRCODE = 'restrict_violation',
                       HINT = 'Only a running log changes, to completed or failed.';
         END IF;
-        IF NEW.id <> OLD.id
-           OR NEW.servicetitan_credential_id <> OLD.servicetitan_credential_id
-           OR NEW.sync_type <> OLD.sync_type
-           OR NEW.data_type <> OLD.data_type THEN
-            RAISE EXCEPTION 'servicetitan_sync_logs: log % keeps its id, credential, sync type and data type',
-                OLD.id
-                USING ERRCODE = 'restrict_violation';
-        END IF;
+        -- One refusal per column, naming it (COLUMN), as PostgreSQL's own do.
+        FOREACH kept IN ARRAY ARRAY['id', 'servicetitan_credential_id', 'sync_type', 'data_type']
+        LOOP
+            IF to_jsonb(NEW) -> kept IS DISTINCT FROM to_jsonb(OLD) -> kept THEN
+                RAISE EXCEPTION 'servicetitan_sync_logs: log % keeps its id, credential, sync type and data type (% cannot change)',
+                    OLD.id, kept
+                    USING ERRCODE = 'restrict_violation', COLUMN = kept;
+            END IF;
+        END LOOP;
         RETURN NEW;
     END IF;
     -- DELETE: the cascade from a deleted credential runs after that
