@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import getpass
 import inspect
 import os
 import sys
@@ -197,6 +198,20 @@ def command(func: Callable) -> Callable:
     )
     wrapper.__annotations__ = {name: str for name in parameters}
     return wrapper
+
+
+def read_secret(label: str) -> str:
+    """A secret typed at a prompt that does not echo it, or the first line
+    of standard input when that is not a terminal (``... < file``, a pipe).
+    Never a command-line argument: the shell's history and ``ps`` show those.
+    """
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"{label}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError(f"no {label} given (nothing was stored)")
+    return value
 
 
 def help_requested(argv: list[str] | None = None) -> bool:

@@ -131,13 +131,17 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         environment: str,
         client_id: str,
         client_secret: str,
+        tenant_id: int | None = None,
     ) -> ServiceTitanCredential:
-        """Store a company's client credentials, the secret encrypted."""
+        """Store a company's client credentials, the secret encrypted, with
+        the ServiceTitan tenant they act for (every sync needs it; set it
+        later with ``change(tenant_id=...)`` if it is not known yet)."""
         return await cls.create(
             company=company_id,
             environment=environment,
             client_id=client_id,
             client_secret=client_secret,
+            tenant_id=tenant_id,
         )
 
     async def record_token_refresh(
