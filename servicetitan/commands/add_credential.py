@@ -1,13 +1,8 @@
 from typing import Annotated
 
-from platform_db.cli import Bounds, CommandError, OneOf, command, read_secret
-from servicetitan.commands.credentials import credential_of, find_company
-from servicetitan.enums import Environment
-from servicetitan.records import POSITIVE_ID_RANGE
+from platform_db.cli import CommandError, command, read_secret
+from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_of, find_company
 from servicetitan.tables import ServiceTitanCredential
-
-ENVIRONMENTS = OneOf(*(e.value for e in Environment))
-TENANT_ID = Bounds(POSITIVE_ID_RANGE.start, POSITIVE_ID_RANGE.stop - 1)
 
 
 @command

@@ -1,13 +1,20 @@
-"""Finding a company and its credentials from what an operator types: the
-company's id or its exact name, and an environment."""
+"""What the servicetitan commands share: their tenant id and environment
+arguments, and finding a company and its credentials from what an operator
+types (the company's id or its exact name, and an environment)."""
 
 from __future__ import annotations
 
 import uuid
 
 from business.tables import Company
-from platform_db.cli import CommandError
+from platform_db.cli import Bounds, CommandError, OneOf
+from servicetitan.enums import Environment
+from servicetitan.records import POSITIVE_ID_RANGE
 from servicetitan.tables import ServiceTitanCredential
+
+# As ``Annotated[int, TENANT_ID]``: a ServiceTitan tenant id is a positive bigint.
+TENANT_ID = Bounds(POSITIVE_ID_RANGE.start, POSITIVE_ID_RANGE.stop - 1)
+ENVIRONMENTS = OneOf(*(e.value for e in Environment))
 
 
 async def find_company(given: str) -> Company:

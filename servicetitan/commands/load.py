@@ -16,11 +16,10 @@ from typing import Annotated
 
 from tqdm import tqdm
 
-from platform_db.cli import Bounds, CommandError, OneOf, command
+from platform_db.cli import CommandError, OneOf, command
+from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID
 from servicetitan.pages import InvalidPage, check_files, file_pages, json_files
 from servicetitan.raw_tables import CACHE_TABLES
-from servicetitan.enums import Environment
-from servicetitan.records import POSITIVE_ID_RANGE
 from servicetitan.sync_run import run_sync
 from servicetitan.tables import ServiceTitanCredential
 
@@ -51,10 +50,10 @@ async def _credential(tenant_id: int, environment: str) -> ServiceTitanCredentia
 @command
 async def load(
     entity: Annotated[str, OneOf(*ENTITIES)],
-    tenant_id: Annotated[int, Bounds(POSITIVE_ID_RANGE.start, POSITIVE_ID_RANGE.stop - 1)],
+    tenant_id: Annotated[int, TENANT_ID],
     path: str,
     full: bool = False,
-    environment: Annotated[str, OneOf(*(e.value for e in Environment))] = "",
+    environment: Annotated[str, ENVIRONMENTS] = "",
 ):
     """Load JSON files of ServiceTitan list or export pages into the raw cache
     of a tenant, as one logged sync run. Every file is checked first (JSON,

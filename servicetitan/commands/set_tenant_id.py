@@ -1,8 +1,7 @@
 from typing import Annotated
 
 from platform_db.cli import CommandError, command, confirm
-from servicetitan.commands.add_credential import ENVIRONMENTS, TENANT_ID
-from servicetitan.commands.credentials import credential_of, find_company
+from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_of, find_company
 
 
 @command
