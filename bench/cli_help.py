@@ -4,11 +4,12 @@ and a bare ``python -c pass``, all timed in this process (wall clock of the
 whole subprocess, median of several rounds, cases interleaved so that a
 noisy moment of a shared machine hits them all alike).
 
-    python -m bench.cli_help [--runs 7] [--project PATH] [--database-url URL]
+    python -m bench.cli_help [--runs 7] [--project PATH ...] [--database-url URL]
 
 ``--project`` times another checkout of the project (e.g. an older commit
-unpacked with ``git archive``) with this environment's ``piccolo``. The last
-column says whether a run started the embedded server (its log grew).
+unpacked with ``git archive``) with this environment's ``piccolo``; given
+twice, both are timed round by round, side by side. The last column says
+whether a run started the embedded server (its log grew).
 """
 
 from __future__ import annotations
@@ -57,41 +58,48 @@ def server_log_size(project: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--project", type=Path, default=PROJECT)
+    parser.add_argument(
+        "--project", type=Path, action="append",
+        help="a checkout to time (repeat it to compare checkouts; default: this one)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or SHARED_SERVER)
     options = parser.parse_args()
-    project = options.project.resolve()
+    projects = [p.resolve() for p in options.project or [PROJECT]]
     os.environ["PLATFORM_DB_QUIET"] = "1"
     os.environ.pop("PLATFORM_EMBEDDED_DIR", None)
     runs = cases(options.database_url)
-    timings: dict[str, list[float]] = {name: [] for name, _, _ in runs}
-    started: dict[str, int] = {name: 0 for name, _, _ in runs}
+    timings = {(project, name): [] for project in projects for name, _, _ in runs}
+    started = dict.fromkeys(timings, 0)
     missing = set()
     for round_number in range(options.runs + 1):  # round 0 warms up (initdb, caches)
-        for name, command, env in runs:
-            log_before = server_log_size(project)
-            began = time.perf_counter()
-            done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
-            elapsed = time.perf_counter() - began
-            if done.returncode != 0:
-                raise SystemExit(f"{name} failed:\n{done.stdout}{done.stderr}")
-            if "Unrecognised command - " + command[-2] in done.stdout:
-                missing.add(name)  # a command this checkout does not have
-            if round_number:
-                timings[name].append(elapsed)
-                started[name] += server_log_size(project) > log_before
-    reference = statistics.median(timings["piccolo --help, DATABASE_URL"])
-    print(f"project {project}, {options.runs} runs each (seconds; a shared, noisy machine)")
-    print(f"{'case':55} {'median':>7} {'min':>7} {'vs URL':>7}  server started")
-    for name, values in timings.items():
-        if name in missing:
-            print(f"{name:55} (no such command in this checkout)")
-            continue
-        median = statistics.median(values)
-        print(
-            f"{name:55} {median:7.3f} {min(values):7.3f} {median / reference:6.2f}x"
-            f"  {started[name]}/{options.runs}"
-        )
+        for project in projects:
+            for name, command, env in runs:
+                log_before = server_log_size(project)
+                began = time.perf_counter()
+                done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+                elapsed = time.perf_counter() - began
+                if done.returncode != 0:
+                    raise SystemExit(f"{name} failed in {project}:\n{done.stdout}{done.stderr}")
+                if "Unrecognised command - " + command[-2] in done.stdout:
+                    missing.add((project, name))  # a command this checkout does not have
+                if round_number:
+                    timings[project, name].append(elapsed)
+                    started[project, name] += server_log_size(project) > log_before
+    print(f"{options.runs} interleaved runs of each case; seconds, on a shared and noisy machine")
+    for project in projects:
+        reference = statistics.median(timings[project, "piccolo --help, DATABASE_URL"])
+        print(f"\n{project}")
+        print(f"{'case':55} {'median':>7} {'min':>7} {'vs URL':>7}  server started")
+        for name, _, _ in runs:
+            if (project, name) in missing:
+                print(f"{name:55} (no such command in this checkout)")
+                continue
+            values = timings[project, name]
+            median = statistics.median(values)
+            print(
+                f"{name:55} {median:7.3f} {min(values):7.3f} {median / reference:6.2f}x"
+                f"  {started[project, name]}/{options.runs}"
+            )
 
 
 if __name__ == "__main__":
