@@ -30,9 +30,10 @@ class Entity:
     def share(self, record: dict) -> float:
         return sum(field in record for field in self.identifying) / len(self.identifying)
 
-    def shown_fields(self, limit: int = 4) -> str:
-        names = sorted(self.identifying)
-        return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+def _listed(names, limit: int = 4) -> str:
+    names = sorted(names)
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 def _entity(table: str, name: str, schema: str, *identifying: str) -> Entity:
@@ -96,12 +97,11 @@ def not_of(table: str, record: dict) -> str | None:
     if looks_like is None:
         return (
             f"is not {entity.a} record: it has none of the fields {entity.a} has in "
-            f"{entity.schema} ({entity.shown_fields()})"
+            f"{entity.schema} ({_listed(entity.identifying)})"
         )
-    found = sorted(looks_like.identifying & record.keys())
     return (
         f"is {looks_like.a}, not {entity.a}: it has "
-        + ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+        f"{_listed(looks_like.identifying & record.keys())}"
     )
 
 
@@ -110,10 +110,10 @@ def page_problem(table: str, records: list) -> str | None:
     another entity's, or none of them is of this entity; None if neither."""
     entity = ENTITIES[table]
     for position, record in enumerate(records, start=1):
-        if type(record) is dict:
-            other = entity_of(record)
-            if other not in (None, entity) and other.share(record) > entity.share(record):
-                return f"record {position} {not_of(table, record)}"
+        if type(record) is dict and entity_of(record) is not None:
+            why = not_of(table, record)
+            if why:  # it looks more like another entity
+                return f"record {position} {why}"
     if records and all(type(r) is not dict or not_of(table, r) for r in records):
         first = records[0]
         why = (
