@@ -47,7 +47,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from platform_db.connection import engine_connection
-from platform_db.database import engine_config, redacted
+from platform_db.database import LazyEngine, engine_config, redacted
 
 REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS"
 MAX_LAG_ENV = "DATABASE_REPLICA_MAX_LAG"
@@ -306,8 +306,8 @@ def is_plain_read(querystring: QueryString) -> bool:
     return bool(_READ.match(sql)) and not _LOCKING.search(sql)
 
 
-class ReplicatedEngine(PostgresEngine):
-    """Piccolo's ``PostgresEngine`` whose reads inside ``stale_reads()`` go
+class ReplicatedEngine(LazyEngine):
+    """Piccolo's ``PostgresEngine`` (configured at its first connection) whose reads inside ``stale_reads()`` go
     to a fit replica of ``extra_nodes``; the replicas' connection pools start
     and stop with the primary's (empty: a dead replica delays nothing)."""
 

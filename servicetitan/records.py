@@ -35,8 +35,10 @@ from piccolo.columns import (
 )
 
 from platform_db.rejections import DataRejected
+from servicetitan.entities import not_of
 
 BIGINT_RANGE = range(-(2**63), 2**63)
+POSITIVE_ID_RANGE = range(1, 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)
 
 # Compact and ASCII-safe: what PostgreSQL parses into full_data. NaN and
@@ -54,14 +56,31 @@ class RecordRejected(DataRejected):
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record left out of a batch: its position, its id if it had one, why."""
+    """A record left out: where it was (its position in its batch, counted
+    from 1, and the page and file of a sync run), its id if it had one, why."""
 
-    index: int
+    record: int
     id: object
     reason: str
+    page: int | None = None
+    file: str | None = None
+
+    def where(self) -> str:
+        place = f"record {self.record}"
+        if self.page is not None:
+            place = f"page {self.page} {place}"
+        if self.file is not None:
+            place = f"{self.file} {place}"
+        return place
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "id": self.id, "reason": self.reason}
+        return {
+            "file": self.file,
+            "page": self.page,
+            "record": self.record,
+            "id": self.id,
+            "reason": self.reason,
+        }
 
 
 def _integer_in(allowed: range, type_name: str):
@@ -191,11 +210,18 @@ class RowLayout:
             raise RecordRejected(
                 self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
             )
+        other_entity = not_of(self.tablename, record)
+        if other_entity:
+            raise RecordRejected(self.tablename, "full_data", record, other_entity)
         record_id = record.get("id")
-        if type(record_id) is not int or record_id not in BIGINT_RANGE:
-            problem = "has no id" if record_id is None else "is not an integer"
+        if type(record_id) is not int or record_id not in POSITIVE_ID_RANGE:
+            problem = (
+                "has no id" if record_id is None
+                else "is not positive" if type(record_id) is int
+                else "is not an integer"
+            )
             raise RecordRejected(
-                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are integers"
+                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are positive integers"
             )
         values = [tenant_id, record_id]
         for column, field, nested, parse in self.fields:
@@ -275,12 +301,12 @@ def parse_batch(layout: RowLayout, tenant_id: int, records) -> tuple[list[tuple]
     rows: dict[int, tuple] = {}
     rejected: list[Rejected] = []
     superseded = 0
-    for index, record in enumerate(records):
+    for position, record in enumerate(records, start=1):
         try:
             row = layout.row(tenant_id, record)
         except RecordRejected as exc:
             record_id = record.get("id") if isinstance(record, dict) else None
-            rejected.append(Rejected(index, record_id, str(exc)))
+            rejected.append(Rejected(position, record_id, str(exc)))
             continue
         previous = rows.get(row[1])
         if previous is not None:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
 from servicetitan.bulk_upsert import UpsertResult, check_tenant
-from servicetitan.pages import page_records
+from servicetitan.pages import Page, page_records
 from servicetitan.raw_tables import CacheTable, SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -78,8 +78,9 @@ async def run_sync(
     sync_type: str = "manual",
     on_page=None,
 ) -> tuple[ServiceTitanSyncLog, UpsertResult]:
-    """Upsert ``pages`` (list / export envelopes or lists of records) into
-    ``table`` for the credential's tenant. ``full`` says whether the pages are
+    """Upsert ``pages`` (``Page``s, list / export envelopes or lists of
+    records) into ``table`` for the credential's tenant; each rejected
+    record is logged with its page (and file). ``full`` says whether the pages are
     everything the tenant has (a full sync) or what changed (incremental).
     ``on_page(result)`` is called after each page lands."""
     tablename = table._meta.tablename
@@ -92,10 +93,11 @@ async def run_sync(
     pages_done = 0
     try:
         async with connection_for(table) as connection:
-            for page in pages:
-                records = page_records(page, f"page {pages_done + 1}")
-                result = await table.upsert(tenant_id, records, connection=connection)
-                total.add(result)
+            for number, page in enumerate(pages, start=1):
+                if not isinstance(page, Page):
+                    page = Page(page_records(page, f"page {number}"), number)
+                result = await table.upsert(tenant_id, page.records, connection=connection)
+                total.add(result, page=page.number, file=page.file)
                 pages_done += 1
                 if on_page is not None:
                     on_page(result)

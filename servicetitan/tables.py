@@ -131,13 +131,17 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         environment: str,
         client_id: str,
         client_secret: str,
+        tenant_id: int | None = None,
     ) -> ServiceTitanCredential:
-        """Store a company's client credentials, the secret encrypted."""
+        """Store a company's client credentials, the secret encrypted, with
+        the ServiceTitan tenant they act for (every sync needs it; set it
+        later with ``change(tenant_id=...)`` if it is not known yet)."""
         return await cls.create(
             company=company_id,
             environment=environment,
             client_id=client_id,
             client_secret=client_secret,
+            tenant_id=tenant_id,
         )
 
     async def record_token_refresh(
@@ -247,9 +251,10 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
 
     servicetitan_sync_logs_sync_type_check = values_check("sync_type", SyncType)
     # Not the seed's constraint name: DataType gained the cache's entities, and
-    # Piccolo diffs constraints by name only, so the widened CHECK is a new
-    # constraint (drop + add) rather than a silently stale one.
-    servicetitan_sync_logs_data_type_values = values_check("data_type", DataType)
+    # Piccolo diffs constraints by name only, so each widened CHECK is a new
+    # constraint (drop + add) rather than a silently stale one; the number
+    # counts the values.
+    servicetitan_sync_logs_data_type_8_values = values_check("data_type", DataType)
     servicetitan_sync_logs_status_check = values_check("status", SyncStatus)
     servicetitan_sync_logs_counts_not_negative = Check(
         "records_processed >= 0 AND records_successful >= 0 AND records_failed >= 0"

@@ -1,6 +1,7 @@
+import socket
 from typing import Annotated
 
-from platform_db.cli import Bounds, UsageError, command
+from platform_db.cli import Bounds, CommandError, UsageError, command
 
 # Loopback only: the admin is an inspection tool for whoever runs it; put it
 # behind a reverse proxy with HTTPS (and --production) to share it.
@@ -9,6 +10,17 @@ HOST = "127.0.0.1"
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _check_free(port: int) -> None:
+    """Refuse a port another process listens on in one line (uvicorn logs
+    the error and exits); bound as uvicorn binds, with SO_REUSEADDR."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
 
 
 @command
@@ -23,7 +35,7 @@ def serve(
     database (the same one as every other piccolo command).
 
     :param port:
-        The TCP port to listen on.
+        The TCP port to listen on (1 to 65535).
     :param production:
         Served behind an HTTPS reverse proxy: cookies get the Secure flag.
         Needs --allowed_hosts.
@@ -43,6 +55,7 @@ def serve(
             "--production needs --allowed_hosts (the host names the admin is reached by "
             "over HTTPS): without them every login and form behind HTTPS is refused"
         )
+    _check_free(port)
     # Imported here, not at module level: every `piccolo` command loads this
     # app's config, and only this one needs uvicorn, FastAPI and the admin.
     import uvicorn

@@ -32,6 +32,6 @@ async def credential(company, tenant):
         environment="integration",
         client_id="client-123",
         client_secret=CLIENT_SECRET,
+        tenant_id=tenant,
     )
-    await credential.change(tenant_id=tenant)
     return credential

@@ -215,6 +215,21 @@ async def test_register_refusals_are_data_rejected(company, credential):
         )
 
 
+async def test_register_takes_the_tenant_id_and_change_sets_it_later(conn, company, tenant):
+    credential = await ServiceTitanCredential.register(
+        company.id, "production", "client-9", "s", tenant_id=tenant
+    )
+    stored = "SELECT tenant_id FROM servicetitan_credentials WHERE id = $1"
+    assert await conn.fetchval(stored, credential.id) == tenant
+    await credential.change(tenant_id=tenant + 1)
+    assert await conn.fetchval(stored, credential.id) == tenant + 1
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.tenant_id = -3 rejected"):
+        await credential.change(tenant_id=-3)
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.tenant_id = 'x' rejected"):
+        await ServiceTitanCredential.register(company.id, "integration", "c", "s", tenant_id="x")
+    assert await conn.fetchval(stored, credential.id) == tenant + 1
+
+
 async def test_one_company_per_servicetitan_tenant_and_environment(credential, tenant):
     from business.tables import Company
 
