@@ -54,14 +54,19 @@ def _configured_keys() -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
     try:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
+        return tuple(Fernet(k.encode()) for k in keys)
     except (ValueError, TypeError) as exc:
         raise EncryptionKeyMissing(
             f"{KEYS_VARIABLE} holds a value that is not a Fernet key "
             "(32 url-safe base64-encoded bytes)."
         ) from exc
+
+
+@lru_cache(maxsize=8)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet(list(_fernets(keys)))
 
 
 def cipher() -> MultiFernet:
@@ -99,11 +104,18 @@ def rotate(token: str | None) -> str | None:
         ) from exc
 
 
+def key_index(token: str) -> int | None:
+    """Which configured key ``token`` was encrypted with (0: the newest), or
+    None if none was. Checks the signature only, decrypting nothing."""
+    for index, fernet in enumerate(_fernets(tuple(_configured_keys()))):
+        try:
+            fernet.extract_timestamp(token.encode())
+        except InvalidToken:
+            continue
+        return index
+    return None
+
+
 def is_current(token: str) -> bool:
     """True when ``token`` was encrypted with the newest key."""
-    newest = Fernet(_configured_keys()[0].encode())
-    try:
-        newest.decrypt(token.encode())
-    except InvalidToken:
-        return False
-    return True
+    return key_index(token) == 0

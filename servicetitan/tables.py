@@ -31,6 +31,7 @@ from piccolo.table import Table
 from business.tables import Company
 from platform_db import encryption
 from platform_db.choices import values_check
+from platform_db.key_rotation import EncryptedAtRest
 from platform_db.rejections import DataRejected, Guarded
 from platform_db.clock import UtcNow, as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
@@ -56,7 +57,9 @@ class InvalidSyncCounts(DataRejected):
     """Counts that are negative, not integers, or that do not add up."""
 
 
-class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials"):
+class ServiceTitanCredential(
+    EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"
+):
     id = UUID(primary_key=True)
     company = ForeignKey(
         Company,
@@ -92,6 +95,8 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
     servicetitan_credentials_tenant_id_environment_key = Unique([tenant_id, environment])
 
     SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
+    # Kept under the newest key by rotate_encryption() (platform_db.key_rotation).
+    ENCRYPTED_COLUMNS = SECRET_COLUMNS
 
     @classmethod
     def select(cls, *columns, exclude_secrets: bool = True):
@@ -179,29 +184,6 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         if row is None:
             raise LookupError(f"servicetitan_credentials has no row with id {self.id}")
         return CredentialSecrets(**{k: encryption.decrypt(v) for k, v in row.items()})
-
-    @classmethod
-    async def rotate_encryption(cls) -> int:
-        """Re-encrypt every secret with the newest key; returns the rows changed."""
-        rows = await cls.select(cls.id, *cls._secret_columns(), exclude_secrets=False)
-        changed = 0
-        for row in rows:
-            stale = {
-                column: value
-                for column, value in row.items()
-                if column != "id" and value is not None and not encryption.is_current(value)
-            }
-            if not stale:
-                continue
-            # Compare-and-set: a token refreshed meanwhile is already current.
-            where = cls.id == row["id"]
-            for column, value in stale.items():
-                where &= getattr(cls, column) == value
-            updated = await cls.update(
-                {getattr(cls, c): encryption.rotate(v) for c, v in stale.items()}
-            ).where(where).returning(cls.id)
-            changed += len(updated)
-        return changed
 
     @classmethod
     def get_readable(cls) -> Readable:

@@ -1,0 +1,143 @@
+"""Key rotation on a live database: every stored secret ends under the newest
+key even while other instances write, and ``rotate_keys --check`` says when
+one does not."""
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from platform_db import encryption
+from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
+from servicetitan.tables import ServiceTitanCredential
+from tests.conftest import TEST_DATABASE_URL
+from tests.servicetitan.conftest import CLIENT_SECRET
+from tests.support.databases import connect, run_sync
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PICCOLO = Path(sys.executable).parent / "piccolo"
+
+
+class Keys:
+    """The session's key (``old``) and a new one; ``use`` configures keys."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+        self.old = encryption._configured_keys()[0]
+        self.new = Fernet.generate_key().decode()
+
+    def use(self, *keys: str) -> str:
+        value = ",".join(keys)
+        self.monkeypatch.setenv(encryption.KEYS_VARIABLE, value)
+        return value
+
+
+@pytest.fixture
+async def keys(migrated, monkeypatch):
+    """Afterwards every value is rotated back under the session's key, for the
+    tests after this one."""
+    keys = Keys(monkeypatch)
+    yield keys
+    keys.use(keys.old, keys.new)
+    for table in ENCRYPTED_TABLES:
+        await table.rotate_encryption()
+
+
+def rotate_keys(*args: str, keys: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(PICCOLO), "servicetitan", "rotate_keys", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, encryption.KEYS_VARIABLE: keys},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def refresh_from_another_instance(credential_id, access_token: str) -> None:
+    """A token refresh written on a connection of its own, as another instance
+    of the application would (with the same keys configured)."""
+
+    async def refresh() -> None:
+        conn = await connect(TEST_DATABASE_URL)
+        try:
+            await conn.execute(
+                "UPDATE servicetitan_credentials SET access_token = $1, refresh_token = $2 "
+                "WHERE id = $3",
+                encryption.encrypt(access_token),
+                encryption.encrypt(f"{access_token}-refresh"),
+                credential_id,
+            )
+        finally:
+            await conn.close()
+
+    run_sync(refresh())
+
+
+async def test_a_token_refresh_during_rotation_leaves_no_secret_under_the_old_key(
+    credential, keys, monkeypatch
+):
+    await credential.record_token_refresh("access-1", "refresh-1", datetime(2031, 1, 1))
+    stored_access_token = credential.access_token
+    keys.use(keys.new, keys.old)
+    real_rotate = encryption.rotate
+    refreshed = []
+
+    def rotate_while_a_refresh_lands(token):
+        # Between the rotation's read of the access token and its write.
+        if token == stored_access_token and not refreshed:
+            refresh_from_another_instance(credential.id, "access-2")
+            refreshed.append(True)
+        return real_rotate(token)
+
+    monkeypatch.setattr(encryption, "rotate", rotate_while_a_refresh_lands)
+    try:
+        await ServiceTitanCredential.rotate_encryption()
+    finally:
+        monkeypatch.setattr(encryption, "rotate", real_rotate)
+    assert refreshed
+    check = await ServiceTitanCredential.encryption_check()
+    assert all(c.stale == c.undecryptable == 0 for c in check), check
+    # The old key removed, as SECURITY.md says to do next: everything reads.
+    keys.use(keys.new)
+    secrets = await credential.secrets()
+    assert (secrets.client_secret, secrets.access_token) == (CLIENT_SECRET, "access-2")
+
+
+async def test_rotate_keys_check_reports_values_under_an_old_key(credential, keys):
+    both = keys.use(keys.new, keys.old)
+    before = await ServiceTitanCredential.encryption_check()
+    checked = rotate_keys("--check", keys=both)
+    assert checked.returncode == 1, checked.stderr
+    assert "servicetitan_credentials.client_secret" in checked.stderr
+    assert "under an old key" in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1, checked.stderr
+    # --check changes nothing.
+    assert await ServiceTitanCredential.encryption_check() == before
+    assert any(c.stale for c in before)
+
+    done = rotate_keys("--yes", keys=both)
+    assert done.returncode == 0, done.stderr
+    assert "re-encrypted" in done.stdout
+    clean = rotate_keys("--check", keys=both)
+    assert clean.returncode == 0, clean.stderr
+    assert "every stored secret is under the newest key" in clean.stdout
+
+
+async def test_rotate_keys_says_what_it_will_do_and_asks(credential, keys):
+    refused = rotate_keys(keys=keys.use(keys.new, keys.old))
+    assert refused.returncode == 1
+    assert "servicetitan_credentials.client_secret" in refused.stdout  # the plan
+    assert "--yes" in refused.stderr and "nothing was changed" in refused.stderr
+    assert any(c.stale for c in await ServiceTitanCredential.encryption_check())
+
+
+async def test_rotate_keys_check_reports_a_value_no_key_decrypts(credential, keys):
+    checked = rotate_keys("--check", keys=keys.new)
+    assert checked.returncode == 1
+    assert "no configured key decrypts" in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1, checked.stderr
