@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
+import asyncpg
 from piccolo.columns import (
     JSONB,
     UUID,
@@ -327,7 +328,16 @@ class Message(Guarded, Table, tablename="messages"):
         the database, ``created_at`` defaults to now) in one binary COPY: all
         or nothing. A bad message raises ``InvalidMessage`` naming its index,
         column and value. Returns how many were stored."""
-        return await copy_rows(cls, message_rows.COLUMNS, message_rows.records(messages))
+        records = message_rows.Records(messages)
+        try:
+            return await copy_rows(cls, message_rows.COLUMNS, records)
+        except asyncpg.ForeignKeyViolationError:
+            known = await fetch(
+                Company,
+                "SELECT id FROM public.companies WHERE id = ANY($1::uuid[])",
+                list(records.first_of_company),
+            )
+            raise records.unknown_company({r["id"] for r in known}) from None
 
     @classmethod
     async def recent(cls, phone: str, company_id, limit: int = 50) -> list[dict]:

@@ -9,7 +9,6 @@ check Choices in Python first and translate the database's refusals.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -18,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+
+from platform_db.json_text import SURROGATE_REFUSED, json_text
 
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\)")
 
@@ -136,29 +137,36 @@ def _numeric_problem(column, value) -> str | None:
 
 
 def _json_problem(column, value) -> str | None:
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError as exc:
-            return f"not valid JSON ({exc})"
-        return None
+    from piccolo.columns import JSONB
+
     try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        return f"not JSON-serializable ({exc})"
+        json_text(value, jsonb=isinstance(column, JSONB))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def text_problem(value, length: int | None = None) -> str | None:
+    """Why ``value`` cannot be stored in a text column (of at most ``length``
+    characters), or None."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if "\x00" in value:
+        return "contains a NUL character, which PostgreSQL cannot store"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_REFUSED
+    if length is not None and len(value) > length:
+        return f"longer than {length} characters"
     return None
 
 
 def _text_problem(column, value) -> str | None:
     from piccolo.columns import Varchar
 
-    if not isinstance(value, str):
-        return "must be a string"
-    if "\x00" in value:
-        return "contains a NUL character, which PostgreSQL cannot store"
-    if isinstance(column, Varchar) and column.length is not None and len(value) > column.length:
-        return f"longer than {column.length} characters"
-    return None
+    return text_problem(value, column.length if isinstance(column, Varchar) else None)
 
 
 def _uuid_problem(column, value) -> str | None:

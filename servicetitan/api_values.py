@@ -1,9 +1,10 @@
 """ServiceTitan API values (what a record's fields hold) parsed into what
 the cache's columns take, or ``ValueError`` saying why not.
 
-Standard library only, on purpose: these parsers must behave the same on
-every Python the project claims (``requires-python``), and
-``tests/servicetitan/test_api_values.py`` runs them under the oldest one too.
+Standard library only (and ``platform_db.json_text``, which is too), on
+purpose: these parsers must behave the same on every Python the project
+claims (``requires-python``), and ``tests/servicetitan/test_api_values.py``
+runs them under the oldest one too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from platform_db.json_text import check_text
+
 BIGINT_RANGE = range(-(2**63), 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)
 
@@ -21,8 +24,6 @@ INTEGER_RANGE = range(-(2**31), 2**31)
 _encode_json = json.JSONEncoder(
     separators=(",", ":"), check_circular=False, allow_nan=False
 ).encode
-# Only used to tell a lone surrogate (which PostgreSQL refuses) from a pair.
-_encode_json_unicode = json.JSONEncoder(check_circular=False, ensure_ascii=False).encode
 
 
 def integer_in(allowed: range, type_name: str):
@@ -125,24 +126,5 @@ def bigint_list(value):
 def full_data(record) -> str:
     """A whole record as the JSON text PostgreSQL parses into ``full_data``."""
     encoded = json_text(record)
-    # Both checks run only when the cheap substring test says they might fail.
-    if "\\u0000" in encoded and _holds_nul(record):
-        raise ValueError("contains a NUL character (\\u0000), which PostgreSQL cannot store")
-    if "\\ud" in encoded:
-        try:
-            _encode_json_unicode(record).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(
-                "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
-            ) from None
+    check_text(encoded, record)
     return encoded
-
-
-def _holds_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False

@@ -46,9 +46,9 @@ def test_the_oldest_claimed_python_parses_the_same():
         "from tests.servicetitan.api_value_cases import outcomes; "
         "print(json.dumps([sys.version.split()[0], outcomes()]))"
     )
-    # -I: nothing but the standard library and the project's two modules.
+    # -I: the standard library and the project's modules only; -B: no .pyc left behind.
     run = subprocess.run(
-        [str(python), "-I", "-c", script, str(PROJECT_ROOT)],
+        [str(python), "-I", "-B", "-c", script, str(PROJECT_ROOT)],
         capture_output=True,
         text=True,
         timeout=60,
