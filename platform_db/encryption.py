@@ -6,14 +6,17 @@ of them, so a new key can be put in front, ``rotate`` re-encrypts the rows,
 and the old key is removed afterwards, all without downtime.
 
 On the embedded development database, with no keys set, a key is generated
-once into the git-ignored ``.dev-secret-keys`` file, with a warning.
+once into the git-ignored ``.dev-secret-keys`` file, with a one-line warning
+(once per process).
 """
 
 from __future__ import annotations
 
 import os
-import warnings
+import secrets
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -42,15 +45,54 @@ def _configured_keys() -> list[str]:
             "`python -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())'` and set it."
         )
-    if not DEV_KEY_FILE.exists():
-        DEV_KEY_FILE.write_text(Fernet.generate_key().decode() + "\n")
-        DEV_KEY_FILE.chmod(0o600)
-    warnings.warn(
-        f"{KEYS_VARIABLE} is not set: using the development key in "
-        f"{DEV_KEY_FILE.name}. Never use it in production.",
-        stacklevel=2,
-    )
-    return [DEV_KEY_FILE.read_text().strip()]
+    return [_development_key(DEV_KEY_FILE)]
+
+
+# Key file -> key, read once per process; and whether the warning was shown.
+_development_keys: dict[Path, str] = {}
+_warned = False
+
+
+def _development_key(path: Path) -> str:
+    global _warned
+    if path not in _development_keys:
+        if not path.exists():
+            _create_key_file(path)
+        # Every process reads the file, its creator too: whoever linked it
+        # first made the one key.
+        _development_keys[path] = path.read_text().strip()
+    if not _warned:
+        _warned = True
+        print(
+            f"[platform-data] warning: {KEYS_VARIABLE} is not set: using the development "
+            f"key in {path}. Never use it in production.",
+            file=sys.stderr,
+        )
+    return _development_keys[path]
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key to ``path`` unless another process does first.
+
+    The key goes whole into a file of this process's own, private (0600)
+    from its creation (``O_CREAT | O_EXCL``), which is then hard-linked to
+    ``path``: the link is atomic and fails if ``path`` exists, so processes
+    starting together agree on one key, and none ever reads a half-written
+    file.
+    """
+    staging = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(Fernet.generate_key().decode() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=8)

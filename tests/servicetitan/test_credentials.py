@@ -161,15 +161,14 @@ def test_no_key_outside_the_embedded_database_is_an_error(monkeypatch):
         encryption.encrypt("x")
 
 
-def test_embedded_default_generates_a_development_key_with_a_warning(monkeypatch, tmp_path):
+def test_embedded_default_generates_a_development_key(monkeypatch, tmp_path):
+    """And warns: tests/platform/test_development_key.py."""
     monkeypatch.delenv(encryption.KEYS_VARIABLE)
     monkeypatch.delenv("DATABASE_URL")
     monkeypatch.setattr(encryption, "DEV_KEY_FILE", tmp_path / ".dev-secret-keys")
-    with pytest.warns(UserWarning, match="development key"):
-        token = encryption.encrypt("dev-secret")
+    token = encryption.encrypt("dev-secret")
     assert (tmp_path / ".dev-secret-keys").stat().st_mode & 0o777 == 0o600
-    with pytest.warns(UserWarning):
-        assert encryption.decrypt(token) == "dev-secret"
+    assert encryption.decrypt(token) == "dev-secret"
 
 
 async def test_generic_create_and_change_encrypt_the_secrets(conn, company):
