@@ -44,7 +44,11 @@ def _masked(column, value):
 
 
 class DataRejected(ValueError):
-    """A value the schema refuses; nothing was written."""
+    """A value the schema refuses; nothing was written. When PostgreSQL
+    refused it, ``sqlstate`` and ``constraint`` say how (else None)."""
+
+    sqlstate: str | None = None
+    constraint: str | None = None
 
     def __init__(self, table: str, column: str | None, value: Any, reason: str):
         self.table, self.column, self.value, self.reason = table, column, value, reason
@@ -72,6 +76,20 @@ async def _constraint_columns(table_class, constraint: str) -> list[str]:
 
 
 async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> DataRejected:
+    rejected = await _explain(exc, table_class, values)
+    rejected.sqlstate = getattr(exc, "sqlstate", None)
+    rejected.constraint = getattr(exc, "constraint_name", None)
+    return rejected
+
+
+def _secret_column(table_class, db_column_name: str) -> bool:
+    return any(
+        c._meta.secret and c._meta.db_column_name == db_column_name
+        for c in table_class._meta.columns
+    )
+
+
+async def _explain(exc: asyncpg.PostgresError, table_class, values: dict) -> DataRejected:
     table = table_class._meta.get_formatted_tablename(quoted=False)
     reason = exc.args[0] if exc.args else type(exc).__name__
     by_column = {
@@ -84,7 +102,8 @@ async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> Data
         match = _KEY_DETAIL.search(exc.detail)
         if match:
             column = match["columns"]
-            return DataRejected(table, column, by_column.get(column, match["values"]), reason)
+            quoted = SECRET_SHOWN if _secret_column(table_class, column) else match["values"]
+            return DataRejected(table, column, by_column.get(column, quoted), reason)
     if column is None and getattr(exc, "constraint_name", None):
         columns = await _constraint_columns(table_class, exc.constraint_name)
         # A constraint over several columns: blame those this write set.
@@ -104,11 +123,17 @@ async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> Data
 
 @asynccontextmanager
 async def rejecting(table_class, values: dict):
-    """Re-raise the database's refusal of ``values`` as ``DataRejected``."""
+    """Re-raise the database's refusal of ``values`` as ``DataRejected``.
+
+    Not chained to PostgreSQL's error: its DETAIL quotes the refused key or
+    row (``Key (token_hash)=(...)``, ``Failing row contains (...)``), secrets
+    included, and a logged traceback prints a chained error whole. What the
+    error told is on the ``DataRejected`` (reason, sqlstate, constraint).
+    """
     try:
         yield
     except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
-        raise await explain(exc, table_class, values) from exc
+        raise await explain(exc, table_class, values) from None
 
 
 def _integer_problem(column, value) -> str | None:
