@@ -257,6 +257,19 @@ def _type_problem(column, value) -> str | None:
     return None
 
 
+def _utc_if_naive_column(column, value):
+    """An aware datetime for a ``TIMESTAMP`` (without time zone) column, which
+    holds UTC in this project (``platform_db.clock``), as its UTC instant:
+    asyncpg refuses to mix the two."""
+    from piccolo.columns import Timestamp
+
+    from platform_db.clock import as_utc_naive
+
+    if isinstance(column, Timestamp) and isinstance(value, datetime):
+        return as_utc_naive(value)
+    return value
+
+
 class Guarded:
     """Mixin for table classes: validated ``create`` and ``change``."""
 
@@ -278,6 +291,7 @@ class Guarded:
                 problem = _type_problem(column, value)
                 if problem:
                     raise DataRejected(table, db_name, _masked(column, value), problem)
+                value = _utc_if_naive_column(column, value)
             checked[name] = value
         return checked
 

@@ -32,7 +32,7 @@ from business.tables import Company
 from platform_db import encryption
 from platform_db.choices import values_check
 from platform_db.key_rotation import EncryptedAtRest
-from platform_db.rejections import DataRejected, Guarded
+from platform_db.rejections import DataRejected, Guarded, rejecting
 from platform_db.clock import UtcNow, as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
@@ -249,13 +249,30 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
 
     @classmethod
     async def start(cls, credential_id, sync_type: str, data_type: str) -> ServiceTitanSyncLog:
-        """Open a log in status ``running``."""
-        return await cls.create(
-            servicetitan_credential=credential_id,
-            sync_type=sync_type,
-            data_type=data_type,
-            status=SyncStatus.running.value,
+        """Open a log in status ``running``. ``started_at`` comes from the
+        database's clock, as ``completed_at`` will: a host whose clock is off
+        does not distort ``processing_time_seconds``."""
+        if isinstance(credential_id, ServiceTitanCredential):
+            credential_id = credential_id.id
+        values = cls._checked(
+            {
+                "servicetitan_credential": credential_id,
+                "sync_type": sync_type,
+                "data_type": data_type,
+                "status": SyncStatus.running.value,
+            }
         )
+        async with rejecting(cls, values):
+            rows = await cls.raw(
+                f"""
+                INSERT INTO {cls._meta.tablename}
+                    (servicetitan_credential_id, sync_type, data_type, status, started_at)
+                VALUES ({{}}, {{}}, {{}}, {{}}, clock_timestamp() AT TIME ZONE 'UTC')
+                RETURNING id, started_at
+                """,
+                *values.values(),
+            )
+        return cls(**values, **rows[0], _exists_in_db=True)
 
     async def complete(
         self, processed: int, successful: int, failed: int, error_details=None
