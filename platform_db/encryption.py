@@ -12,17 +12,23 @@ once into the git-ignored ``.dev-secret-keys`` file, with a one-line warning
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from platform_db.database import PROJECT_ROOT, uses_embedded
+from platform_db.json_text import json_text
 
 KEYS_VARIABLE = "CREDENTIALS_ENCRYPTION_KEYS"
+# How every Fernet token begins (version byte 0x80, then a timestamp whose
+# high bytes are 0 until the year 36812).
+FERNET_PREFIX = "gAAAAA"
 DEV_KEY_FILE = PROJECT_ROOT / ".dev-secret-keys"
 
 
@@ -161,3 +167,25 @@ def key_index(token: str) -> int | None:
 def is_current(token: str) -> bool:
     """True when ``token`` was encrypted with the newest key."""
     return key_index(token) == 0
+
+
+def encrypt_json(value: Any) -> str:
+    """``value`` (JSON text, or a value to serialize: ``platform_db.json_text``)
+    encrypted, as a ``json`` / ``jsonb`` column stores it: the JSON string of
+    the Fernet token of its JSON text."""
+    return json.dumps(encrypt(json_text(value)))
+
+
+def json_token(stored: str) -> str | None:
+    """The token in what ``encrypt_json`` stored (a ``json`` / ``jsonb``
+    column's text), or None if ``stored`` is plaintext JSON."""
+    if stored.startswith('"' + FERNET_PREFIX):
+        return json.loads(stored)
+    return None
+
+
+def decrypt_json(stored: str) -> Any:
+    """The value ``encrypt_json`` stored; plaintext JSON as it is (written by
+    something that does not encrypt: ``rotate_keys --check`` reports it)."""
+    token = json_token(stored)
+    return json.loads(stored if token is None else decrypt(token))

@@ -99,18 +99,6 @@ class ServiceTitanCredential(
     ENCRYPTED_COLUMNS = SECRET_COLUMNS
 
     @classmethod
-    def select(cls, *columns, exclude_secrets: bool = True):
-        """Like ``Table.select``, but secrets are left out unless asked for."""
-        named = [getattr(getattr(c, "_meta", None), "name", None) for c in columns]
-        if exclude_secrets and named and set(named) <= set(cls.SECRET_COLUMNS):
-            # Piccolo would drop every column and send "SELECT ALL FROM ...".
-            raise ValueError(
-                f"servicetitan_credentials: {', '.join(named)} selected with "
-                "exclude_secrets=True; pass exclude_secrets=False, or use secrets()"
-            )
-        return super().select(*columns, exclude_secrets=exclude_secrets)
-
-    @classmethod
     def _encrypted(cls, values: dict) -> dict:
         """``values`` with each plaintext secret encrypted (None stays None)."""
         return {

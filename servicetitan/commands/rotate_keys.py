@@ -2,77 +2,77 @@
 
 from __future__ import annotations
 
+from business.tables import WhatsAppAuthKey
 from platform_db.cli import CommandError, command, confirm
 from platform_db.encryption import KEYS_VARIABLE, DecryptionFailed
 from platform_db.key_rotation import ColumnCheck
 from servicetitan.tables import ServiceTitanCredential
 
 # Every table with encrypted columns (platform_db.key_rotation.EncryptedAtRest).
-ENCRYPTED_TABLES = (ServiceTitanCredential,)
+ENCRYPTED_TABLES = (ServiceTitanCredential, WhatsAppAuthKey)
+
+UNREADABLE = {"undecryptable": "that no configured key decrypts"}
+TO_ROTATE = {"stale": "under an old key", "plaintext": "not encrypted"}
 
 
 async def _checks() -> list[ColumnCheck]:
     return [check for table in ENCRYPTED_TABLES for check in await table.encryption_check()]
 
 
-def _counts(checks: list[ColumnCheck], field: str) -> tuple[int, str]:
-    found = [(c.column, getattr(c, field)) for c in checks if getattr(c, field)]
-    return sum(n for _, n in found), ", ".join(f"{column}: {n}" for column, n in found)
+def _problems(checks: list[ColumnCheck], kinds: dict[str, str]) -> list[str]:
+    """``N value(s) <kind> (table.column: n, ...)`` for each kind found."""
+    found = []
+    for field, wording in kinds.items():
+        columns = [(c.column, getattr(c, field)) for c in checks if getattr(c, field)]
+        if columns:
+            total = sum(n for _, n in columns)
+            where = ", ".join(f"{column}: {n}" for column, n in columns)
+            found.append(f"{total} value(s) {wording} ({where})")
+    return found
 
 
 def _refuse_unless_current(checks: list[ColumnCheck]) -> None:
-    """``CommandError`` (exit 1) naming what is not under the newest key."""
-    problems = []
-    undecryptable, where = _counts(checks, "undecryptable")
-    if undecryptable:
-        problems.append(f"{undecryptable} value(s) that no configured key decrypts ({where})")
-    stale, where = _counts(checks, "stale")
-    if stale:
-        problems.append(f"{stale} value(s) still under an old key ({where})")
+    problems = _problems(checks, {**UNREADABLE, **TO_ROTATE})
     if problems:
         raise CommandError(
-            "; ".join(problems) + ": keep every key in "
-            f"{KEYS_VARIABLE} until `rotate_keys --check` passes"
+            "; ".join(problems)
+            + f": keep every key in {KEYS_VARIABLE} until `rotate_keys --check` passes"
         )
-
-
-def _summary(checks: list[ColumnCheck]) -> str:
     values = sum(c.values for c in checks)
-    return f"every stored secret is under the newest key ({values} value(s) checked)"
+    print(f"every stored secret is under the newest key ({values} value(s) checked)")
 
 
 @command
 async def rotate_keys(check: bool = False, yes: bool = False):
     """
-    Re-encrypt every stored secret (the ServiceTitan credentials' secrets)
-    with the newest key of CREDENTIALS_ENCRYPTION_KEYS. Put the new key
-    first, keep the old ones after it, run this, then remove the old keys
-    once `rotate_keys --check` passes.
+    Re-encrypt every stored secret (the ServiceTitan credentials' secrets,
+    the WhatsApp session keys) with the newest key of
+    CREDENTIALS_ENCRYPTION_KEYS. Put the new key first, keep the old ones
+    after it, run this, then remove the old keys once `rotate_keys --check`
+    passes.
 
     :param check:
-        Change nothing: exit 1, naming them, if any value is still under an
-        old key or under no configured key.
+        Change nothing: exit 1, naming them, if any value is under an old
+        key, under no configured key, or not encrypted.
     :param yes:
         Re-encrypt without asking, once the plan is printed.
     """
     checks = await _checks()
     if check:
         _refuse_unless_current(checks)
-        print(_summary(checks))
         return
-    undecryptable, where = _counts(checks, "undecryptable")
-    if undecryptable:
+    unreadable = _problems(checks, UNREADABLE)
+    if unreadable:
         raise CommandError(
-            f"{undecryptable} value(s) that no configured key decrypts ({where}): "
-            f"was a key removed from {KEYS_VARIABLE} too early? Nothing was changed"
+            f"{unreadable[0]}: was a key removed from {KEYS_VARIABLE} too early? "
+            "Nothing was changed"
         )
-    stale, where = _counts(checks, "stale")
-    if not stale:
-        print(f"nothing to re-encrypt: {_summary(checks)}")
+    plan = _problems(checks, TO_ROTATE)
+    if not plan:
+        _refuse_unless_current(checks)
         return
     confirm(
-        f"re-encrypt {stale} value(s) with the newest key (the first in {KEYS_VARIABLE}): "
-        f"{where}",
+        f"re-encrypt with the newest key (the first in {KEYS_VARIABLE}): " + "; ".join(plan),
         yes,
         action="re-encrypt",
     )
@@ -82,6 +82,4 @@ async def rotate_keys(check: bool = False, yes: bool = False):
         except DecryptionFailed as exc:
             raise CommandError(f"{table._meta.tablename}: {exc}") from None
         print(f"{table._meta.tablename}: re-encrypted {changed} value(s) with the newest key")
-    checks = await _checks()
-    _refuse_unless_current(checks)
-    print(_summary(checks))
+    _refuse_unless_current(await _checks())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from business.tables import WhatsAppAuthKey
 from platform_db import encryption
 from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
 from servicetitan.tables import ServiceTitanCredential
@@ -58,24 +59,18 @@ def rotate_keys(*args: str, keys: str) -> subprocess.CompletedProcess:
     )
 
 
-def refresh_from_another_instance(credential_id, access_token: str) -> None:
-    """A token refresh written on a connection of its own, as another instance
-    of the application would (with the same keys configured)."""
+def as_another_instance(sql: str, *args) -> None:
+    """``sql`` run on a connection of its own, as another instance of the
+    application (with the same keys configured) would write."""
 
-    async def refresh() -> None:
+    async def write() -> None:
         conn = await connect(TEST_DATABASE_URL)
         try:
-            await conn.execute(
-                "UPDATE servicetitan_credentials SET access_token = $1, refresh_token = $2 "
-                "WHERE id = $3",
-                encryption.encrypt(access_token),
-                encryption.encrypt(f"{access_token}-refresh"),
-                credential_id,
-            )
+            await conn.execute(sql, *args)
         finally:
             await conn.close()
 
-    run_sync(refresh())
+    run_sync(write())
 
 
 async def test_a_token_refresh_during_rotation_leaves_no_secret_under_the_old_key(
@@ -90,7 +85,11 @@ async def test_a_token_refresh_during_rotation_leaves_no_secret_under_the_old_ke
     def rotate_while_a_refresh_lands(token):
         # Between the rotation's read of the access token and its write.
         if token == stored_access_token and not refreshed:
-            refresh_from_another_instance(credential.id, "access-2")
+            as_another_instance(
+                "UPDATE servicetitan_credentials SET access_token = $1, refresh_token = $2"
+                " WHERE id = $3",
+                encryption.encrypt("access-2"), encryption.encrypt("refresh-2"), credential.id,
+            )  # fmt: skip
             refreshed.append(True)
         return real_rotate(token)
 
@@ -141,3 +140,57 @@ async def test_rotate_keys_check_reports_a_value_no_key_decrypts(credential, key
     assert checked.returncode == 1
     assert "no configured key decrypts" in checked.stderr
     assert len(checked.stderr.strip().splitlines()) == 1, checked.stderr
+
+
+async def test_whatsapp_keys_are_rotated_and_a_plaintext_one_encrypted(conn, company, keys):
+    await WhatsAppAuthKey.write_keys(company.id, "session", {"a": {"n": 1}, "b": {"n": 2}})
+    # As an instance that does not encrypt (an old version) would write it.
+    await conn.execute(
+        "INSERT INTO whatsapp_auth_keys (company_id, key_type, key_id, value)"
+        " VALUES ($1, 'session', 'plain', '{\"n\": 3}')",
+        company.id,
+    )
+    both = keys.use(keys.new, keys.old)
+    checked = rotate_keys("--check", keys=both)
+    assert checked.returncode == 1
+    assert "under an old key (" in checked.stderr and "whatsapp_auth_keys.value: 2" in checked.stderr
+    assert "1 value(s) not encrypted (whatsapp_auth_keys.value: 1)" in checked.stderr
+
+    done = rotate_keys("--yes", keys=both)
+    assert done.returncode == 0, done.stderr
+    keys.use(keys.new)
+    assert await WhatsAppAuthKey.read_keys(company.id, "session", ["a", "b", "plain"]) == {
+        "a": {"n": 1}, "b": {"n": 2}, "plain": {"n": 3},
+    }  # fmt: skip
+    stored = await conn.fetchval(
+        "SELECT value::text FROM whatsapp_auth_keys WHERE company_id = $1 AND key_id = 'plain'",
+        company.id,
+    )
+    assert stored.startswith('"gAAAAA')
+
+
+async def test_a_key_written_during_rotation_is_not_overwritten(conn, company, keys, monkeypatch):
+    await WhatsAppAuthKey.write_keys(company.id, "session", {"a": {"n": 1}})
+    keys.use(keys.new, keys.old)
+    real_rotate = encryption.rotate
+    written = []
+
+    def rotate_while_baileys_writes(token):
+        if not written:
+            # Another instance stores a new session for the key meanwhile.
+            as_another_instance(
+                "UPDATE whatsapp_auth_keys SET value = $1::jsonb"
+                " WHERE company_id = $2 AND key_id = 'a'",
+                encryption.encrypt_json({"n": 2}), company.id,
+            )  # fmt: skip
+            written.append(True)
+        return real_rotate(token)
+
+    monkeypatch.setattr(encryption, "rotate", rotate_while_baileys_writes)
+    try:
+        await WhatsAppAuthKey.rotate_encryption()
+    finally:
+        monkeypatch.setattr(encryption, "rotate", real_rotate)
+    assert written
+    keys.use(keys.new)
+    assert await WhatsAppAuthKey.read_keys(company.id, "session", ["a"]) == {"a": {"n": 2}}
