@@ -73,32 +73,42 @@ def as_another_instance(sql: str, *args) -> None:
     run_sync(write())
 
 
+async def rotate_while_another_instance_writes(table, monkeypatch, when, sql: str, *args):
+    """``table.rotate_encryption()``, with ``sql`` written by another instance
+    once, when the rotation is about to re-encrypt a token ``when`` accepts:
+    between the rotation's read of that value and its write."""
+    real_rotate = encryption.rotate
+    written = []
+
+    def rotate(token):
+        if when(token) and not written:
+            as_another_instance(sql, *args)
+            written.append(True)
+        return real_rotate(token)
+
+    monkeypatch.setattr(encryption, "rotate", rotate)
+    try:
+        await table.rotate_encryption()
+    finally:
+        monkeypatch.setattr(encryption, "rotate", real_rotate)
+    assert written
+
+
 async def test_a_token_refresh_during_rotation_leaves_no_secret_under_the_old_key(
     credential, keys, monkeypatch
 ):
     await credential.record_token_refresh("access-1", "refresh-1", datetime(2031, 1, 1))
     stored_access_token = credential.access_token
     keys.use(keys.new, keys.old)
-    real_rotate = encryption.rotate
-    refreshed = []
-
-    def rotate_while_a_refresh_lands(token):
-        # Between the rotation's read of the access token and its write.
-        if token == stored_access_token and not refreshed:
-            as_another_instance(
-                "UPDATE servicetitan_credentials SET access_token = $1, refresh_token = $2"
-                " WHERE id = $3",
-                encryption.encrypt("access-2"), encryption.encrypt("refresh-2"), credential.id,
-            )  # fmt: skip
-            refreshed.append(True)
-        return real_rotate(token)
-
-    monkeypatch.setattr(encryption, "rotate", rotate_while_a_refresh_lands)
-    try:
-        await ServiceTitanCredential.rotate_encryption()
-    finally:
-        monkeypatch.setattr(encryption, "rotate", real_rotate)
-    assert refreshed
+    await rotate_while_another_instance_writes(
+        ServiceTitanCredential,
+        monkeypatch,
+        lambda token: token == stored_access_token,
+        "UPDATE servicetitan_credentials SET access_token = $1, refresh_token = $2 WHERE id = $3",
+        encryption.encrypt("access-2"),
+        encryption.encrypt("refresh-2"),
+        credential.id,
+    )
     check = await ServiceTitanCredential.encryption_check()
     assert all(c.stale == c.undecryptable == 0 for c in check), check
     # The old key removed, as SECURITY.md says to do next: everything reads.
@@ -107,7 +117,7 @@ async def test_a_token_refresh_during_rotation_leaves_no_secret_under_the_old_ke
     assert (secrets.client_secret, secrets.access_token) == (CLIENT_SECRET, "access-2")
 
 
-async def test_rotate_keys_check_reports_values_under_an_old_key(credential, keys):
+async def test_rotate_keys_checks_plans_asks_and_rotates(credential, keys):
     both = keys.use(keys.new, keys.old)
     before = await ServiceTitanCredential.encryption_check()
     checked = rotate_keys("--check", keys=both)
@@ -119,20 +129,19 @@ async def test_rotate_keys_check_reports_values_under_an_old_key(credential, key
     assert await ServiceTitanCredential.encryption_check() == before
     assert any(c.stale for c in before)
 
+    # Without --yes (and no terminal to ask on): the plan, and nothing changed.
+    refused = rotate_keys(keys=both)
+    assert refused.returncode == 1
+    assert "servicetitan_credentials.client_secret" in refused.stdout  # the plan
+    assert "--yes" in refused.stderr and "nothing was changed" in refused.stderr
+    assert await ServiceTitanCredential.encryption_check() == before
+
     done = rotate_keys("--yes", keys=both)
     assert done.returncode == 0, done.stderr
     assert "re-encrypted" in done.stdout
     clean = rotate_keys("--check", keys=both)
     assert clean.returncode == 0, clean.stderr
     assert "every stored secret is under the newest key" in clean.stdout
-
-
-async def test_rotate_keys_says_what_it_will_do_and_asks(credential, keys):
-    refused = rotate_keys(keys=keys.use(keys.new, keys.old))
-    assert refused.returncode == 1
-    assert "servicetitan_credentials.client_secret" in refused.stdout  # the plan
-    assert "--yes" in refused.stderr and "nothing was changed" in refused.stderr
-    assert any(c.stale for c in await ServiceTitanCredential.encryption_check())
 
 
 async def test_rotate_keys_check_reports_a_value_no_key_decrypts(credential, keys):
@@ -171,26 +180,18 @@ async def test_whatsapp_keys_are_rotated_and_a_plaintext_one_encrypted(conn, com
 
 async def test_a_key_written_during_rotation_is_not_overwritten(conn, company, keys, monkeypatch):
     await WhatsAppAuthKey.write_keys(company.id, "session", {"a": {"n": 1}})
+    stored = await conn.fetchval(
+        "SELECT value::text FROM whatsapp_auth_keys WHERE company_id = $1", company.id
+    )
     keys.use(keys.new, keys.old)
-    real_rotate = encryption.rotate
-    written = []
-
-    def rotate_while_baileys_writes(token):
-        if not written:
-            # Another instance stores a new session for the key meanwhile.
-            as_another_instance(
-                "UPDATE whatsapp_auth_keys SET value = $1::jsonb"
-                " WHERE company_id = $2 AND key_id = 'a'",
-                encryption.encrypt_json({"n": 2}), company.id,
-            )  # fmt: skip
-            written.append(True)
-        return real_rotate(token)
-
-    monkeypatch.setattr(encryption, "rotate", rotate_while_baileys_writes)
-    try:
-        await WhatsAppAuthKey.rotate_encryption()
-    finally:
-        monkeypatch.setattr(encryption, "rotate", real_rotate)
-    assert written
+    # Another instance stores a new session for the key meanwhile.
+    await rotate_while_another_instance_writes(
+        WhatsAppAuthKey,
+        monkeypatch,
+        lambda token: token == encryption.json_token(stored),
+        "UPDATE whatsapp_auth_keys SET value = $1::jsonb WHERE company_id = $2 AND key_id = 'a'",
+        encryption.encrypt_json({"n": 2}),
+        company.id,
+    )
     keys.use(keys.new)
     assert await WhatsAppAuthKey.read_keys(company.id, "session", ["a"]) == {"a": {"n": 2}}
