@@ -27,7 +27,7 @@ from platform_db.json_text import json_text
 
 KEYS_VARIABLE = "CREDENTIALS_ENCRYPTION_KEYS"
 # How every Fernet token begins (version byte 0x80, then a timestamp whose
-# high bytes are 0 until the year 36812).
+# top 28 bits are 0 until the year 4147).
 FERNET_PREFIX = "gAAAAA"
 DEV_KEY_FILE = PROJECT_ROOT / ".dev-secret-keys"
 
