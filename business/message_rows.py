@@ -2,7 +2,7 @@
 turned into COPY records in a few microseconds each, so a bad row is named
 before anything is written. Every column is checked here, so that the one
 refusal left to PostgreSQL is an unknown company (a foreign key, checked at
-the end of the COPY), which ``Records.refused`` traces back to its row."""
+the end of the COPY), which ``Records.unknown_company`` traces to its row."""
 
 from __future__ import annotations
 

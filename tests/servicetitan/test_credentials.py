@@ -131,16 +131,14 @@ async def test_raw_sql_update_moves_updated_at(conn, credential):
     assert abs((utc_now - after).total_seconds()) < 60
 
 
-async def test_key_rotation_re_encrypts_every_secret(conn, credential, monkeypatch):
-    old_key = encryption._configured_keys()[0]
+async def test_key_rotation_re_encrypts_every_secret(conn, credential, keys):
     await credential.record_token_refresh("access-1", "refresh-1", datetime(2030, 1, 1))
-    new_key = Fernet.generate_key().decode()
-    monkeypatch.setenv(encryption.KEYS_VARIABLE, f"{new_key},{old_key}")
+    keys.use(keys.new, keys.old)
     # Readable during the rotation, with both keys configured.
     assert (await credential.secrets()).client_secret == CLIENT_SECRET
     assert await ServiceTitanCredential.rotate_encryption() >= 1
     assert await ServiceTitanCredential.rotate_encryption() == 0
-    monkeypatch.setenv(encryption.KEYS_VARIABLE, new_key)
+    keys.use(keys.new)
     secrets = await credential.secrets()
     assert (secrets.client_secret, secrets.access_token, secrets.refresh_token) == (
         CLIENT_SECRET,

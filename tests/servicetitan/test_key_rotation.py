@@ -3,17 +3,15 @@ key even while other instances write, and ``rotate_keys --check`` says when
 one does not."""
 
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-from cryptography.fernet import Fernet
 
 from business.tables import WhatsAppAuthKey
 from platform_db import encryption
-from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
 from servicetitan.tables import ServiceTitanCredential
 from tests.conftest import TEST_DATABASE_URL
 from tests.servicetitan.conftest import CLIENT_SECRET
@@ -21,31 +19,6 @@ from tests.support.databases import connect, run_sync
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PICCOLO = Path(sys.executable).parent / "piccolo"
-
-
-class Keys:
-    """The session's key (``old``) and a new one; ``use`` configures keys."""
-
-    def __init__(self, monkeypatch):
-        self.monkeypatch = monkeypatch
-        self.old = encryption._configured_keys()[0]
-        self.new = Fernet.generate_key().decode()
-
-    def use(self, *keys: str) -> str:
-        value = ",".join(keys)
-        self.monkeypatch.setenv(encryption.KEYS_VARIABLE, value)
-        return value
-
-
-@pytest.fixture
-async def keys(migrated, monkeypatch):
-    """Afterwards every value is rotated back under the session's key, for the
-    tests after this one."""
-    keys = Keys(monkeypatch)
-    yield keys
-    keys.use(keys.old, keys.new)
-    for table in ENCRYPTED_TABLES:
-        await table.rotate_encryption()
 
 
 def rotate_keys(*args: str, keys: str) -> subprocess.CompletedProcess:
@@ -162,8 +135,10 @@ async def test_whatsapp_keys_are_rotated_and_a_plaintext_one_encrypted(conn, com
     both = keys.use(keys.new, keys.old)
     checked = rotate_keys("--check", keys=both)
     assert checked.returncode == 1
-    assert "under an old key (" in checked.stderr and "whatsapp_auth_keys.value: 2" in checked.stderr
-    assert "1 value(s) not encrypted (whatsapp_auth_keys.value: 1)" in checked.stderr
+    # Other tests' keys may be in the table too: at least this test's.
+    under_old, = re.findall(r"under an old key \([^)]*whatsapp_auth_keys\.value: (\d+)", checked.stderr)
+    plaintext, = re.findall(r"not encrypted \(whatsapp_auth_keys\.value: (\d+)\)", checked.stderr)
+    assert int(under_old) >= 2 and int(plaintext) >= 1
 
     done = rotate_keys("--yes", keys=both)
     assert done.returncode == 0, done.stderr
