@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from business.tables import WhatsAppAuthKey
 from platform_db.cli import CommandError, command, confirm
-from platform_db.encryption import KEYS_VARIABLE, DecryptionFailed
+from platform_db.encryption import KEYS_VARIABLE, DecryptionFailed, EncryptionKeyMissing
 from platform_db.key_rotation import ColumnCheck
 from servicetitan.tables import ServiceTitanCredential
 
@@ -57,6 +57,13 @@ async def rotate_keys(check: bool = False, yes: bool = False):
     :param yes:
         Re-encrypt without asking, once the plan is printed.
     """
+    try:
+        await _rotate(check, yes)
+    except (EncryptionKeyMissing, DecryptionFailed) as exc:
+        raise CommandError(str(exc)) from None
+
+
+async def _rotate(check: bool, yes: bool) -> None:
     checks = await _checks()
     if check:
         _refuse_unless_current(checks)
@@ -77,9 +84,6 @@ async def rotate_keys(check: bool = False, yes: bool = False):
         action="re-encrypt",
     )
     for table in ENCRYPTED_TABLES:
-        try:
-            changed = await table.rotate_encryption()
-        except DecryptionFailed as exc:
-            raise CommandError(f"{table._meta.tablename}: {exc}") from None
+        changed = await table.rotate_encryption()
         print(f"{table._meta.tablename}: re-encrypted {changed} value(s) with the newest key")
     _refuse_unless_current(await _checks())

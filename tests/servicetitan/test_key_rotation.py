@@ -117,11 +117,19 @@ async def test_rotate_keys_checks_plans_asks_and_rotates(credential, keys):
     assert "every stored secret is under the newest key" in clean.stdout
 
 
-async def test_rotate_keys_check_reports_a_value_no_key_decrypts(credential, keys):
+async def test_rotate_keys_refuses_values_no_key_decrypts_in_one_line(credential, keys):
     checked = rotate_keys("--check", keys=keys.new)
     assert checked.returncode == 1
     assert "no configured key decrypts" in checked.stderr
     assert len(checked.stderr.strip().splitlines()) == 1, checked.stderr
+    refused = rotate_keys("--yes", keys=keys.new)
+    assert refused.returncode == 1 and "Nothing was changed" in refused.stderr
+    not_a_key = rotate_keys("--check", keys="not-a-fernet-key")
+    assert not_a_key.returncode == 1
+    assert not_a_key.stderr.strip().splitlines() == [
+        "error: CREDENTIALS_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+        "(32 url-safe base64-encoded bytes)."
+    ]
 
 
 async def test_whatsapp_keys_are_rotated_and_a_plaintext_one_encrypted(conn, company, keys):
