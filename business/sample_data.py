@@ -430,6 +430,8 @@ async def load(
         for table, rows in data.rows.items():
             for start in range(0, len(rows), BATCH):
                 batch = rows[start : start + BATCH]
+                if table is WhatsAppAuthKey:  # stored encrypted, as every key is
+                    batch = [{**r, "value": table.encrypted_value(r["value"])} for r in batch]
                 if table is Message:
                     await Message.insert_bulk(batch)
                 else:

@@ -48,8 +48,9 @@ async def copy_rows(
     table: type[Table], columns: Sequence[str], records: Iterable[tuple]
 ) -> int:
     """Binary COPY of ``records`` (tuples in ``columns`` order) into ``table``;
-    all or nothing. Returns the number of rows copied."""
-    async with connection(table) as conn:
+    all or nothing: inside the caller's transaction, a savepoint, so that a
+    refused COPY leaves that transaction usable. Returns the rows copied."""
+    async with connection(table) as conn, conn.transaction():
         status = await conn.copy_records_to_table(
             table._meta.tablename,
             schema_name=table._meta.schema or "public",
