@@ -73,17 +73,17 @@ async def test_the_callers_error_survives_a_failure_that_cannot_be_recorded(
     def pages():
         yield [job(1)]
 
-        async def delete_logs():
+        async def delete_credential():
             other = await connect(TEST_DATABASE_URL)
             try:
+                # Sync logs are history: they go only with their credential.
                 await other.execute(
-                    "DELETE FROM servicetitan_sync_logs WHERE servicetitan_credential_id = $1",
-                    credential.id,
+                    "DELETE FROM servicetitan_credentials WHERE id = $1", credential.id
                 )
             finally:
                 await other.close()
 
-        run_coroutine(delete_logs())
+        run_coroutine(delete_credential())
         raise PageError("the real cause")
 
     caplog.set_level(logging.WARNING, logger="servicetitan.sync_run")
