@@ -1,29 +1,35 @@
-"""The admin's ASGI app: Piccolo Admin at /admin/ and the schema-health page
-at /health/, both behind the admin's login.
+"""The admin's ASGI app: Piccolo Admin at /admin/ for the tables the admin
+may write, and the admin's own pages (the five questions about
+credentials and syncs, the read-only tables, schema health; ``admin.pages``)
+at /inspect/ and /health/, all behind one login, with the project's
+security headers.
 
-Login, session expiry, the login rate limit, CSRF and the cookie flags are
-Piccolo Admin's own (piccolo_api middleware), configured here, not rewritten.
+Login, session expiry, CSRF and the cookie flags are Piccolo Admin's own
+(piccolo_api), configured here; the login limits are ``admin.throttle``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from piccolo.apps.user.tables import BaseUser
 from piccolo.conf.apps import Finder
-from piccolo_admin.endpoints import create_admin
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from admin.crud import column_name_crud
 from admin.forms import MAINTENANCE_FORMS
-from admin.health_page import health_app
+from admin.inspected import OWN_PAGES, inspected_tables
+from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
+from admin.router import PlatformAdmin
+from admin.security_headers import SecurityHeaders
 from admin.table_configs import table_configs
 from admin.tables import AdminSession
+from admin.throttle import AdminThrottle
 
 ADMIN_PATH = "/admin/"
-HEALTH_PATH = "/health/"
 SITE_NAME = "platform-data admin"
 
 # A session lasts an hour from its last use, and at most a working day.
@@ -32,36 +38,55 @@ MAX_SESSION_EXPIRY = timedelta(hours=12)
 INCREASE_EXPIRY = timedelta(minutes=20)
 
 
-def create_app(production: bool = False) -> Starlette:
+def create_app(
+    production: bool = False,
+    allowed_hosts: Sequence[str] = (),
+    throttle: AdminThrottle | None = None,
+) -> SecurityHeaders:
     """
     :param production:
-        Served behind HTTPS: Piccolo Admin then marks its cookies Secure.
+        Served behind HTTPS: cookies are marked Secure.
+    :param allowed_hosts:
+        The host names the admin is reached by over HTTPS: a POST whose
+        Origin / Referer names another host is refused (CSRF's defence in
+        depth, which piccolo_api applies to HTTPS requests only).
+    :param throttle:
+        The login and change-password limits (default: ``AdminThrottle()``).
     """
     app_configs = Finder().get_app_configs()
-    with column_name_crud():
-        admin = create_admin(
-            tables=table_configs(app_configs, auth_table=BaseUser),
-            forms=MAINTENANCE_FORMS,
-            auth_table=BaseUser,
-            session_table=AdminSession,
-            session_expiry=SESSION_EXPIRY,
-            max_session_expiry=MAX_SESSION_EXPIRY,
-            increase_expiry=INCREASE_EXPIRY,
-            production=production,
-            site_name=SITE_NAME,
-            sidebar_links={"Schema health": HEALTH_PATH},
-        )
-    health = health_app(
+    inspected = inspected_tables(app_configs, auth_table=BaseUser, session_table=AdminSession)
+    elsewhere = {table.table for table in inspected} | set(OWN_PAGES)
+    admin = PlatformAdmin(
+        *table_configs(app_configs, BaseUser, elsewhere, superuser_tables={BaseUser}),
+        superuser_tables=frozenset({BaseUser._meta.tablename}),
+        throttle=throttle or AdminThrottle(),
+        forms=MAINTENANCE_FORMS,
+        auth_table=BaseUser,
+        session_table=AdminSession,
+        session_expiry=SESSION_EXPIRY,
+        max_session_expiry=MAX_SESSION_EXPIRY,
+        increase_expiry=INCREASE_EXPIRY,
+        production=production,
+        site_name=SITE_NAME,
+        allowed_hosts=list(allowed_hosts),
+        sidebar_links={**dict(QUESTIONS), "Read-only tables": READ_ONLY_TABLES},
+    )
+    pages = pages_app(
         app_configs,
-        admin_path=ADMIN_PATH,
+        inspected,
+        site_name=SITE_NAME,
         auth_table=BaseUser,
         session_table=AdminSession,
         increase_expiry=INCREASE_EXPIRY,
+        allowed_hosts=allowed_hosts,
     )
-    return Starlette(
-        routes=[
-            Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
-            Mount(ADMIN_PATH.rstrip("/"), app=admin),
-            Mount(HEALTH_PATH.rstrip("/"), app=health),
-        ]
+    return SecurityHeaders(
+        Starlette(
+            routes=[
+                Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
+                Mount(ADMIN_PATH.rstrip("/"), app=admin),
+                Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
+                Mount("", app=pages),
+            ]
+        )
     )

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.conf.apps import AppConfig
 
+from admin import reads
+
 MESSAGES_TABLE = "public.messages"
 SYNC_STATE_TABLE = "raw.sync_state"
 FAILED_SYNC_HOURS = 24
@@ -194,3 +196,47 @@ async def failed_sync_logs(conn, hours: int = FAILED_SYNC_HOURS) -> list[dict] |
         hours,
     )
     return [dict(row) for row in rows]
+
+
+OVERVIEW_VIEW = "public.servicetitan_credential_overview"
+
+
+async def stuck_syncs(conn, minutes: int = reads.STUCK_AFTER_MINUTES) -> list[dict] | None:
+    """Syncs still ``running`` that started more than ``minutes`` ago."""
+    if not await _exists(conn, OVERVIEW_VIEW):
+        return None
+    return await reads.sync_logs(conn, reads.SyncLogQuery(running_for_minutes=minutes))
+
+
+async def credentials_in_trouble(conn) -> dict[str, list[dict]] | None:
+    """Credentials in ``error``, and those whose token has expired."""
+    if not await _exists(conn, OVERVIEW_VIEW):
+        return None
+    rows = await reads.credentials(conn)
+    return {
+        "error": [row for row in rows if row["connection_status"] == "error"],
+        "expired": [row for row in rows if row["token_state"] == "expired"],
+    }
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    migrations: list[AppMigrations]
+    partitions: PartitionReport | None
+    sync_state: list[dict] | None
+    failed_syncs: list[dict] | None
+    stuck_syncs: list[dict] | None
+    credentials: dict[str, list[dict]] | None
+    stuck_after_minutes: int = reads.STUCK_AFTER_MINUTES
+    failed_sync_hours: int = FAILED_SYNC_HOURS
+
+
+async def report(conn, app_configs: list[AppConfig]) -> HealthReport:
+    return HealthReport(
+        migrations=await migrations_by_app(conn, app_configs),
+        partitions=await messages_partitions(conn),
+        sync_state=await sync_state(conn),
+        failed_syncs=await failed_sync_logs(conn),
+        stuck_syncs=await stuck_syncs(conn),
+        credentials=await credentials_in_trouble(conn),
+    )

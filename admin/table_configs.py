@@ -1,27 +1,27 @@
-"""Which tables the admin shows, and how: every table of every app in the
-registry, grouped by app, so tables other apps add appear by themselves.
+"""Which tables Piccolo Admin shows, and how: every table of every app in
+the registry, grouped by app, so tables other apps add appear by
+themselves, except those the admin shows read-only on pages of its own
+(``admin.inspected``, the ServiceTitan credentials and sync logs).
 
 Every table gets the same rules (secrets out of lists, filters and writes,
-JSON out of lists, newest first, the tenant first among filters); the
-ServiceTitan credentials, sync logs and raw cache (``admin/cache_configs.py``)
-get their own columns and filters.
+JSON out of lists, newest first, the tenant first among filters, times to
+the millisecond, the finest Piccolo Admin's form takes); users and sessions
+are for superusers only, reads included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import JSON, JSONB, Column
+from piccolo.columns import JSON, JSONB, Column, Timestamp, Timestamptz
 from piccolo.conf.apps import AppConfig, Finder
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, get_all_tables
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.validators import Validators
 
-from admin.cache_configs import CACHE_CONFIGS
-from admin.validators import only_writable, refuse, refuse_secret_params, refuse_secret_writes
-from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+from admin.validators import refuse_secret_params, refuse_secret_writes, superusers_only
 
 # The first of these a table has orders its list, newest first.
 NEWEST_FIRST = ("started_at", "created_at")
@@ -50,11 +50,13 @@ def _newest_first(table: type[Table]) -> list[OrderBy] | None:
     return None
 
 
-def _validators(table: type[Table], auth_table: type[BaseUser]) -> Validators:
+def _validators(
+    table: type[Table], auth_table: type[BaseUser], superuser_tables: Collection[type[Table]]
+) -> Validators:
     # The auth table's secret is the password, which Piccolo hashes on write.
     writes = [] if table is auth_table or not table._meta.secret_columns else [refuse_secret_writes]
     return Validators(
-        every=[refuse_secret_params],
+        every=[refuse_secret_params, *([superusers_only] if table in superuser_tables else [])],
         post_single=writes,
         put_single=writes,
         patch_single=writes,
@@ -62,89 +64,41 @@ def _validators(table: type[Table], auth_table: type[BaseUser]) -> Validators:
 
 
 def generic_config(
-    table: type[Table], menu_group: str, auth_table: type[BaseUser] = BaseUser
+    table: type[Table],
+    menu_group: str,
+    auth_table: type[BaseUser] = BaseUser,
+    superuser_tables: Collection[type[Table]] = (),
 ) -> TableConfig:
     return TableConfig(
         table_class=table,
         exclude_visible_columns=_hidden_from_lists(table) or None,
         visible_filters=_filters(table),
         order_by=_newest_first(table),
-        validators=_validators(table, auth_table),
+        validators=_validators(table, auth_table, superuser_tables),
         menu_group=menu_group,
+        time_resolution={
+            c: 0.001 for c in table._meta.columns if isinstance(c, (Timestamp, Timestamptz))
+        } or None,
     )
-
-
-def credentials_config(menu_group: str) -> TableConfig:
-    """Credentials are for inspection; only the connection status may change
-    (e.g. set ``inactive`` to stop a broken credential being used)."""
-    c = ServiceTitanCredential
-    read_only = "servicetitan_credentials is read-only in the admin except connection_status"
-    return TableConfig(
-        table_class=c,
-        visible_columns=[
-            c.client_id,
-            c.company,
-            c.environment,
-            c.connection_status,
-            c.token_expires_at,
-            c.last_connection_attempt,
-            c.updated_at,
-        ],
-        link_column=c.client_id,
-        visible_filters=[c.company, c.environment, c.connection_status],
-        order_by=[OrderBy(column=c.updated_at, ascending=False)],
-        validators=Validators(
-            every=[refuse_secret_params],
-            post_single=[refuse(read_only + ": register credentials with the API")],
-            put_single=[refuse(read_only)],
-            delete_single=[refuse(read_only)],
-            delete_all=[refuse(read_only)],
-            patch_single=[only_writable(c.connection_status)],
-        ),
-        menu_group=menu_group,
-    )
-
-
-def sync_logs_config(menu_group: str) -> TableConfig:
-    log = ServiceTitanSyncLog
-    return TableConfig(
-        table_class=log,
-        visible_columns=[
-            log.started_at,
-            log.servicetitan_credential,
-            log.sync_type,
-            log.data_type,
-            log.status,
-            log.processing_time_seconds,
-            log.records_processed,
-            log.records_successful,
-            log.records_failed,
-            log.error_message,
-        ],
-        link_column=log.started_at,
-        visible_filters=[
-            log.status,
-            log.sync_type,
-            log.data_type,
-            log.started_at,
-            log.servicetitan_credential,
-        ],
-        order_by=[OrderBy(column=log.started_at, ascending=False)],
-        validators=Validators(every=[refuse_secret_params]),
-        menu_group=menu_group,
-    )
-
-
-SPECIFIC: dict[type[Table], Callable[[str], TableConfig]] = {
-    ServiceTitanCredential: credentials_config,
-    ServiceTitanSyncLog: sync_logs_config,
-    **CACHE_CONFIGS,
-}
 
 
 def _described(table: type[Table]) -> str:
     schema = table._meta.schema or "public"
     return f"{schema}.{table._meta.tablename} ({table.__module__}.{table.__name__})"
+
+
+def refuse_links_elsewhere(configs: Sequence[TableConfig]) -> None:
+    """A foreign key from a Piccolo Admin table to one it does not serve
+    would make Piccolo Admin add that table back, with none of its rules."""
+    served = {config.table_class for config in configs}
+    for config in configs:
+        for column in config.table_class._meta.foreign_key_columns:
+            target = column._foreign_key_meta.resolved_references
+            if target not in served:
+                raise AdminTableNameClash(
+                    f"{_described(config.table_class)}.{column._meta.name} points to "
+                    f"{_described(target)}, which Piccolo Admin does not serve"
+                )
 
 
 def refuse_name_clashes(tables: Sequence[type[Table]]) -> None:
@@ -163,17 +117,21 @@ def refuse_name_clashes(tables: Sequence[type[Table]]) -> None:
 
 
 def table_configs(
-    app_configs: Sequence[AppConfig] | None = None, auth_table: type[BaseUser] = BaseUser
+    app_configs: Sequence[AppConfig] | None = None,
+    auth_table: type[BaseUser] = BaseUser,
+    elsewhere: Collection[type[Table]] = (),
+    superuser_tables: Collection[type[Table]] = (),
 ) -> list[TableConfig]:
-    """A TableConfig per table of every registered app, grouped by app."""
+    """A TableConfig per table of every registered app, grouped by app,
+    but for the tables shown ``elsewhere`` (the admin's own pages)."""
     if app_configs is None:
         app_configs = Finder().get_app_configs()
     configs = [
-        SPECIFIC[table](app.app_name)
-        if table in SPECIFIC
-        else generic_config(table, app.app_name, auth_table)
+        generic_config(table, app.app_name, auth_table, superuser_tables)
         for app in app_configs
         for table in app.table_classes
+        if table not in elsewhere
     ]
     refuse_name_clashes([config.table_class for config in configs])
+    refuse_links_elsewhere(configs)
     return configs

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from piccolo.columns import Column
 from piccolo.table import Table
 from piccolo_api.crud.endpoints import PiccoloCRUD
-from piccolo_api.crud.validators import ValidatorFunction
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -31,7 +30,9 @@ def _refuse(detail: str) -> None:
 def _columns_named_in(params: Iterable[tuple[str, str]]) -> set[str]:
     names = set()
     for key, value in params:
-        key = key.removesuffix("[]")
+        # As piccolo_api reads it: every trailing "[" and "]" stripped, so
+        # "__order[][]" is "__order" (PiccoloCRUD._parse_params).
+        key = key.rstrip("[]")
         if key in _COLUMN_LIST_PARAMS:
             names.update(part.strip().lstrip("-") for part in value.split(","))
         elif not key.startswith("__"):
@@ -78,26 +79,8 @@ async def refuse_secret_writes(piccolo_crud: PiccoloCRUD, request: Request) -> N
         )
 
 
-def refuse(reason: str) -> ValidatorFunction:
-    """A validator that refuses every request it guards, saying ``reason``."""
-
-    def refuse_request(piccolo_crud: PiccoloCRUD, request: Request) -> None:
-        _refuse(reason)
-
-    return refuse_request
-
-
-def only_writable(*columns: Column) -> ValidatorFunction:
-    """A validator that lets a body change these columns and nothing else."""
-    allowed = {column._meta.name for column in columns}
-
-    async def only_these_columns(piccolo_crud: PiccoloCRUD, request: Request) -> None:
-        others = sorted(await _body_keys(request) - allowed)
-        if others:
-            _refuse(
-                f"{piccolo_crud.table._meta.tablename}: only "
-                f"{', '.join(sorted(allowed))} can be changed in the admin, "
-                f"not {', '.join(others)}"
-            )
-
-    return only_these_columns
+def superusers_only(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    """Users and sessions (emails, who is logged in) are for superusers:
+    Piccolo Admin itself guards only their writes."""
+    if not request.user.user.superuser:
+        _refuse(f"{piccolo_crud.table._meta.tablename}: only superusers can see this table")

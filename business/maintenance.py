@@ -19,9 +19,15 @@ async def cleanup_expired_in(table: str) -> int:
     return rows[0]["removed"]
 
 
-async def cleanup_expired() -> dict[str, int]:
-    """Delete expired rows everywhere; rows removed per table."""
-    return {table: await cleanup_expired_in(table) for table in CLEANUPS}
+async def cleanup_expired(dry_run: bool = False) -> dict[str, int]:
+    """Delete expired rows everywhere, in one transaction; rows removed per
+    table. ``dry_run`` rolls the transaction back: what a cleanup now would
+    remove, counted by the same functions."""
+    async with Company._meta.db.transaction() as transaction:
+        removed = {table: await cleanup_expired_in(table) for table in CLEANUPS}
+        if dry_run:
+            await transaction.rollback()
+    return removed
 
 
 async def database_stats() -> list[dict]:

@@ -1,10 +1,11 @@
 """Messages as the bulk insert path sends them: plain dicts checked and
 turned into COPY records in a few microseconds each, so a bad row is named
-before anything is written."""
+before anything is written. Every column is checked here, so that the one
+refusal left to PostgreSQL is an unknown company (a foreign key, checked at
+the end of the COPY), which ``Records.unknown_company`` traces to its row."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -13,7 +14,8 @@ from enum import Enum
 from business.enums import MessageDirection, MessageStatus, MessageType
 from business.phones import normalize_phone
 from platform_db.choices import InvalidChoice
-from platform_db.rejections import DataRejected
+from platform_db.json_text import json_text
+from platform_db.rejections import DataRejected, text_problem
 
 TABLE = "messages"
 
@@ -37,6 +39,7 @@ _ALLOWED = {
 }
 _DEFAULTS = {"message_type": MessageType.text.value, "status": MessageStatus.received.value}
 _KNOWN = frozenset(COLUMNS)
+WHATSAPP_MESSAGE_ID_LENGTH = 100  # varchar(100)
 
 
 class InvalidMessage(DataRejected):
@@ -47,6 +50,24 @@ class InvalidMessage(DataRejected):
         super().__init__(TABLE, column, getattr(cause, "value", None), str(cause))
         self.index = index
         self.args = (f"{TABLE} row {index}: {cause}; nothing was inserted",)
+
+
+def _text(column: str, value, length: int | None = None) -> str | None:
+    if value is None:
+        return None
+    problem = text_problem(value, length)
+    if problem:
+        raise DataRejected(TABLE, column, value, problem)
+    return value
+
+
+def _metadata(value) -> str:
+    if value is None:
+        return "{}"
+    try:
+        return json_text(value)
+    except ValueError as exc:
+        raise DataRejected(TABLE, "metadata", value, str(exc)) from None
 
 
 def _choice(column: str, value) -> str:
@@ -92,25 +113,48 @@ def record(message: Mapping) -> tuple:
         company_id, phone, direction = message["company_id"], message["phone"], message["direction"]
     except KeyError as missing:
         raise DataRejected(TABLE, missing.args[0], None, "is required") from None
-    metadata = message.get("metadata")
     return (
         _company_id(company_id),
         _phone(phone),
         _choice("direction", direction),
         _choice("message_type", message.get("message_type") or _DEFAULTS["message_type"]),
         _choice("status", message.get("status") or _DEFAULTS["status"]),
-        message.get("content"),
-        message.get("whatsapp_message_id"),
-        "{}" if metadata is None else json.dumps(metadata),
+        _text("content", message.get("content")),
+        _text("whatsapp_message_id", message.get("whatsapp_message_id"), WHATSAPP_MESSAGE_ID_LENGTH),
+        _metadata(message.get("metadata")),
         _created_at(message.get("created_at")),
     )
 
 
-def records(messages: Iterable[Mapping]) -> Iterator[tuple]:
-    """COPY records, raising ``InvalidMessage`` (with the row's index) on the
-    first bad one: the COPY it feeds then fails as a whole."""
-    for index, message in enumerate(messages):
-        try:
-            yield record(message)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise InvalidMessage(index, exc) from exc
+class Records:
+    """The COPY records of ``messages``, made as the COPY reads them: the
+    first bad message raises ``InvalidMessage`` (with its index), and the
+    COPY it feeds fails as a whole."""
+
+    def __init__(self, messages: Iterable[Mapping]):
+        self.messages = messages
+        # The first row of each company, to name the row of an unknown one.
+        self.first_of_company: dict[uuid.UUID, int] = {}
+
+    def __iter__(self) -> Iterator[tuple]:
+        first_of_company = self.first_of_company
+        for index, message in enumerate(self.messages):
+            try:
+                row = record(message)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise InvalidMessage(index, exc) from exc
+            if row[0] not in first_of_company:
+                first_of_company[row[0]] = index
+            yield row
+
+    def unknown_company(self, known: set) -> InvalidMessage:
+        """The first message whose company is not among ``known`` (the
+        batch's companies that exist), after PostgreSQL refused one."""
+        index, company_id = min(
+            (index, company_id)
+            for company_id, index in self.first_of_company.items()
+            if company_id not in known
+        )
+        return InvalidMessage(
+            index, DataRejected(TABLE, "company_id", company_id, "no companies row has this id")
+        )

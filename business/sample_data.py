@@ -88,6 +88,14 @@ class SampleSize:
     messages: int = 6_000
     message_months: int = 3  # before the current one
 
+    def rows(self) -> int:
+        """About how many rows this size builds (reminders and cache entries
+        depend on the random bookings)."""
+        return (
+            1 + self.clients + self.services + self.staff * (1 + self.working_days)
+            + 3 * self.bookings + self.dialog_contexts + self.messages
+        )
+
     def scaled(self, scale: int) -> SampleSize:
         if scale < 1:
             raise ValueError(f"the sample data scale must be 1 or more, not {scale}")
@@ -115,8 +123,48 @@ class SampleDataExists(RuntimeError):
     """The sample company is already there."""
 
 
+@dataclass(frozen=True)
+class LoadedSample:
+    """The sample company in the database, and what it was built from."""
+
+    company_id: uuid.UUID
+    name: str
+    seed: int | None
+    scale: int | None
+    clients: int
+    messages: int
+
+    def __str__(self) -> str:
+        built = f"seed {self.seed}, scale {self.scale}" if self.seed is not None else "seed unknown"
+        return (
+            f"{self.name!r} ({self.company_id}; {built}: {self.clients:,} clients, "
+            f"{self.messages:,} messages)"
+        )
+
+
+async def loaded_sample() -> LoadedSample | None:
+    """The sample company already loaded, if any (there is one at most)."""
+    company = (
+        await Company.select(Company.id, Company.name, Company.settings)
+        .where(Company.yclients_company_id == SAMPLE_YCLIENTS_COMPANY_ID)
+        .first()
+    )
+    if company is None:
+        return None
+    made_from = json.loads(company["settings"] or "{}").get("sample", {})
+    return LoadedSample(
+        company_id=company["id"],
+        name=company["name"],
+        seed=made_from.get("seed"),
+        scale=made_from.get("scale"),
+        clients=await Client.count().where(Client.company == company["id"]),
+        messages=await Message.count().where(Message.company == company["id"]),
+    )
+
+
 class _Builder:
-    def __init__(self, seed: int, size: SampleSize, today: date):
+    def __init__(self, seed: int, size: SampleSize, today: date, scale: int):
+        self.seed, self.scale = seed, scale
         self.rng = random.Random(seed)
         self.size = size
         self.today = today
@@ -140,7 +188,13 @@ class _Builder:
                 "phone": "79001234567",
                 "yclients_company_id": SAMPLE_YCLIENTS_COMPANY_ID,
                 "address": "Moscow, Malaya Bronnaya 10",
-                "settings": json.dumps({"reminders": {"day_before": True, "hours_before": 2}}),
+                "settings": json.dumps(
+                    {
+                        "reminders": {"day_before": True, "hours_before": 2},
+                        # what it was built from, for a later load to name it
+                        "sample": {"seed": self.seed, "scale": self.scale},
+                    }
+                ),
             }
         ]
 
@@ -330,9 +384,10 @@ class _Builder:
         ]
 
 
-def build(seed: int, size: SampleSize, today: date) -> SampleData:
-    """The sample rows; the same arguments give the same rows."""
-    b = _Builder(seed, size, today)
+def build(seed: int, size: SampleSize, today: date, scale: int = 1) -> SampleData:
+    """The sample rows; the same arguments give the same rows. ``scale`` is
+    only recorded: ``size`` is what is built."""
+    b = _Builder(seed, size, today, scale)
     clients, services, staff = b.clients(), b.services(), b.staff()
     bookings = b.bookings(clients, services, staff)
     dialogs = b.dialog_contexts(clients)
@@ -363,18 +418,20 @@ async def load(
     it owns) when ``replace`` is set.
     """
     async with Company._meta.db.transaction():
-        sample = Company.yclients_company_id == SAMPLE_YCLIENTS_COMPANY_ID
-        if await Company.count().where(sample):
+        existing = await loaded_sample()
+        if existing is not None:
             if not replace:
                 raise SampleDataExists(
-                    f"companies already has the sample company (yclients_company_id "
-                    f"{SAMPLE_YCLIENTS_COMPANY_ID!r}); load with --replace to re-create it"
+                    f"the sample company is already loaded: {existing}; --replace deletes it "
+                    "and all it owns first"
                 )
-            await Company.delete().where(sample)
+            await Company.delete().where(Company.id == existing.company_id)
         await _create_message_partitions(data.rows[Message])
         for table, rows in data.rows.items():
             for start in range(0, len(rows), BATCH):
                 batch = rows[start : start + BATCH]
+                if table is WhatsAppAuthKey:  # stored encrypted, as every key is
+                    batch = [{**r, "value": table.encrypted_value(r["value"])} for r in batch]
                 if table is Message:
                     await Message.insert_bulk(batch)
                 else:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
+import asyncpg
 from piccolo.columns import (
     JSONB,
     UUID,
@@ -50,9 +51,11 @@ from business.enums import (
 )
 from business import message_rows
 from business.phones import PHONE_CHECK, normalize_phone
+from platform_db import encryption
 from platform_db.choices import values_check
-from platform_db.connection import copy_rows, fetch
-from platform_db.rejections import Guarded
+from platform_db.connection import connection, copy_rows, fetch
+from platform_db.key_rotation import EncryptedAtRest
+from platform_db.rejections import SECRET_SHOWN, DataRejected, Guarded, rejecting
 
 
 class Company(Guarded, Table, tablename="companies"):
@@ -90,6 +93,11 @@ def _fk(target, column: str, on_delete: OnDelete, null=False, index=True) -> For
         on_delete=on_delete,
         index=index,
     )
+
+
+def _id(row_or_id):
+    """A row stands for its primary key (as in Piccolo's own queries)."""
+    return row_or_id.id if isinstance(row_or_id, Table) else row_or_id
 
 
 def _company() -> ForeignKey:
@@ -327,7 +335,16 @@ class Message(Guarded, Table, tablename="messages"):
         the database, ``created_at`` defaults to now) in one binary COPY: all
         or nothing. A bad message raises ``InvalidMessage`` naming its index,
         column and value. Returns how many were stored."""
-        return await copy_rows(cls, message_rows.COLUMNS, message_rows.records(messages))
+        records = message_rows.Records(messages)
+        try:
+            return await copy_rows(cls, message_rows.COLUMNS, records)
+        except asyncpg.ForeignKeyViolationError:
+            known = await fetch(
+                Company,
+                "SELECT id FROM public.companies WHERE id = ANY($1::uuid[])",
+                list(records.first_of_company),
+            )
+            raise records.unknown_company({r["id"] for r in known}) from None
 
     @classmethod
     async def recent(cls, phone: str, company_id, limit: int = 50) -> list[dict]:
@@ -365,18 +382,24 @@ class Message(Guarded, Table, tablename="messages"):
         return await fetch(cls, "SELECT * FROM public.get_messages_stats()")
 
 
-class WhatsAppAuthKey(Guarded, Table, tablename="whatsapp_auth_keys"):
+class WhatsAppAuthKey(EncryptedAtRest, Guarded, Table, tablename="whatsapp_auth_keys"):
     """Baileys' WhatsApp auth key store, one row per (company, type, key id).
     Seed 004 assumes it exists; here this app owns it, so that
     ``cleanup_expired_whatsapp_keys()`` and ``get_whatsapp_auth_stats()``
-    have a table to work on."""
+    have a table to work on.
+
+    ``value`` is private key material (Baileys session keys), encrypted at
+    rest like the ServiceTitan secrets: the column holds a JSON string, the
+    Fernet token of the value's JSON text (``encryption.encrypt_json``).
+    ``write_keys`` / ``read_keys`` are Baileys' ``keys.set`` / ``keys.get``;
+    ``create`` and ``change`` encrypt too."""
 
     id = UUID(primary_key=True)
     company = _company()
     key_type = Varchar(length=30, null=False, default=None, choices=WhatsAppKeyType)
     key_id = Varchar(length=255, null=False, default=None)
-    # Private key material (Baileys session keys): secret, so exclude_secrets
-    # leaves it out and the admin never shows, filters or writes it.
+    # Ciphertext; secret, so exclude_secrets leaves it out and the admin
+    # never shows, filters or writes it.
     value = JSONB(secret=True)
     # NULL: never expires (long-lived identity keys).
     expires_at = Timestamptz(null=True, default=None, index=True)
@@ -385,3 +408,76 @@ class WhatsAppAuthKey(Guarded, Table, tablename="whatsapp_auth_keys"):
 
     whatsapp_auth_keys_company_key = Unique([company, key_type, key_id])
     whatsapp_auth_keys_key_type_check = values_check("key_type", WhatsAppKeyType)
+
+    # Kept under the newest key by rotate_encryption() (platform_db.key_rotation).
+    ENCRYPTED_COLUMNS = ("value",)
+
+    @classmethod
+    def encrypted_value(cls, value) -> str:
+        """``value`` (a JSON-serializable value, or JSON text) as stored."""
+        try:
+            return encryption.encrypt_json(value)
+        except ValueError as exc:
+            raise DataRejected(cls._meta.tablename, "value", SECRET_SHOWN, str(exc)) from None
+
+    @classmethod
+    async def create(cls, **values) -> WhatsAppAuthKey:
+        """``Guarded.create``, with ``value`` given in plaintext and stored encrypted."""
+        if values.get("value") is not None:
+            values["value"] = cls.encrypted_value(values["value"])
+        return await super().create(**values)
+
+    async def change(self, **values) -> None:
+        """``Guarded.change``, with ``value`` given in plaintext and stored encrypted."""
+        if values.get("value") is not None:
+            values["value"] = type(self).encrypted_value(values["value"])
+        await super().change(**values)
+
+    @classmethod
+    async def write_keys(
+        cls, company_id, key_type: str, values: Mapping[str, object], expires_at=None
+    ) -> None:
+        """Store a company's keys of one type, in one transaction: each key
+        id's value encrypted, inserted or replaced (with ``expires_at``); a
+        None value deletes that key."""
+        checked = cls._checked(
+            {"company": _id(company_id), "key_type": key_type, "expires_at": expires_at}
+        )
+        for key_id in values:
+            cls._checked({"key_id": key_id})
+        stored = {k: cls.encrypted_value(v) for k, v in values.items() if v is not None}
+        deleted = [k for k, v in values.items() if v is None]
+        table = cls._meta.tablename
+        async with rejecting(cls, checked), connection(cls) as conn, conn.transaction():
+            await conn.execute(
+                f"DELETE FROM {table} WHERE company_id = $1 AND key_type = $2"
+                " AND key_id = ANY($3::text[])",
+                checked["company"], checked["key_type"], deleted,
+            )  # fmt: skip
+            await conn.execute(
+                f"""
+                INSERT INTO {table} (company_id, key_type, key_id, value, expires_at)
+                SELECT $1, $2, k.key_id, k.value::jsonb, $5
+                FROM unnest($3::text[], $4::text[]) AS k (key_id, value)
+                ON CONFLICT (company_id, key_type, key_id)
+                DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                """,
+                checked["company"], checked["key_type"], list(stored), list(stored.values()),
+                checked["expires_at"],
+            )  # fmt: skip
+
+    @classmethod
+    async def read_keys(cls, company_id, key_type: str, key_ids: Iterable[str]) -> dict:
+        """The decrypted values of those of ``key_ids`` that are stored and
+        not expired, by key id."""
+        checked = cls._checked({"company": _id(company_id), "key_type": key_type})
+        rows = await fetch(
+            cls,
+            f"SELECT key_id, value::text AS stored FROM {cls._meta.tablename}"
+            " WHERE company_id = $1 AND key_type = $2 AND key_id = ANY($3::text[])"
+            " AND (expires_at IS NULL OR expires_at > now())",
+            checked["company"],
+            checked["key_type"],
+            list(key_ids),
+        )
+        return {r["key_id"]: encryption.decrypt_json(r["stored"]) for r in rows}

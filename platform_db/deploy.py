@@ -25,7 +25,9 @@ import time
 from dataclasses import dataclass, field
 
 import asyncpg
+from piccolo.engine import engine_finder
 
+from platform_db import pooler
 from platform_db.migration_runner import (
     MigrationError,
     MigrationFile,
@@ -34,7 +36,6 @@ from platform_db.migration_runner import (
     applied_migrations,
     apply,
     ensure_migration_table,
-    session_connection,
 )
 
 # A stable 64-bit key for pg_advisory_lock, derived from a name.
@@ -46,8 +47,10 @@ POLL_SECONDS = 0.2
 
 
 async def lock_connection() -> asyncpg.Connection:
-    """The session that holds the deploy lock, named in pg_stat_activity."""
-    connection = await session_connection()
+    """The session that holds the deploy lock, named in pg_stat_activity: the
+    server itself, never a pooler (``DATABASE_DIRECT_URL`` when set, which the
+    run's other connections then use too; ``platform_db.pooler``)."""
+    connection = await pooler.session_connection(engine_finder())
     await connection.execute("SET application_name = 'platform-data migrate (deploy lock)'")
     return connection
 

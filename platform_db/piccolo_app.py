@@ -5,6 +5,7 @@ import os
 from piccolo.conf.apps import AppConfig, Command
 
 from .commands.check import check
+from .commands.help import help
 from .commands.lint import lint
 from .commands.migrate import migrate
 from .commands.rollback import rollback
@@ -28,5 +29,6 @@ APP_CONFIG = AppConfig(
         Command(callable=sql),
         Command(callable=lint),
         Command(callable=check),
+        Command(callable=help, aliases=["--help", "-h"]),
     ],
 )

@@ -9,7 +9,6 @@ check Choices in Python first and translate the database's refusals.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -18,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+
+from platform_db.json_text import SURROGATE_REFUSED, json_text
 
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\)")
 
@@ -43,7 +44,11 @@ def _masked(column, value):
 
 
 class DataRejected(ValueError):
-    """A value the schema refuses; nothing was written."""
+    """A value the schema refuses; nothing was written. When PostgreSQL
+    refused it, ``sqlstate`` and ``constraint`` say how (else None)."""
+
+    sqlstate: str | None = None
+    constraint: str | None = None
 
     def __init__(self, table: str, column: str | None, value: Any, reason: str):
         self.table, self.column, self.value, self.reason = table, column, value, reason
@@ -71,6 +76,20 @@ async def _constraint_columns(table_class, constraint: str) -> list[str]:
 
 
 async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> DataRejected:
+    rejected = await _explain(exc, table_class, values)
+    rejected.sqlstate = getattr(exc, "sqlstate", None)
+    rejected.constraint = getattr(exc, "constraint_name", None)
+    return rejected
+
+
+def _secret_column(table_class, db_column_name: str) -> bool:
+    return any(
+        c._meta.secret and c._meta.db_column_name == db_column_name
+        for c in table_class._meta.columns
+    )
+
+
+async def _explain(exc: asyncpg.PostgresError, table_class, values: dict) -> DataRejected:
     table = table_class._meta.get_formatted_tablename(quoted=False)
     reason = exc.args[0] if exc.args else type(exc).__name__
     by_column = {
@@ -83,7 +102,8 @@ async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> Data
         match = _KEY_DETAIL.search(exc.detail)
         if match:
             column = match["columns"]
-            return DataRejected(table, column, by_column.get(column, match["values"]), reason)
+            quoted = SECRET_SHOWN if _secret_column(table_class, column) else match["values"]
+            return DataRejected(table, column, by_column.get(column, quoted), reason)
     if column is None and getattr(exc, "constraint_name", None):
         columns = await _constraint_columns(table_class, exc.constraint_name)
         # A constraint over several columns: blame those this write set.
@@ -103,11 +123,17 @@ async def explain(exc: asyncpg.PostgresError, table_class, values: dict) -> Data
 
 @asynccontextmanager
 async def rejecting(table_class, values: dict):
-    """Re-raise the database's refusal of ``values`` as ``DataRejected``."""
+    """Re-raise the database's refusal of ``values`` as ``DataRejected``.
+
+    Not chained to PostgreSQL's error: its DETAIL quotes the refused key or
+    row (``Key (token_hash)=(...)``, ``Failing row contains (...)``), secrets
+    included, and a logged traceback prints a chained error whole. What the
+    error told is on the ``DataRejected`` (reason, sqlstate, constraint).
+    """
     try:
         yield
     except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
-        raise await explain(exc, table_class, values) from exc
+        raise await explain(exc, table_class, values) from None
 
 
 def _integer_problem(column, value) -> str | None:
@@ -136,29 +162,36 @@ def _numeric_problem(column, value) -> str | None:
 
 
 def _json_problem(column, value) -> str | None:
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError as exc:
-            return f"not valid JSON ({exc})"
-        return None
+    from piccolo.columns import JSONB
+
     try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        return f"not JSON-serializable ({exc})"
+        json_text(value, jsonb=isinstance(column, JSONB))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def text_problem(value, length: int | None = None) -> str | None:
+    """Why ``value`` cannot be stored in a text column (of at most ``length``
+    characters), or None."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if "\x00" in value:
+        return "contains a NUL character, which PostgreSQL cannot store"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_REFUSED
+    if length is not None and len(value) > length:
+        return f"longer than {length} characters"
     return None
 
 
 def _text_problem(column, value) -> str | None:
     from piccolo.columns import Varchar
 
-    if not isinstance(value, str):
-        return "must be a string"
-    if "\x00" in value:
-        return "contains a NUL character, which PostgreSQL cannot store"
-    if isinstance(column, Varchar) and column.length is not None and len(value) > column.length:
-        return f"longer than {column.length} characters"
-    return None
+    return text_problem(value, column.length if isinstance(column, Varchar) else None)
 
 
 def _uuid_problem(column, value) -> str | None:
@@ -224,6 +257,19 @@ def _type_problem(column, value) -> str | None:
     return None
 
 
+def _utc_if_naive_column(column, value):
+    """An aware datetime for a ``TIMESTAMP`` (without time zone) column, which
+    holds UTC in this project (``platform_db.clock``), as its UTC instant:
+    asyncpg refuses to mix the two."""
+    from piccolo.columns import Timestamp
+
+    from platform_db.clock import as_utc_naive
+
+    if isinstance(column, Timestamp) and isinstance(value, datetime):
+        return as_utc_naive(value)
+    return value
+
+
 class Guarded:
     """Mixin for table classes: validated ``create`` and ``change``."""
 
@@ -245,6 +291,7 @@ class Guarded:
                 problem = _type_problem(column, value)
                 if problem:
                     raise DataRejected(table, db_name, _masked(column, value), problem)
+                value = _utc_if_naive_column(column, value)
             checked[name] = value
         return checked
 

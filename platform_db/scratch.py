@@ -56,17 +56,25 @@ async def scratch_database(prefix: str, server: str | None = None) -> AsyncItera
 def piccolo_on(url: str, engine_class=None) -> Iterator:
     """Point Piccolo (migrations and every table class) at another database,
     through a new engine (``engine_class``, default ``PostgresEngine``)."""
-    from piccolo.apps.migrations.tables import Migration
-    from piccolo.conf.apps import Finder
     from piccolo.engine.postgres import PostgresEngine
 
     from platform_db.database import engine_config
+
+    with piccolo_using((engine_class or PostgresEngine)(config=engine_config(url))) as engine:
+        yield engine
+
+
+@contextmanager
+def piccolo_using(engine) -> Iterator:
+    """Point Piccolo (migrations and every table class) at ``engine``."""
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
 
     # The module engine_finder reads ($PICCOLO_CONF, else piccolo_conf).
     conf = Finder().get_piccolo_conf_module()
     tables = [*Finder().get_table_classes(), Migration]
     original = conf.DB
-    conf.DB = (engine_class or PostgresEngine)(config=engine_config(url))
+    conf.DB = engine
     for table in tables:
         table._meta.refresh_db()
     try:

@@ -54,6 +54,7 @@ from piccolo.table import Table
 
 from platform_db.choices import values_check
 from platform_db.rejections import DataRejected, Guarded
+from platform_db.replicas import read
 from reporting.enums import (
     ExportFormat,
     ExportStatus,
@@ -63,6 +64,7 @@ from reporting.enums import (
     TenantStatus,
     UserStatus,
 )
+from reporting.week_report import WeekReport, read_week_report
 
 MONEY = (14, 2)
 
@@ -247,12 +249,7 @@ class ReportWeek(Guarded, Table, tablename="report_weeks"):
         the row is read back in a second statement so that a week another
         transaction just committed is seen.
         """
-        if isinstance(week_ending_date, datetime.datetime) or not isinstance(
-            week_ending_date, datetime.date
-        ):
-            raise TypeError(
-                f"report_weeks.week_ending_date must be a date, not {week_ending_date!r}"
-            )
+        _check_week_ending_date(week_ending_date)
         try:
             await cls.insert(cls(tenant=tenant_id, week_ending_date=week_ending_date)).on_conflict(
                 target=(cls.tenant, cls.week_ending_date), action="DO NOTHING"
@@ -262,6 +259,24 @@ class ReportWeek(Guarded, Table, tablename="report_weeks"):
         return await cls.objects().get(
             (cls.tenant == tenant_id) & (cls.week_ending_date == week_ending_date)
         )
+
+    @classmethod
+    async def report(
+        cls, tenant_id, week_ending_date: datetime.date, *, stale_ok: bool = False
+    ) -> WeekReport | None:
+        """The week's report (``reporting.week_report``), or None if the
+        tenant has no such week. ``stale_ok``: a read replica may answer
+        (a published report, a dashboard); leave it False to see a change
+        just made (an editor's own)."""
+        _check_week_ending_date(week_ending_date)
+        return await read(
+            read_week_report, tenant_id, week_ending_date, engine=cls._meta.db, stale_ok=stale_ok
+        )
+
+
+def _check_week_ending_date(value) -> None:
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise TypeError(f"report_weeks.week_ending_date must be a date, not {value!r}")
 
 
 class ReportWeekManual(Guarded, Table, tablename="report_week_manual"):

@@ -14,7 +14,7 @@ same ``modifiedOn`` and the same content is counted unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from platform_db.connection import connection as connection_for
@@ -46,14 +46,12 @@ class UpsertResult:
     def processed(self) -> int:
         return self.successful + len(self.rejected)
 
-    def add(self, other: UpsertResult) -> None:
-        offset = self.processed
+    def add(self, other: UpsertResult, page: int | None = None, file: str | None = None) -> None:
+        """Count ``other`` in; its rejects are said to come from ``page`` of ``file``."""
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
-        self.rejected += [
-            Rejected(offset + r.index, r.id, r.reason) for r in other.rejected
-        ]
+        self.rejected += [replace(r, page=page, file=file) for r in other.rejected]
 
 
 def check_tenant(tablename: str, tenant_id) -> int:

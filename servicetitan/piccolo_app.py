@@ -2,8 +2,10 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from .commands.add_credential import add_credential
 from .commands.load import load
 from .commands.rotate_keys import rotate_keys
+from .commands.set_tenant_id import set_tenant_id
 from .raw_tables import CACHE_TABLES, SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -19,5 +21,10 @@ APP_CONFIG = AppConfig(
         *CACHE_TABLES.values(),
     ],
     migration_dependencies=["business.piccolo_app"],
-    commands=[Command(callable=load), Command(callable=rotate_keys)],
+    commands=[
+        Command(callable=load),
+        Command(callable=add_credential),
+        Command(callable=set_tenant_id),
+        Command(callable=rotate_keys),
+    ],
 )

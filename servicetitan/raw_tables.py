@@ -237,8 +237,7 @@ class StAppointmentAssignment(
 
     st_appointment_assignments_tenant_id_id_key = Unique(["tenant_id", "id"])
 
-    # Assignments are part of the appointment data of a sync log.
-    DATA_TYPE = "appointments"
+    DATA_TYPE = "assignments"
     API_FIELDS = {
         "appointment_id": "appointmentId",
         "job_id": "jobId",

@@ -1,10 +1,11 @@
 """ServiceTitan API records turned into cache rows, or into the reason why not.
 
-Each promoted column is parsed by what its column type is, so a table's
-``API_FIELDS`` is all a cache table declares. Parsing is strict about types
-(a string where the API sends an integer is rejected) and lenient about what
-real payloads do: nulls anywhere, timestamps with 0 to 7 fractional digits,
-with or without a zone (naive ones are UTC), sentinel dates such as
+Each promoted column is parsed by what its column type is (the parsers are
+``servicetitan.api_values``), so a table's ``API_FIELDS`` is all a cache
+table declares. Parsing is strict about types (a string where the API sends
+an integer is rejected) and lenient about what real payloads do: nulls
+anywhere, timestamps with 0 to 9 fractional digits, with or without a zone
+(naive ones are UTC), the same on every Python, sentinel dates such as
 ``0001-01-01T00:00:00`` (asyncpg writes that one, ``datetime.min``, as
 ``-infinity``: it still sorts before every real date, and ``full_data`` keeps
 the string as it came).
@@ -15,11 +16,7 @@ one dict lookup and one small function call per promoted field.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
 from functools import cache
 
 from piccolo.columns import (
@@ -35,17 +32,23 @@ from piccolo.columns import (
 )
 
 from platform_db.rejections import DataRejected
+from servicetitan.api_values import (
+    BIGINT_RANGE,
+    INTEGER_RANGE,
+    bigint,
+    bigint_list,
+    boolean,
+    decimal,
+    double,
+    full_data,
+    integer_in,
+    json_text,
+    text,
+    timestamp,
+)
+from servicetitan.entities import not_of
 
-BIGINT_RANGE = range(-(2**63), 2**63)
-INTEGER_RANGE = range(-(2**31), 2**31)
-
-# Compact and ASCII-safe: what PostgreSQL parses into full_data. NaN and
-# Infinity (which Python's json reads) are refused: JSON has no such numbers.
-_encode_json = json.JSONEncoder(
-    separators=(",", ":"), check_circular=False, allow_nan=False
-).encode
-# Only used to tell a lone surrogate (which PostgreSQL refuses) from a pair.
-_encode_json_unicode = json.JSONEncoder(check_circular=False, ensure_ascii=False).encode
+POSITIVE_ID_RANGE = range(1, 2**63)
 
 
 class RecordRejected(DataRejected):
@@ -54,121 +57,46 @@ class RecordRejected(DataRejected):
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record left out of a batch: its position, its id if it had one, why."""
+    """A record left out: where it was (its position in its batch, counted
+    from 1, and the page and file of a sync run), its id if it had one, why."""
 
-    index: int
+    record: int
     id: object
     reason: str
+    page: int | None = None
+    file: str | None = None
+
+    def where(self) -> str:
+        place = f"record {self.record}"
+        if self.page is not None:
+            place = f"page {self.page} {place}"
+        if self.file is not None:
+            place = f"{self.file} {place}"
+        return place
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "id": self.id, "reason": self.reason}
-
-
-def _integer_in(allowed: range, type_name: str):
-    def parse(value):
-        if value is None or (type(value) is int and value in allowed):
-            return value
-        raise ValueError(f"must be {type_name}")
-
-    return parse
-
-
-def _text(value):
-    if value is None or type(value) is str:
-        return value
-    raise ValueError("must be a string")
-
-
-def _boolean(value):
-    if value is None or type(value) is bool:
-        return value
-    raise ValueError("must be true or false")
-
-
-def _double(value):
-    if value is None or type(value) is float:
-        return value
-    if type(value) is int:
-        return float(value)
-    raise ValueError("must be a number")
-
-
-def _decimal(value):
-    if value is None:
-        return None
-    if type(value) is int or type(value) is float:
-        # str() first: Decimal(0.1) would keep the float's binary noise
-        return Decimal(str(value))
-    raise ValueError("must be a number")
-
-
-_FRACTION = re.compile(r"(\.\d{1,6})\d*")
-
-
-def _timestamp(value):
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise ValueError("must be a date-time string")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = _timestamp_before_python_311(value)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    try:
-        # In UTC here: the driver's conversion would overflow outside years 1-9999.
-        return parsed.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError("is out of the range of dates (years 1 to 9999 in UTC)") from None
-
-
-def _timestamp_before_python_311(value: str) -> datetime:
-    """Python 3.10's ``fromisoformat`` knows neither ``Z`` nor 7 digits."""
-    normalized = _FRACTION.sub(r"\1", value.replace("Z", "+00:00").replace("z", "+00:00"))
-    try:
-        return datetime.fromisoformat(normalized)
-    except ValueError:
-        raise ValueError("is not a date-time") from None
-
-
-def _json(value):
-    if value is None:
-        return None
-    try:
-        return _encode_json(value)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"is not JSON ({exc})") from None
-
-
-_bigint = _integer_in(BIGINT_RANGE, "an integer")
-
-
-def _bigint_list(value):
-    if value is None:
-        return None
-    if type(value) is not list:
-        raise ValueError("must be a list of integers")
-    for item in value:
-        _bigint(item)
-        if item is None:
-            raise ValueError("must be a list of integers")
-    return value
+        return {
+            "file": self.file,
+            "page": self.page,
+            "record": self.record,
+            "id": self.id,
+            "reason": self.reason,
+        }
 
 
 def parser_for(column):
     """How a value of the API becomes a value of ``column``."""
     if isinstance(column, Array) and isinstance(column.base_column, BigInt):
-        return _bigint_list
+        return bigint_list
     for column_type, parse in (
-        (BigInt, _bigint),
-        (Integer, _integer_in(INTEGER_RANGE, "a 32-bit integer")),
-        (Timestamptz, _timestamp),
-        (Boolean, _boolean),
-        (DoublePrecision, _double),
-        (Numeric, _decimal),
-        (JSONB, _json),
-        (Text, _text),
+        (BigInt, bigint),
+        (Integer, integer_in(INTEGER_RANGE, "a 32-bit integer")),
+        (Timestamptz, timestamp),
+        (Boolean, boolean),
+        (DoublePrecision, double),
+        (Numeric, decimal),
+        (JSONB, json_text),
+        (Text, text),
     ):
         if isinstance(column, column_type):
             return parse
@@ -191,11 +119,18 @@ class RowLayout:
             raise RecordRejected(
                 self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
             )
+        other_entity = not_of(self.tablename, record)
+        if other_entity:
+            raise RecordRejected(self.tablename, "full_data", record, other_entity)
         record_id = record.get("id")
-        if type(record_id) is not int or record_id not in BIGINT_RANGE:
-            problem = "has no id" if record_id is None else "is not an integer"
+        if type(record_id) is not int or record_id not in POSITIVE_ID_RANGE:
+            problem = (
+                "has no id" if record_id is None
+                else "is not positive" if type(record_id) is int
+                else "is not an integer"
+            )
             raise RecordRejected(
-                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are integers"
+                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are positive integers"
             )
         values = [tenant_id, record_id]
         for column, field, nested, parse in self.fields:
@@ -222,35 +157,10 @@ class RowLayout:
 
 def _full_data(tablename: str, record: dict) -> str:
     """The record as the JSON text ``full_data`` is parsed from."""
-
-    def rejected(reason: str) -> RecordRejected:
-        return RecordRejected(tablename, "full_data", record, reason)
-
     try:
-        text = _json(record)
+        return full_data(record)
     except ValueError as exc:
-        raise rejected(str(exc)) from None
-    # Both checks run only when the cheap substring test says they might fail.
-    if "\\u0000" in text and _holds_nul(record):
-        raise rejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
-    if "\\ud" in text:
-        try:
-            _encode_json_unicode(record).encode("utf-8")
-        except UnicodeEncodeError:
-            raise rejected(
-                "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
-            ) from None
-    return text
-
-
-def _holds_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
+        raise RecordRejected(tablename, "full_data", record, str(exc)) from None
 
 
 @cache
@@ -275,12 +185,12 @@ def parse_batch(layout: RowLayout, tenant_id: int, records) -> tuple[list[tuple]
     rows: dict[int, tuple] = {}
     rejected: list[Rejected] = []
     superseded = 0
-    for index, record in enumerate(records):
+    for position, record in enumerate(records, start=1):
         try:
             row = layout.row(tenant_id, record)
         except RecordRejected as exc:
             record_id = record.get("id") if isinstance(record, dict) else None
-            rejected.append(Rejected(index, record_id, str(exc)))
+            rejected.append(Rejected(position, record_id, str(exc)))
             continue
         previous = rows.get(row[1])
         if previous is not None:

@@ -7,22 +7,32 @@ the reason, also when the run is cancelled or interrupted (``CancelledError``,
 ``KeyboardInterrupt``): the failure is recorded shielded from a further
 cancellation, then re-raised. Records rejected as malformed do not fail a run: they are
 counted as failed in the log and listed in its ``error_details``.
+
+The failure's message is made storable (no NUL, no lone surrogate, at most
+``MAX_MESSAGE_LENGTH`` characters); should recording it fail all the same, a
+minimal failure is recorded instead, and either way the caller gets the
+run's own exception, never one from recording it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timezone
 
 from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
 from servicetitan.bulk_upsert import UpsertResult, check_tenant
-from servicetitan.pages import page_records
+from servicetitan.pages import Page, page_records
 from servicetitan.raw_tables import CacheTable, SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 # A sync log row stays readable: beyond this many, rejects are only counted.
 MAX_REJECTS_LOGGED = 1000
+# An exception's text can be anything, a whole page included.
+MAX_MESSAGE_LENGTH = 2000
+
+logger = logging.getLogger(__name__)
 
 
 class TenantNotConfigured(DataRejected):
@@ -55,18 +65,39 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def storable(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """``text`` as a text column can hold it: NUL written as ``\\x00``, a lone
+    surrogate as ``?``, cut to ``limit`` characters."""
+    text = text.replace("\x00", "\\x00")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 async def _record_failure(
     log: ServiceTitanSyncLog, tenant_id: int, tablename: str, message: str, details: dict,
     total: UpsertResult,
 ) -> None:
-    await log.fail(
-        message,
-        {**details, **(_rejects(total) or {})},
-        processed=total.processed,
-        successful=total.successful,
-        failed=len(total.rejected),
-    )
-    await SyncState.record_failure(tenant_id, tablename, message)
+    """Fail the log and note the error in ``raw.sync_state``; what cannot be
+    recorded is logged, never raised over the run's own exception."""
+    try:
+        await log.fail(
+            message,
+            {**details, **(_rejects(total) or {})},
+            processed=total.processed,
+            successful=total.successful,
+            failed=len(total.rejected),
+        )
+    except Exception:
+        logger.exception("sync log %s: its failure could not be recorded in full", log.id)
+        try:
+            await log.fail(f"{tablename} sync failed ({details['exception']})")
+        except Exception:
+            logger.exception("sync log %s: its failure could not be recorded at all", log.id)
+    try:
+        await SyncState.record_failure(tenant_id, tablename, message)
+    except Exception:
+        logger.exception("raw.sync_state: the failure of %s could not be recorded", tablename)
 
 
 async def run_sync(
@@ -78,8 +109,9 @@ async def run_sync(
     sync_type: str = "manual",
     on_page=None,
 ) -> tuple[ServiceTitanSyncLog, UpsertResult]:
-    """Upsert ``pages`` (list / export envelopes or lists of records) into
-    ``table`` for the credential's tenant. ``full`` says whether the pages are
+    """Upsert ``pages`` (``Page``s, list / export envelopes or lists of
+    records) into ``table`` for the credential's tenant; each rejected
+    record is logged with its page (and file). ``full`` says whether the pages are
     everything the tenant has (a full sync) or what changed (incremental).
     ``on_page(result)`` is called after each page lands."""
     tablename = table._meta.tablename
@@ -92,10 +124,11 @@ async def run_sync(
     pages_done = 0
     try:
         async with connection_for(table) as connection:
-            for page in pages:
-                records = page_records(page, f"page {pages_done + 1}")
-                result = await table.upsert(tenant_id, records, connection=connection)
-                total.add(result)
+            for number, page in enumerate(pages, start=1):
+                if not isinstance(page, Page):
+                    page = Page(page_records(page, f"page {number}"), number)
+                result = await table.upsert(tenant_id, page.records, connection=connection)
+                total.add(result, page=page.number, file=page.file)
                 pages_done += 1
                 if on_page is not None:
                     on_page(result)
@@ -109,7 +142,7 @@ async def run_sync(
         # BaseException: a cancelled task (CancelledError) or Ctrl-C must not
         # leave the log ``running``. The record is shielded, so cancelling
         # the run again while it is written does not cut it short.
-        message = (
+        message = storable(
             f"{tablename} sync for tenant {tenant_id} failed after {pages_done} "
             f"page(s): {_reason(exc)}"
         )

@@ -31,7 +31,8 @@ from piccolo.table import Table
 from business.tables import Company
 from platform_db import encryption
 from platform_db.choices import values_check
-from platform_db.rejections import DataRejected, Guarded
+from platform_db.key_rotation import EncryptedAtRest
+from platform_db.rejections import DataRejected, Guarded, rejecting
 from platform_db.clock import UtcNow, as_utc_naive, utc_now_naive
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
@@ -56,7 +57,9 @@ class InvalidSyncCounts(DataRejected):
     """Counts that are negative, not integers, or that do not add up."""
 
 
-class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials"):
+class ServiceTitanCredential(
+    EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"
+):
     id = UUID(primary_key=True)
     company = ForeignKey(
         Company,
@@ -92,18 +95,8 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
     servicetitan_credentials_tenant_id_environment_key = Unique([tenant_id, environment])
 
     SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
-
-    @classmethod
-    def select(cls, *columns, exclude_secrets: bool = True):
-        """Like ``Table.select``, but secrets are left out unless asked for."""
-        named = [getattr(getattr(c, "_meta", None), "name", None) for c in columns]
-        if exclude_secrets and named and set(named) <= set(cls.SECRET_COLUMNS):
-            # Piccolo would drop every column and send "SELECT ALL FROM ...".
-            raise ValueError(
-                f"servicetitan_credentials: {', '.join(named)} selected with "
-                "exclude_secrets=True; pass exclude_secrets=False, or use secrets()"
-            )
-        return super().select(*columns, exclude_secrets=exclude_secrets)
+    # Kept under the newest key by rotate_encryption() (platform_db.key_rotation).
+    ENCRYPTED_COLUMNS = SECRET_COLUMNS
 
     @classmethod
     def _encrypted(cls, values: dict) -> dict:
@@ -131,13 +124,17 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         environment: str,
         client_id: str,
         client_secret: str,
+        tenant_id: int | None = None,
     ) -> ServiceTitanCredential:
-        """Store a company's client credentials, the secret encrypted."""
+        """Store a company's client credentials, the secret encrypted, with
+        the ServiceTitan tenant they act for (every sync needs it; set it
+        later with ``change(tenant_id=...)`` if it is not known yet)."""
         return await cls.create(
             company=company_id,
             environment=environment,
             client_id=client_id,
             client_secret=client_secret,
+            tenant_id=tenant_id,
         )
 
     async def record_token_refresh(
@@ -179,29 +176,6 @@ class ServiceTitanCredential(Guarded, Table, tablename="servicetitan_credentials
         if row is None:
             raise LookupError(f"servicetitan_credentials has no row with id {self.id}")
         return CredentialSecrets(**{k: encryption.decrypt(v) for k, v in row.items()})
-
-    @classmethod
-    async def rotate_encryption(cls) -> int:
-        """Re-encrypt every secret with the newest key; returns the rows changed."""
-        rows = await cls.select(cls.id, *cls._secret_columns(), exclude_secrets=False)
-        changed = 0
-        for row in rows:
-            stale = {
-                column: value
-                for column, value in row.items()
-                if column != "id" and value is not None and not encryption.is_current(value)
-            }
-            if not stale:
-                continue
-            # Compare-and-set: a token refreshed meanwhile is already current.
-            where = cls.id == row["id"]
-            for column, value in stale.items():
-                where &= getattr(cls, column) == value
-            updated = await cls.update(
-                {getattr(cls, c): encryption.rotate(v) for c, v in stale.items()}
-            ).where(where).returning(cls.id)
-            changed += len(updated)
-        return changed
 
     @classmethod
     def get_readable(cls) -> Readable:
@@ -247,9 +221,10 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
 
     servicetitan_sync_logs_sync_type_check = values_check("sync_type", SyncType)
     # Not the seed's constraint name: DataType gained the cache's entities, and
-    # Piccolo diffs constraints by name only, so the widened CHECK is a new
-    # constraint (drop + add) rather than a silently stale one.
-    servicetitan_sync_logs_data_type_values = values_check("data_type", DataType)
+    # Piccolo diffs constraints by name only, so each widened CHECK is a new
+    # constraint (drop + add) rather than a silently stale one; the number
+    # counts the values.
+    servicetitan_sync_logs_data_type_8_values = values_check("data_type", DataType)
     servicetitan_sync_logs_status_check = values_check("status", SyncStatus)
     servicetitan_sync_logs_counts_not_negative = Check(
         "records_processed >= 0 AND records_successful >= 0 AND records_failed >= 0"
@@ -267,13 +242,30 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
 
     @classmethod
     async def start(cls, credential_id, sync_type: str, data_type: str) -> ServiceTitanSyncLog:
-        """Open a log in status ``running``."""
-        return await cls.create(
-            servicetitan_credential=credential_id,
-            sync_type=sync_type,
-            data_type=data_type,
-            status=SyncStatus.running.value,
+        """Open a log in status ``running``. ``started_at`` comes from the
+        database's clock, as ``completed_at`` will: a host whose clock is off
+        does not distort ``processing_time_seconds``."""
+        if isinstance(credential_id, ServiceTitanCredential):
+            credential_id = credential_id.id
+        values = cls._checked(
+            {
+                "servicetitan_credential": credential_id,
+                "sync_type": sync_type,
+                "data_type": data_type,
+                "status": SyncStatus.running.value,
+            }
         )
+        async with rejecting(cls, values):
+            rows = await cls.raw(
+                f"""
+                INSERT INTO {cls._meta.tablename}
+                    (servicetitan_credential_id, sync_type, data_type, status, started_at)
+                VALUES ({{}}, {{}}, {{}}, {{}}, clock_timestamp() AT TIME ZONE 'UTC')
+                RETURNING id, started_at
+                """,
+                *values.values(),
+            )
+        return cls(**values, **rows[0], _exists_in_db=True)
 
     async def complete(
         self, processed: int, successful: int, failed: int, error_details=None

@@ -13,6 +13,9 @@ from cryptography.fernet import Fernet
 
 from tests.support.databases import create_database, drop_database, server_url
 
+# The embedded server is the tests' own: everything that needs a server
+# set up for it (a standby) must run there.
+ON_EMBEDDED_SERVER = not os.environ.get("DATABASE_URL")
 SERVER_URL = server_url()
 TEST_DATABASE_URL = create_database(SERVER_URL, "test_platform")
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
@@ -58,6 +61,28 @@ async def tx(conn):
     await transaction.start()
     yield conn
     await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+async def standby(migrated):
+    """A hot standby of the test server (tests/support/standby.py), for the
+    whole session. On the embedded server it must start (in CI too); a
+    DATABASE_URL server that cannot have one (no replication entry in its
+    pg_hba.conf, no binaries of its version) skips the tests that need it."""
+    from platform_db.database import database_name
+    from tests.support.standby import StandbyUnavailable, make_standby
+
+    try:
+        standby = await make_standby(SERVER_URL)
+    except StandbyUnavailable as exc:
+        if ON_EMBEDDED_SERVER:
+            pytest.fail(f"no standby of the embedded server: {exc}")
+        pytest.skip(f"no standby of the DATABASE_URL server: {exc}")
+    try:
+        await standby.wait_streaming(database_name(TEST_DATABASE_URL))
+        yield standby
+    finally:
+        standby.remove()
 
 
 @pytest.fixture(scope="session")

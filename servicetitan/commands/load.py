@@ -1,13 +1,24 @@
-"""``piccolo servicetitan load``: JSON files of ServiceTitan pages into the cache."""
+"""``piccolo servicetitan load``: JSON files of ServiceTitan pages into the cache.
+
+A load is checked whole before it starts: its arguments, the tenant's
+credentials, and every file (readable JSON, ServiceTitan pages, records of
+the entity named). Refused there, it writes nothing: no sync log, no
+``raw.sync_state``. Once it has started it is one sync log: ``completed``
+(rejected records counted and listed with file, page and position), or
+``failed`` with the reason, the pages before the failure staying cached.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 from tqdm import tqdm
 
-from servicetitan.pages import json_files, pages_in_file
+from platform_db.cli import CommandError, OneOf, command
+from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID
+from servicetitan.pages import InvalidPage, check_files, file_pages, json_files
 from servicetitan.raw_tables import CACHE_TABLES
 from servicetitan.sync_run import run_sync
 from servicetitan.tables import ServiceTitanCredential
@@ -19,24 +30,6 @@ ENTITIES = {name.removeprefix("st_"): table for name, table in CACHE_TABLES.item
 REJECTS_SHOWN = 20
 
 
-class LoadError(Exception):
-    """A problem with the command's arguments or files, said in one line."""
-
-
-def _tenant(tenant_id: str) -> int:
-    try:
-        return int(tenant_id)
-    except ValueError:
-        raise LoadError(f"tenant_id must be a ServiceTitan tenant id (an integer), not {tenant_id!r}")
-
-
-def _table(entity: str):
-    table = ENTITIES.get(entity.removeprefix("st_"))
-    if table is None:
-        raise LoadError(f"unknown entity {entity!r}: choose one of {', '.join(ENTITIES)}")
-    return table
-
-
 async def _credential(tenant_id: int, environment: str) -> ServiceTitanCredential:
     query = ServiceTitanCredential.objects().where(ServiceTitanCredential.tenant_id == tenant_id)
     if environment:
@@ -45,26 +38,26 @@ async def _credential(tenant_id: int, environment: str) -> ServiceTitanCredentia
     if len(credentials) == 1:
         return credentials[0]
     if not credentials:
-        raise LoadError(
+        raise CommandError(
             f"no servicetitan_credentials row has tenant_id {tenant_id}"
             + (f" and environment {environment!r}" if environment else "")
-            + ": a sync is logged against the tenant's credentials"
+            + ": add one with `piccolo servicetitan add_credential` (nothing was loaded)"
         )
     found = ", ".join(sorted(c.environment for c in credentials))
-    raise LoadError(f"tenant {tenant_id} has credentials for {found}: pass --environment=...")
+    raise CommandError(f"tenant {tenant_id} has credentials for {found}: pass --environment=...")
 
 
-def _pages(files: list[Path], bar: tqdm):
-    for path in files:
-        yield from pages_in_file(path)
-        bar.update(path.stat().st_size)
-
-
+@command
 async def load(
-    entity: str, tenant_id: str, path: str, full: bool = False, environment: str = ""
-) -> None:
+    entity: Annotated[str, OneOf(*ENTITIES)],
+    tenant_id: Annotated[int, TENANT_ID],
+    path: str,
+    full: bool = False,
+    environment: Annotated[str, ENVIRONMENTS] = "",
+):
     """Load JSON files of ServiceTitan list or export pages into the raw cache
-    of a tenant, as one logged sync run.
+    of a tenant, as one logged sync run. Every file is checked first (JSON,
+    pages, records of the entity named): a refused load writes nothing.
 
     :param entity:
         locations, jobs, appointments, appointment_assignments or technicians.
@@ -79,29 +72,25 @@ async def load(
     :param environment:
         integration or production, when the tenant has credentials for both.
     """
+    table = ENTITIES[entity]
+    credential = await _credential(tenant_id, environment)
     try:
-        table = _table(entity)
-        credential = await _credential(_tenant(tenant_id), environment)
         files = json_files(Path(path))
-        total_bytes = sum(f.stat().st_size for f in files)
-        with tqdm(total=total_bytes, unit="B", unit_scale=True, desc=table._meta.tablename) as bar:
-            records = 0
-
-            def progress(result) -> None:
-                nonlocal records
-                records += result.processed
-                bar.set_postfix(records=records, refresh=False)
-
-            log, total = await run_sync(
-                credential, table, _pages(files, bar), full=full, on_page=progress
-            )
-    except Exception as exc:
-        # Bad arguments or files, or a failed run: its sync log is marked
-        # failed with this message, and the pages before the failure are cached.
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        records = check_files(files, table._meta.tablename)
+    except InvalidPage as exc:
+        raise CommandError(f"{exc} (nothing was loaded)") from None
+    with tqdm(total=records, unit="records", desc=table._meta.tablename) as bar:
+        log, total = await run_sync(
+            credential,
+            table,
+            file_pages(files),
+            full=full,
+            on_page=lambda result: bar.update(result.processed),
+        )
     for rejected in total.rejected[:REJECTS_SHOWN]:
-        print(f"rejected record {rejected.index} (id {rejected.id}): {rejected.reason}", file=sys.stderr)
+        print(f"rejected {rejected.where()} (id {rejected.id}): {rejected.reason}", file=sys.stderr)
+    if len(total.rejected) > REJECTS_SHOWN:
+        print(f"... and {len(total.rejected) - REJECTS_SHOWN} more in the sync log", file=sys.stderr)
     print(
         f"{table._meta.schema}.{table._meta.tablename}, tenant {credential.tenant_id}: "
         f"{total.inserted} inserted, {total.updated} updated, {total.unchanged} unchanged, "

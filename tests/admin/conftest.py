@@ -14,9 +14,13 @@ from tests.admin.support import KnownCredential, asgi_client, create_admin_user,
 
 @pytest.fixture(scope="session")
 def admin_app(migrated):
+    """The app the tests share; its login limits are generous, since every
+    test logs in from the same address (the limits' own tests make apps
+    with the real ones)."""
     from admin.app import create_app
+    from admin.throttle import AdminThrottle
 
-    return create_app()
+    return create_app(throttle=AdminThrottle(address_limit=10_000, user_failures=10_000))
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +33,14 @@ async def client(admin_app, admin_username):
     """Logged in once for the session: the login is rate-limited per app."""
     async with asgi_client(admin_app) as client:
         response = await log_in(client, admin_username)
+        assert response.status_code == 200, response.text
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def superuser(admin_app, migrated):
+    async with asgi_client(admin_app) as client:
+        response = await log_in(client, await create_admin_user(superuser=True))
         assert response.status_code == 200, response.text
         yield client
 
@@ -100,3 +112,43 @@ async def synced_tenant(known_credential) -> int:
     with pytest.raises(ConnectionError):
         await run_sync(credential, StLocation, pages_until_a_rate_limit(), full=False)
     return credential.tenant_id
+
+
+@pytest.fixture(scope="session")
+async def fleet(known_credential, failed_log):
+    """Credentials in every state an operator asks about, each of its own
+    company: ``valid`` (known_credential, whose last sync failed),
+    ``error``, ``expired``, ``expiring`` (in 20 minutes), ``no_token``; and
+    ``stuck``, a sync of the expired one running for three hours."""
+    from datetime import datetime, timedelta, timezone
+
+    from business.tables import Company
+    from platform_db.connection import connection
+    from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+
+    now = datetime.now(timezone.utc)
+    made = {"valid": known_credential.id}
+    for state in ("error", "expired", "expiring", "no_token"):
+        company = Company(name=f"Fleet {state} {uuid.uuid4().hex[:4]}")
+        await company.save()
+        credential = await ServiceTitanCredential.register(
+            company.id, "production", f"client-{state}", f"cs-{secrets.token_urlsafe(8)}"
+        )
+        expires = {"expired": now - timedelta(days=1), "expiring": now + timedelta(minutes=20)}
+        if state in ("error", "expired", "expiring"):
+            await credential.record_token_refresh(
+                f"at-{state}", f"rt-{state}", expires.get(state, now + timedelta(hours=5))
+            )
+        if state == "error":
+            await credential.record_connection_failure()
+        made[state] = credential.id
+    stuck = await ServiceTitanSyncLog.start(made["expired"], "scheduled", "jobs")
+    async with connection(ServiceTitanSyncLog) as conn:
+        # A running log may still change: as if it had started 3 hours ago.
+        await conn.execute(
+            "UPDATE servicetitan_sync_logs SET started_at = started_at - interval '3 hours'"
+            " WHERE id = $1",
+            stuck.id,
+        )
+    made["stuck"] = stuck.id
+    return made

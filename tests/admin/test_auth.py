@@ -2,6 +2,7 @@
 logins are rate-limited; CSRF and cookie flags are on. All of it is Piccolo
 Admin's own machinery: these tests prove it is wired in."""
 
+import httpx
 import pytest
 
 from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
@@ -108,22 +109,120 @@ async def test_an_expired_session_is_refused(admin_app, migrated):
         assert (await client.get("/health/")).status_code == 303
 
 
-async def test_repeated_failed_logins_are_rate_limited(migrated, admin_username):
-    """Piccolo Admin's default in-memory limit: 20 login requests per client
-    in 5 minutes; the 21st is refused, even with the right password."""
-    from admin.app import create_app
+class Clock:
+    """The throttle's clock, moved by hand: a block's expiry without waiting."""
 
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def limited_app(clock: Clock):
+    from admin.app import create_app
+    from admin.throttle import AdminThrottle
+
+    return create_app(throttle=AdminThrottle(clock=clock))
+
+
+def from_address(app, address: str):
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        base_url="http://testserver",
+    )
+
+
+async def _attempts(client, username, count, password="wrong-password") -> list[int]:
+    await client.get("/admin/")
     statuses = []
-    async with asgi_client(create_app()) as client:
-        await client.get("/admin/")
-        for _ in range(21):
+    for _ in range(count):
+        response = await client.post(
+            "/admin/public/login/",
+            json={"username": username, "password": password},
+            headers=csrf(client),
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+async def test_failed_logins_of_one_user_are_limited_from_every_address(migrated):
+    clock = Clock()
+    app = limited_app(clock)
+    username, other = await create_admin_user(), await create_admin_user()
+    statuses = []
+    for n in range(10):  # ten addresses, one failure each
+        async with from_address(app, f"198.51.100.{n}") as client:
+            statuses += await _attempts(client, username, 1)
+    assert statuses == [401] * 10
+    async with from_address(app, "198.51.100.77") as client:
+        right = await log_in(client, username)
+        assert right.status_code == 429, right.text
+        assert "failed logins for this user" in right.text
+        assert (await log_in(client, other)).status_code == 200  # another user is not blocked
+    clock.now += 301  # the window has passed: the block is over
+    async with from_address(app, "198.51.100.78") as client:
+        assert (await log_in(client, username)).status_code == 200
+
+
+async def test_login_requests_from_one_address_are_limited_and_the_block_expires(migrated):
+    clock = Clock()
+    app = limited_app(clock)
+    usernames = [f"nobody-{n}" for n in range(20)]
+    async with from_address(app, "203.0.113.9") as client:
+        statuses = [(await _attempts(client, name, 1))[0] for name in usernames]
+        blocked = await log_in(client, await create_admin_user())
+    assert statuses == [401] * 20
+    assert blocked.status_code == 429
+    async with from_address(app, "203.0.113.10") as elsewhere:
+        assert (await _attempts(elsewhere, "nobody-x", 1)) == [401]
+    clock.now += 301
+    async with from_address(app, "203.0.113.9") as client:
+        assert (await log_in(client, await create_admin_user())).status_code == 200
+
+
+async def test_change_password_is_limited_per_user(migrated):
+    clock = Clock()
+    app = limited_app(clock)
+    username = await create_admin_user()
+    async with asgi_client(app) as client:
+        assert (await log_in(client, username)).status_code == 200
+        statuses = []
+        for _ in range(6):
             response = await client.post(
-                "/admin/public/login/",
-                json={"username": admin_username, "password": "wrong-password"},
+                "/admin/api/change-password/",
+                json={"current_password": "wrong", "new_password": "new-password-123",
+                      "confirm_new_password": "new-password-123"},
                 headers=csrf(client),
             )
             statuses.append(response.status_code)
-        right = await log_in(client, admin_username)
-    assert statuses[:20] == [401] * 20
-    assert statuses[20] == 429
-    assert right.status_code == 429
+    assert statuses == [422] * 5 + [429]
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/api/tables/piccolo_user/", "/admin/api/tables/piccolo_user/count/"]
+)
+async def test_a_non_superuser_cannot_list_users(client, path):
+    response = await client.get(path)
+    assert response.status_code == 403, response.text
+    assert "only superusers" in response.json()["detail"]
+
+
+async def test_a_non_superuser_sees_neither_users_nor_sessions(client, superuser):
+    grouped = (await client.get("/admin/api/tables/grouped/")).json()["grouped"]
+    assert "piccolo_user" not in sum(grouped.values(), [])
+    assert "piccolo_user" in sum((await superuser.get("/admin/api/tables/grouped/")).json()[
+        "grouped"].values(), [])
+    assert (await client.get("/inspect/tables/admin_sessions/")).status_code == 404
+    assert "admin_sessions" not in (await client.get("/inspect/tables/")).text
+    assert (await superuser.get("/inspect/tables/admin_sessions/")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/api/tables/", "/inspect/credentials/",
+                                  "/health/", "/static/admin.css"])
+async def test_every_response_forbids_framing_and_foreign_scripts(client, path):
+    response = await client.get(path)
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -18,18 +18,36 @@ PROJECT = Path(__file__).resolve().parents[2]
 PICCOLO = str(Path(sys.executable).parent / "piccolo")
 
 
-def piccolo_business(*args: str) -> str:
-    result = subprocess.run(
+def run_business(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [PICCOLO, "business", *args], cwd=PROJECT, capture_output=True, text=True, timeout=120
     )
+
+
+def piccolo_business(*args: str) -> str:
+    result = run_business(*args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def test_a_large_load_says_what_it_will_do_and_asks_first(migrated):
+    # First in this module: no sample company is loaded yet.
+    refused = run_business("load_sample_data", "--scale=1000")
+    assert refused.returncode == 1
+    assert refused.stdout.strip() == (
+        "load seed 4 at scale 1000 (about 7,434,136 rows), built in memory first"
+    )
+    assert refused.stderr.strip() == "error: not done: pass --yes to go ahead (nothing was changed)"
 
 
 @pytest.fixture(scope="module")
 async def sample(migrated):
     """The sample company's id, loaded by the command; deleted afterwards."""
-    output = piccolo_business("load_sample_data", "--seed=4", "--replace")
+    loaded = run_business("load_sample_data", "--seed=4", "--replace", "--yes")
+    assert loaded.returncode == 0, loaded.stderr
+    # the progress bar starts (at 0 rows) once, not once per attempt
+    assert len(re.findall(r"\| 0/\d+ ", loaded.stderr)) == 1, loaded.stderr
+    output = loaded.stdout
     company_id = re.search(r"company id: ([0-9a-f-]{36})", output).group(1)
     yield company_id
     conn = await connect(TEST_DATABASE_URL)
@@ -147,6 +165,17 @@ async def test_loading_again_is_refused_without_replace(sample, migrated):
         await load(data)
 
 
+def test_a_second_seed_names_the_company_loaded_and_its_seed(sample):
+    refused = run_business("load_sample_data", "--seed=5")
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    assert refused.stderr.strip() == (
+        f"error: the sample company is already loaded: 'Test salon' ({sample}; seed 4, scale 1: "
+        "1,299 clients, 6,000 messages). --replace deletes it, and all it owns, and loads "
+        "seed 5 at scale 1 (about 7,570 rows)"
+    )
+
+
 def test_the_same_seed_and_day_build_the_same_rows():
     size = SampleSize(clients=50, messages=200)
     day = date(2026, 11, 22)
@@ -166,7 +195,9 @@ def test_stats_cleanup_and_maintenance_commands(sample):
     stats = piccolo_business("stats")
     assert re.search(r"^clients\s+\d+\s+\d+ kB", stats, re.M), stats
     assert "messages_default" in stats and "pre-key" in stats
-    cleanup = piccolo_business("cleanup")
+    cleanup = piccolo_business("cleanup", "--yes")
+    assert re.search(r"^delete the expired rows: \d+ from dialog_contexts, ", cleanup, re.M), cleanup
     assert re.search(r"^dialog_contexts: \d+ expired rows deleted$", cleanup, re.M), cleanup
+    assert piccolo_business("cleanup").strip() == "no expired rows: nothing to do"
     maintain = piccolo_business("maintain_partitions")
     assert maintain.strip() == "messages partitions: nothing to do"

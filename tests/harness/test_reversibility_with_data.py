@@ -12,7 +12,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from tests.conftest import SERVER_URL
 from tests.support.databases import connect, create_database, drop_database, piccolo_on
 from tests.support.filled import digest, fill, rows
-from tests.support.migrations import migration_plan
+from tests.support.migrations import data_only, migration_plan
 
 PLAN = migration_plan()
 
@@ -59,9 +59,12 @@ async def _must(result):
     assert outcome.success, outcome.message
 
 
-def _lost(before: dict, after: dict, between: dict | None = None) -> list[str]:
+def _lost(
+    before: dict, after: dict, between: dict | None = None, counts_only: bool = False
+) -> list[str]:
     """Tables in both states whose rows differ on the columns they share (and
-    ``between`` has: a column the migration adds has no data to keep)."""
+    ``between`` has: a column the migration adds has no data to keep); in
+    number only, with ``counts_only``."""
     problems = []
     for key in before.keys() & after.keys() & (between or after).keys():
         old, new = before[key], after[key]
@@ -70,6 +73,8 @@ def _lost(before: dict, after: dict, between: dict | None = None) -> list[str]:
         columns = _columns(old) & _columns(new)
         if between is not None:
             columns &= _columns(between[key])
+        if counts_only:
+            columns = set()
         if digest(old, columns) != digest(new, columns):
             problems.append(
                 f"{key[1]}: {len(old)} rows before, {len(new)} after"
@@ -111,13 +116,17 @@ async def walk():
                     reversed_ = await rows(conn)
                     await _must(run_forwards(app, migration_id))
                     again = await rows(conn)
+                    # A migration that rewrites rows (DATA_ONLY: encrypting them, say)
+                    # keeps their number here; its own test proves their values.
+                    rewrites = data_only(app, migration_id)
                     findings[(app, migration_id)] = (
-                        _lost(here, reversed_),
-                        _lost(here, again, between=reversed_),
+                        _lost(here, reversed_, counts_only=rewrites),
+                        _lost(here, again, between=reversed_, counts_only=rewrites),
                         refused,
                     )
                     await _must(run_backwards(app, migration_id, auto_agree=True))
-                    here = reversed_
+                    # (not reversed_: a data migration's UPDATEs stamp updated_at anew)
+                    here = await rows(conn)
             finally:
                 await conn.close()
     finally:

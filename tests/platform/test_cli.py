@@ -12,11 +12,12 @@ DEMO = textwrap.dedent(
     '''
     from typing import Annotated
     from targ import CLI
-    from platform_db.cli import Bounds, CommandError, command, confirm
+    from platform_db.cli import Bounds, CommandError, OneOf, command, confirm
 
     @command
     async def demo(tenant_id: int, months: Annotated[int, Bounds(0, 60)] = 5,
-                   yes: bool = False, mode: str = "ok") -> None:
+                   yes: bool = False, mode: str = "ok",
+                   colour: Annotated[str, OneOf("red", "blue")] = "red") -> None:
         """A demo command.
 
         :param tenant_id: a tenant
@@ -63,7 +64,9 @@ def test_typed_arguments_reach_the_command_converted(tmp_path):
         (["1", "--months=-1"], 2, "error: --months must be between 0 and 60, not -1"),
         (["1", "--yes=maybe"], 2, "error: --yes is a flag: give it alone, or as --yes=true / false"),
         ([], 2, "error: missing argument tenant_id: usage: demo tenant_id"),
-        (["1", "--bogus=1"], 2, "error: unknown option --bogus (options: --months, --yes, --mode)"),
+        (["1", "--bogus=1"], 2, "error: unknown option --bogus (options: --months, --yes, --mode, --colour)"),
+        (["1", "--colour=green"], 2, "error: --colour must be one of red, blue; not 'green'"),
+        (["1", "--mode"], 2, "error: --mode needs a text value, not true"),
         (["1", "--mode=fail"], 1, "error: the demo failed"),
     ],
 )

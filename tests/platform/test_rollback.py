@@ -6,7 +6,7 @@ rollback whose second migration fails reverses nothing."""
 import pytest
 
 from platform_db.catalog import snapshot
-from tests.support.commands import errors, run_piccolo
+from tests.support.commands import run_piccolo
 from tests.support.databases import connect, copy_database, drop_database
 
 
@@ -104,18 +104,3 @@ async def test_rollback_shows_its_plan_asks_and_reverses(database):
     assert migrations == before[1][:-1] or len(migrations) == len(before[1]) - 1
     assert run(database, "migrations", "forwards", "all").returncode == 0
     assert (await state(database))[0] == before[0]
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["nonsense", "1"], "unknown app 'nonsense'"),
-        (["business", "0"], "count must be a whole number of migrations (at least 1) or all"),
-        (["business", "some"], "not 'some'"),
-        (["business"], "missing argument count"),
-    ],
-)
-def test_bad_arguments_are_one_line(database, args, message):
-    done = run(database, "platform", "rollback", *args)
-    assert done.returncode == 2
-    assert len(errors(done)) == 1 and message in errors(done)[0], done.stderr

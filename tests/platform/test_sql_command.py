@@ -7,7 +7,7 @@ import pytest
 from platform_db.catalog import diff, snapshot
 from tests.conftest import SERVER_URL
 from tests.support import pg_tools
-from tests.support.commands import errors, run_piccolo
+from tests.support.commands import run_piccolo
 from tests.support.databases import connect, create_database, drop_database
 
 # Nothing answers here: the commands must not need the configured database.
@@ -62,17 +62,3 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
         == 0
     )
     assert await state(by_psql) == await state(by_piccolo)
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["nonsense"], "unknown app 'nonsense'"),
-        (["business", "2020-01-01T00:00:00:000000"], "business has no migration"),
-        ([], "missing argument app"),
-    ],
-)
-def test_bad_arguments_are_one_line(args, message):
-    done = sql(*args)
-    assert done.returncode == 2
-    assert len(errors(done)) == 1 and message in errors(done)[0], done.stderr

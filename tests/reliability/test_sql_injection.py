@@ -178,12 +178,13 @@ async def credential_values(ctx, conn, payload):
 
 async def load_command_entity_and_tenant(ctx, conn, payload):
     for arguments, refusal in (
-        ((payload, "1", "page.json"), "unknown entity"),
-        (("jobs", payload, "page.json"), "tenant_id must be a ServiceTitan tenant id"),
+        ({"entity": payload, "tenant_id": "1", "path": "page.json"}, "entity must be one of"),
+        ({"entity": "jobs", "tenant_id": payload, "path": "page.json"}, "tenant_id must be a whole number"),
     ):
         stderr = io.StringIO()
+        # refused by the command wrapper, before the command runs
         with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit):
-            await load(*arguments)
+            load(**arguments)
         assert refusal in stderr.getvalue()
 
 

@@ -133,7 +133,7 @@ async def test_good_records_land_and_bad_ones_never_do(conn, batch):
     result = await StJob.upsert(tenant, [record for _, record in batch])
 
     bad = {index for index, (good, _) in enumerate(batch) if not good}
-    assert {r.index for r in result.rejected} == bad
+    assert {r.record - 1 for r in result.rejected} == bad
     assert all(r.reason for r in result.rejected)
     assert result.inserted == len(batch) - len(bad)
     stored = await cached(conn, tenant)
@@ -161,7 +161,7 @@ async def test_any_batch_is_either_stored_as_sent_or_rejected_with_a_reason(conn
     tenant = new_tenant()
     result = await StJob.upsert(tenant, records)
 
-    rejected = {r.index for r in result.rejected}
+    rejected = {r.record - 1 for r in result.rejected}
     accepted = [record for index, record in enumerate(records) if index not in rejected]
     assert all(type(record) is dict and type(record["id"]) is int for record in accepted)
     stored = await cached(conn, tenant)

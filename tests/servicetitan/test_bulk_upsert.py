@@ -90,7 +90,10 @@ async def test_duplicate_ids_in_one_batch_keep_the_newest(conn, tenant):
     "record,reason",
     [
         ({"jobStatus": "Scheduled"}, "st_jobs.id = None rejected: has no id"),
-        (job(5, id="17"), "st_jobs.id = '17' rejected: is not an integer; ServiceTitan ids are integers"),
+        (job(5, id="17"), "st_jobs.id = '17' rejected: is not an integer; ServiceTitan ids are positive integers"),
+        (job(5, id=-5), "st_jobs.id = -5 rejected: is not positive; ServiceTitan ids are positive integers"),
+        ({"id": 5}, "rejected: is not a job record: it has none of the fields a job has in jpm-v2 Jpm.V2.JobResponse (appointmentCount, campaignId, customerPo, estimateIds, ...)"),
+        (location(5), "rejected: is a location, not a job: it has address, taxExempt"),
         (job(5, id=True), "st_jobs.id = True rejected"),
         (job(5, customerId="abc"), "st_jobs.customer_id = 'abc' rejected: customerId must be an integer"),
         (job(5, modified_on="yesterday"), "st_jobs.modified_on = 'yesterday' rejected: modifiedOn is not a date-time"),
@@ -104,7 +107,7 @@ async def test_malformed_record_is_rejected_and_the_rest_lands(conn, tenant, rec
     result = await StJob.upsert(tenant, [job(1), record, job(2)])
     assert result.inserted == 2
     assert len(result.rejected) == 1
-    assert result.rejected[0].index == 1
+    assert result.rejected[0].record == 2  # counted from 1
     assert reason in result.rejected[0].reason
     assert set(await _stored_jobs(conn, tenant)) == {1, 2}
 

@@ -131,16 +131,14 @@ async def test_raw_sql_update_moves_updated_at(conn, credential):
     assert abs((utc_now - after).total_seconds()) < 60
 
 
-async def test_key_rotation_re_encrypts_every_secret(conn, credential, monkeypatch):
-    old_key = encryption._configured_keys()[0]
+async def test_key_rotation_re_encrypts_every_secret(conn, credential, keys):
     await credential.record_token_refresh("access-1", "refresh-1", datetime(2030, 1, 1))
-    new_key = Fernet.generate_key().decode()
-    monkeypatch.setenv(encryption.KEYS_VARIABLE, f"{new_key},{old_key}")
+    keys.use(keys.new, keys.old)
     # Readable during the rotation, with both keys configured.
     assert (await credential.secrets()).client_secret == CLIENT_SECRET
     assert await ServiceTitanCredential.rotate_encryption() >= 1
     assert await ServiceTitanCredential.rotate_encryption() == 0
-    monkeypatch.setenv(encryption.KEYS_VARIABLE, new_key)
+    keys.use(keys.new)
     secrets = await credential.secrets()
     assert (secrets.client_secret, secrets.access_token, secrets.refresh_token) == (
         CLIENT_SECRET,
@@ -161,15 +159,14 @@ def test_no_key_outside_the_embedded_database_is_an_error(monkeypatch):
         encryption.encrypt("x")
 
 
-def test_embedded_default_generates_a_development_key_with_a_warning(monkeypatch, tmp_path):
+def test_embedded_default_generates_a_development_key(monkeypatch, tmp_path):
+    """And warns: tests/platform/test_development_key.py."""
     monkeypatch.delenv(encryption.KEYS_VARIABLE)
     monkeypatch.delenv("DATABASE_URL")
     monkeypatch.setattr(encryption, "DEV_KEY_FILE", tmp_path / ".dev-secret-keys")
-    with pytest.warns(UserWarning, match="development key"):
-        token = encryption.encrypt("dev-secret")
+    token = encryption.encrypt("dev-secret")
     assert (tmp_path / ".dev-secret-keys").stat().st_mode & 0o777 == 0o600
-    with pytest.warns(UserWarning):
-        assert encryption.decrypt(token) == "dev-secret"
+    assert encryption.decrypt(token) == "dev-secret"
 
 
 async def test_generic_create_and_change_encrypt_the_secrets(conn, company):
@@ -213,6 +210,21 @@ async def test_register_refusals_are_data_rejected(company, credential):
         await ServiceTitanCredential.register(
             "00000000-0000-0000-0000-00000000beef", "production", "c", "s"
         )
+
+
+async def test_register_takes_the_tenant_id_and_change_sets_it_later(conn, company, tenant):
+    credential = await ServiceTitanCredential.register(
+        company.id, "production", "client-9", "s", tenant_id=tenant
+    )
+    stored = "SELECT tenant_id FROM servicetitan_credentials WHERE id = $1"
+    assert await conn.fetchval(stored, credential.id) == tenant
+    await credential.change(tenant_id=tenant + 1)
+    assert await conn.fetchval(stored, credential.id) == tenant + 1
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.tenant_id = -3 rejected"):
+        await credential.change(tenant_id=-3)
+    with pytest.raises(DataRejected, match=r"servicetitan_credentials\.tenant_id = 'x' rejected"):
+        await ServiceTitanCredential.register(company.id, "integration", "c", "s", tenant_id="x")
+    assert await conn.fetchval(stored, credential.id) == tenant + 1
 
 
 async def test_one_company_per_servicetitan_tenant_and_environment(credential, tenant):

@@ -92,9 +92,9 @@ async def test_sync_logs_take_the_cache_data_types_and_still_refuse_others(conn,
         "INSERT INTO servicetitan_sync_logs (servicetitan_credential_id, sync_type, data_type, "
         "status) VALUES ($1, 'manual', $2, 'running')"
     )
-    for data_type in ("invoices", "customers", "both", "jobs", "technicians"):
+    for data_type in ("invoices", "customers", "both", "jobs", "technicians", "assignments"):
         await conn.execute(insert, credential.id, data_type)
-    with pytest.raises(asyncpg.CheckViolationError, match="servicetitan_sync_logs_data_type_values"):
+    with pytest.raises(asyncpg.CheckViolationError, match="servicetitan_sync_logs_data_type_8_values"):
         await conn.execute(insert, credential.id, "estimates")
 
 

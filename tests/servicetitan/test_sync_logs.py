@@ -124,7 +124,7 @@ async def test_database_refuses_inconsistent_logs(conn, log, assignment, constra
     "sync_type,data_type,status,constraint",
     [
         ("cron", "invoices", "running", "sync_type_check"),
-        ("manual", "payments", "running", "data_type_values"),
+        ("manual", "payments", "running", "data_type_8_values"),
         ("manual", "invoices", "queued", "status_check"),
     ],
 )

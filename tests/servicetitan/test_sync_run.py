@@ -40,7 +40,7 @@ async def test_full_then_incremental_run(conn, credential, tenant):
     log, total = await run_sync(
         credential,
         StJob,
-        [list_page(job(1), job(2)), export_page(job(3), {"id": None})],
+        [list_page(job(1), job(2)), export_page(job(3), job(4, id=None))],
         full=True,
     )
     assert (total.inserted, len(total.rejected)) == (3, 1)
@@ -49,9 +49,10 @@ async def test_full_then_incremental_run(conn, credential, tenant):
     assert row["data_type"] == "jobs"
     assert row["sync_type"] == "manual"
     assert (row["records_processed"], row["records_successful"], row["records_failed"]) == (4, 3, 1)
-    # the rejected record's position counts across pages
+    # the rejected record's page, and its position on the page counted from 1
     assert json.loads(row["error_details"])["rejected"] == [
-        {"index": 3, "id": None, "reason": "st_jobs.id = None rejected: has no id; ServiceTitan ids are integers"}
+        {"file": None, "page": 2, "record": 2, "id": None,
+         "reason": "st_jobs.id = None rejected: has no id; ServiceTitan ids are positive integers"}
     ]
     state = await _state(conn, tenant)
     assert state["last_full_sync"] is not None

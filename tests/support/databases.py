@@ -12,7 +12,7 @@ import asyncpg
 
 from platform_db import scratch
 from platform_db.database import SERVER_SETTINGS, embedded_url
-from platform_db.scratch import piccolo_on  # noqa: F401  (tests point Piccolo with it)
+from platform_db.scratch import piccolo_on, piccolo_using  # noqa: F401  (tests point Piccolo)
 
 
 def server_url() -> str:

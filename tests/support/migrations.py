@@ -22,13 +22,23 @@ def migration_plan() -> list[tuple[str, str]]:
 PYTHON_ONLY_PARAMS = frozenset({"secret", "help_text", "required", "default"})
 
 
+def _module(app: str, migration_id: str):
+    base = BaseMigrationManager()
+    config = base.get_app_config(app)
+    return base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+
+
+def data_only(app: str, migration_id: str) -> bool:
+    """Whether the migration says it rewrites rows only (``DATA_ONLY = True``),
+    so that it rightly leaves the catalog as it was; a test of its own proves
+    what it does to rows, in both directions."""
+    return getattr(_module(app, migration_id), "DATA_ONLY", False) is True
+
+
 async def python_only(app: str, migration_id: str) -> bool:
     """Whether the migration does nothing but change Python-only column
     parameters, so that it rightly leaves the catalog as it was."""
-    base = BaseMigrationManager()
-    config = base.get_app_config(app)
-    module = base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
-    manager = await module.forwards()
+    manager = await _module(app, migration_id).forwards()
     if not isinstance(manager, MigrationManager):
         return False
     other_operations = [

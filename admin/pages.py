@@ -1,0 +1,422 @@
+"""The admin's own pages, in Piccolo Admin's look and behind its login:
+the five questions an operator asks of the ServiceTitan credentials and
+syncs, the read-only tables (``admin.inspected``), and schema health.
+
+Each page is rendered on the server from one read (``admin.reads``): it
+shows only the actions that work there (as forms, with the CSRF token),
+and moving from one row to another loads a fresh page, so no value of the
+previous row can linger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader
+import asyncpg
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import JSON
+from piccolo.conf.apps import AppConfig
+from piccolo_api.csrf.middleware import CSRFMiddleware
+from piccolo_api.session_auth.middleware import SessionsAuthBackend
+from piccolo_api.session_auth.tables import SessionsBase
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from admin import health, reads
+from admin.formatting import FILTERS
+from admin.inspected import Inspected
+from platform_db.rejections import DataRejected
+from servicetitan.enums import ConnectionStatus, SyncStatus
+from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+MAX_PAGE = 100_000
+
+CREDENTIALS = "/inspect/credentials/"
+FAILING = "/inspect/credentials/?failing=yes"
+TOKENS = "/inspect/credentials/?token=expired,expiring,none"
+FAILED_SYNCS = "/inspect/sync-logs/?status=failed"
+STUCK_SYNCS = "/inspect/sync-logs/stuck/"
+HEALTH = "/health/"
+READ_ONLY_TABLES = "/inspect/tables/"
+
+# The five questions, one click each from the admin's home (its sidebar).
+QUESTIONS = [
+    ("Failing credentials", FAILING),
+    ("Tokens expired, expiring or missing", TOKENS),
+    ("Credentials and their syncs", CREDENTIALS),
+    ("Failed syncs, why", FAILED_SYNCS),
+    ("Stuck syncs", STUCK_SYNCS),
+    ("Schema health", HEALTH),
+]
+CREDENTIAL_VIEWS = [
+    ("All", CREDENTIALS),
+    ("Failing", FAILING),
+    ("Token expired, expiring or missing", TOKENS),
+]
+
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+templates.filters.update(FILTERS)
+
+
+def bad_request(message: str) -> HTTPException:
+    return HTTPException(400, message)
+
+
+def _choice(request: Request, name: str, allowed, default=None):
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return default
+    if value not in allowed:
+        raise bad_request(f"{name} must be one of {', '.join(allowed)}, not {value[:40]!r}")
+    return value
+
+
+def _number(request: Request, name: str, default: int, maximum: int) -> int:
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise bad_request(f"{name} must be a whole number from 1 to {maximum}, not {value[:40]!r}")
+    return int(value)
+
+
+def _uuid(text: str, what: str):
+    import uuid
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise bad_request(f"{what} must be a UUID, not {text[:40]!r}") from None
+
+
+@dataclass
+class Pages:
+    site_name: str
+    inspected: dict[str, Inspected]
+
+    def render(self, request: Request, template: str, status_code: int = 200, **context):
+        user = request.user.user
+        groups: dict[str, list[str]] = {}
+        for table in self.inspected.values():
+            if user.superuser or not table.superusers_only:
+                groups.setdefault(table.group, []).append(table.name)
+        html = templates.get_template(template).render(
+            site_name=self.site_name,
+            username=request.user.display_name,
+            csrftoken=request.scope.get("csrftoken", ""),
+            questions=QUESTIONS,
+            inspected_groups=sorted(groups.items()),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    # The questions -----------------------------------------------------------
+
+    async def credentials(self, request: Request) -> Response:
+        failing = _choice(request, "failing", ("yes", "no"))
+        token = request.query_params.get("token", "")
+        states = tuple(s for s in token.split(",") if s)
+        unknown = [s for s in states if s not in reads.TOKEN_STATES]
+        if unknown:
+            raise bad_request(
+                f"token must list states among {', '.join(reads.TOKEN_STATES)}, "
+                f"not {unknown[0][:40]!r}"
+            )
+        async with reads.read_connection() as conn:
+            rows = await reads.credentials(
+                conn, None if failing is None else failing == "yes", states
+            )
+        title = (
+            "Failing credentials" if failing == "yes"
+            else f"Credentials with token {', '.join(states)}" if states
+            else "Credentials"
+        )
+        current = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return self.render(
+            request, "credentials.html", title=title, rows=rows, views=CREDENTIAL_VIEWS,
+            current=current,
+        )
+
+    async def credential(self, request: Request) -> Response:
+        credential_id = request.path_params["id"]
+        async with reads.read_connection() as conn:
+            row = await reads.credential(conn, credential_id)
+            if row is None:
+                raise HTTPException(404, f"no credential {credential_id}")
+            logs = await reads.sync_logs(conn, reads.SyncLogQuery(credential_id=credential_id))
+        notice = (
+            f"connection_status is now {row['connection_status']}"
+            if request.query_params.get("done") == "status"
+            else None
+        )
+        return self.render(
+            request,
+            "credential.html",
+            title=f"{row['company_name']} ({row['environment']})",
+            c=row,
+            logs=logs[:20],
+            more=len(logs) > 20,
+            statuses=[s.value for s in ConnectionStatus],
+            notice=notice,
+        )
+
+    async def set_status(self, request: Request) -> Response:
+        credential_id = request.path_params["id"]
+        form = request.scope.get("form") or await request.form()
+        credential = await ServiceTitanCredential.objects().get(
+            ServiceTitanCredential.id == credential_id
+        )
+        if credential is None:
+            raise HTTPException(404, f"no credential {credential_id}")
+        try:
+            await credential.change(connection_status=form.get("connection_status"))
+        except DataRejected as exc:
+            raise bad_request(str(exc)) from None
+        return RedirectResponse(f"/inspect/credentials/{credential_id}/?done=status", 303)
+
+    async def sync_logs(self, request: Request, stuck: bool = False) -> Response:
+        statuses = [s.value for s in SyncStatus]
+        credential = request.query_params.get("credential") or None
+        query = reads.SyncLogQuery(
+            credential_id=_uuid(credential, "credential") if credential else None,
+            status=None if stuck else _choice(request, "status", statuses),
+            running_for_minutes=(
+                _number(request, "minutes", reads.STUCK_AFTER_MINUTES, 100_000) if stuck else None
+            ),
+            page=_number(request, "page", 1, MAX_PAGE),
+        )
+        async with reads.read_connection() as conn:
+            logs = await reads.sync_logs(conn, query)
+        if stuck:
+            title = f"Syncs running for more than {query.running_for_minutes} minutes"
+        elif query.status == "failed":
+            title = "Failed syncs, newest first"
+        else:
+            title = "Sync logs, newest first"
+        params = {k: v for k, v in request.query_params.items() if k != "page"}
+
+        def page_url(page: int) -> str:
+            return f"{request.url.path}?{urlencode({**params, 'page': page})}"
+
+        return self.render(
+            request,
+            "sync_logs.html",
+            title=title,
+            logs=logs,
+            stuck=stuck,
+            minutes=query.running_for_minutes,
+            statuses=statuses,
+            status_filter=query.status,
+            credential=credential,
+            action=request.url.path,
+            page=query.page,
+            more=len(logs) == reads.PAGE_SIZE,
+            previous_url=page_url(query.page - 1),
+            next_url=page_url(query.page + 1),
+        )
+
+    async def stuck_syncs(self, request: Request) -> Response:
+        return await self.sync_logs(request, stuck=True)
+
+    async def sync_log(self, request: Request) -> Response:
+        log_id = request.path_params["id"]
+        async with reads.read_connection() as conn:
+            log = await reads.sync_log(conn, log_id)
+        if log is None:
+            raise HTTPException(404, f"no sync log {log_id}")
+        notice = "marked as failed" if request.query_params.get("done") == "failed" else None
+        title = f"Sync {log['data_type']} of {log['company_name']} ({log['environment']})"
+        return self.render(request, "sync_log.html", title=title, log=log, notice=notice)
+
+    async def mark_failed(self, request: Request) -> Response:
+        log_id = request.path_params["id"]
+        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == log_id)
+        if log is None:
+            raise HTTPException(404, f"no sync log {log_id}")
+        try:
+            await log.fail(
+                f"marked as failed in the admin by {request.user.display_name}: "
+                "the run stopped without closing its log",
+                processed=log.records_processed or 0,
+                successful=log.records_successful or 0,
+                failed=log.records_failed or 0,
+            )
+        except SyncLogNotRunning as exc:
+            raise HTTPException(409, str(exc)) from None
+        return RedirectResponse(f"/inspect/sync-logs/{log_id}/?done=failed", 303)
+
+    # Read-only tables --------------------------------------------------------
+
+    async def tables(self, request: Request) -> Response:
+        return self.render(request, "tables.html", title="Read-only tables")
+
+    @staticmethod
+    def _row_id(table: Inspected, text: str):
+        try:
+            return table.table._meta.primary_key.value_type(text)
+        except ValueError:
+            raise bad_request(f"{text[:60]!r} is not an id of {table.name}") from None
+
+    def _table(self, request: Request) -> Inspected:
+        table = self.inspected.get(request.path_params["name"])
+        if table is None or (table.superusers_only and not request.user.user.superuser):
+            raise HTTPException(404, f"no read-only table {request.path_params['name'][:60]!r}")
+        return table
+
+    async def table_rows(self, request: Request) -> Response:
+        table = self._table(request)
+        filters = {
+            column: request.query_params[column._meta.db_column_name]
+            for column in table.filter_columns()
+            if request.query_params.get(column._meta.db_column_name)
+        }
+        page = _number(request, "page", 1, MAX_PAGE)
+        columns = table.list_columns()
+        async with reads.read_connection() as conn:
+            rows = await reads.table_rows(
+                conn, table.table, columns, filters, table.order_by(), page
+            )
+        params = {k: v for k, v in request.query_params.items() if k != "page"}
+        names = [c._meta.db_column_name for c in columns]
+        return self.render(
+            request,
+            "table_rows.html",
+            title=f"{table.name} (read-only)",
+            name=table.name,
+            rows=rows,
+            column_names=names,
+            classes={n: "time" if n in table.time_columns() else "" for n in names},
+            secrets={c._meta.db_column_name for c in columns if c._meta.secret},
+            primary_key=table.table._meta.primary_key._meta.db_column_name,
+            filter_names=[c._meta.db_column_name for c in table.filter_columns()],
+            filters={c._meta.db_column_name: v for c, v in filters.items()},
+            page=page,
+            more=len(rows) == reads.PAGE_SIZE,
+            previous_url=f"?{urlencode({**params, 'page': page - 1})}",
+            next_url=f"?{urlencode({**params, 'page': page + 1})}",
+        )
+
+    async def table_row(self, request: Request) -> Response:
+        table = self._table(request)
+        row_id = request.path_params["row_id"]
+        self._row_id(table, row_id)
+        async with reads.read_connection() as conn:
+            row = await reads.table_row(conn, table.table, row_id)
+        if row is None:
+            raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
+        columns = table.table._meta.columns
+        return self.render(
+            request,
+            "table_row.html",
+            title=f"{table.name} {row_id}",
+            name=table.name,
+            row=row,
+            row_id=row_id,
+            column_names=[c._meta.db_column_name for c in columns],
+            secrets={c._meta.db_column_name for c in columns if c._meta.secret},
+            json_columns={c._meta.db_column_name for c in columns if isinstance(c, JSON)},
+            deletable=table.deletable,
+            delete_note="(deleting a key or session ends what it stood for)",
+            read_only_note=table.note,
+        )
+
+    async def delete_row(self, request: Request) -> Response:
+        table = self._table(request)
+        if not table.deletable:
+            raise HTTPException(405, f"{table.name} is read-only: {table.note}")
+        row_id = request.path_params["row_id"]
+        primary_key = table.table._meta.primary_key
+        deleted = await table.table.delete().where(
+            primary_key == self._row_id(table, row_id)
+        ).returning(primary_key)
+        if not deleted:
+            raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
+        return RedirectResponse(f"/inspect/tables/{table.name}/", 303)
+
+    # Schema health -----------------------------------------------------------
+
+    async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
+        async with reads.read_connection() as conn:
+            report = await health.report(conn, app_configs)
+        return self.render(request, "health.html", title="Schema health", report=report)
+
+    async def refused(self, request: Request, exc: HTTPException) -> Response:
+        return self.render(
+            request, "refused.html", status_code=exc.status_code, title="Not done",
+            refused=exc.detail,
+        )
+
+    async def bad_value(self, request: Request, exc: asyncpg.DataError) -> Response:
+        """A filter PostgreSQL could not read (e.g. letters for a tenant id):
+        its message, which names the type and the value given."""
+        return await self.refused(request, bad_request(exc.args[0] if exc.args else str(exc)))
+
+
+def pages_app(
+    app_configs: list[AppConfig],
+    inspected: list[Inspected],
+    site_name: str,
+    auth_table: type[BaseUser],
+    session_table: type[SessionsBase],
+    increase_expiry,
+    allowed_hosts,
+):
+    """The pages as an ASGI app: a logged-in admin user only (anyone else is
+    sent to the admin's login), CSRF-checked forms."""
+    pages = Pages(site_name, {table.name: table for table in inspected})
+
+    async def health_page(request: Request) -> Response:
+        return await pages.health(request, app_configs)
+
+    def uuid_route(path: str, endpoint, **kwargs) -> Route:
+        async def checked(request: Request) -> Response:
+            _uuid(request.path_params["id"], "the id")
+            return await endpoint(request)
+
+        return Route(path, checked, **kwargs)
+
+    routes = [
+        Route("/inspect/credentials/", pages.credentials),
+        uuid_route("/inspect/credentials/{id}/", pages.credential),
+        uuid_route("/inspect/credentials/{id}/status/", pages.set_status, methods=["POST"]),
+        Route("/inspect/sync-logs/", pages.sync_logs),
+        Route("/inspect/sync-logs/stuck/", pages.stuck_syncs),
+        uuid_route("/inspect/sync-logs/{id}/", pages.sync_log),
+        uuid_route("/inspect/sync-logs/{id}/fail/", pages.mark_failed, methods=["POST"]),
+        Route("/inspect/tables/", pages.tables),
+        Route("/inspect/tables/{name}/", pages.table_rows),
+        Route("/inspect/tables/{name}/{row_id}/", pages.table_row),
+        Route("/inspect/tables/{name}/{row_id}/delete/", pages.delete_row, methods=["POST"]),
+        Route("/health/", health_page),
+    ]
+
+    def to_login(request, exc) -> RedirectResponse:
+        return RedirectResponse("/admin/", status_code=303)
+
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: pages.refused, asyncpg.DataError: pages.bad_value},
+        middleware=[
+            Middleware(CSRFMiddleware, allowed_hosts=list(allowed_hosts), allow_form_param=True),
+            Middleware(
+                AuthenticationMiddleware,
+                backend=SessionsAuthBackend(
+                    auth_table=auth_table,
+                    session_table=session_table,
+                    admin_only=True,
+                    increase_expiry=increase_expiry,
+                ),
+                on_error=to_login,
+            ),
+        ],
+    )

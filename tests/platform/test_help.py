@@ -1,0 +1,85 @@
+"""``piccolo --help`` and every project command's ``--help`` on the embedded
+default: the listing (each command once, no "Unrecognised command"), each
+command's arguments, and no database server started for it (its data
+directory is never even created). How long they take: ``python -m bench.cli_help``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from piccolo.conf.apps import Finder
+
+from platform_db.cli import help_requested
+
+PROJECT = Path(__file__).resolve().parents[2]
+PICCOLO = str(Path(sys.executable).with_name("piccolo"))
+PROJECT_APPS = ("business", "servicetitan", "reporting", "platform", "admin")
+
+
+def project_commands() -> list[tuple[str, str]]:
+    return [
+        (app.app_name, command.command_name or command.callable.__name__)
+        for app in Finder().get_app_configs()
+        if app.app_name in PROJECT_APPS
+        for command in app.get_commands()
+    ]
+
+
+@pytest.fixture
+def embedded_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
+    return env
+
+
+def run(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PICCOLO, *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"], []])
+def test_the_command_list_starts_no_server_and_names_each_command_once(embedded_env, args):
+    done = run(embedded_env, *args)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Unrecognised command" not in done.stdout
+    listed = [line for line in done.stdout.splitlines() if "\x1b[32m" in line]
+    names = [line.split("\x1b[32m")[1].split("\x1b[39m")[0] for line in listed]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert {"user list", "servicetitan add_credential", "servicetitan set_tenant_id"} <= set(names)
+    assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
+
+
+def test_every_project_commands_help_lists_its_arguments_and_starts_no_server(embedded_env):
+    commands = project_commands()
+    assert ("servicetitan", "add_credential") in commands
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(lambda c: run(embedded_env, *c, "--help"), commands))
+    for (app, name), result in zip(commands, done):
+        assert result.returncode == 0, (app, name, result.stderr)
+        assert result.stderr == "", (app, name, result.stderr)
+        assert f"{name}\n{'=' * len(name)}" in result.stdout
+        assert "return" not in result.stdout.split("Args")[-1], (app, name)
+    assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
+
+
+@pytest.mark.parametrize(
+    "argv, only_help",
+    [
+        (["/venv/bin/piccolo"], True),
+        (["piccolo", "--help"], True),
+        (["piccolo", "servicetitan", "load", "--help"], True),
+        (["piccolo", "-h"], True),
+        (["piccolo", "servicetitan", "load", "jobs", "1", "x.json"], False),
+        (["piccolo", "servicetitan", "load", "-h"], False),  # targ reads -h as an argument
+        (["/usr/bin/pytest", "--help"], False),
+    ],
+)
+def test_help_requested(argv, only_help):
+    assert help_requested(argv) is only_help

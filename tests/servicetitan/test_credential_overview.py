@@ -1,0 +1,69 @@
+"""servicetitan_credential_overview derives, in the database, what an
+operator asks of a credential: its token's state, whether each secret is
+set, its last sync and whether it is failing; never a secret."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+
+NOW = datetime.now(timezone.utc)
+
+
+async def overview_of(conn, credential_id) -> dict:
+    return dict(
+        await conn.fetchrow(
+            "SELECT * FROM servicetitan_credential_overview WHERE id = $1", credential_id
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "expires_at,state",
+    [
+        (NOW - timedelta(days=1), "expired"),
+        (NOW + timedelta(minutes=20), "expiring"),
+        (NOW + timedelta(hours=3), "valid"),
+    ],
+)
+async def test_the_token_state(conn, credential, expires_at, state):
+    await credential.record_token_refresh("at-plain", "rt-plain", expires_at)
+    row = await overview_of(conn, credential.id)
+    assert row["token_state"] == state
+    assert (row["client_secret_set"], row["access_token_set"], row["refresh_token_set"]) == (
+        True, True, True,
+    )
+
+
+async def test_a_credential_without_a_token(conn, credential):
+    row = await overview_of(conn, credential.id)
+    assert row["token_state"] == "none"
+    assert (row["access_token_set"], row["refresh_token_set"]) == (False, False)
+    assert row["last_sync_id"] is None and row["failing"] is False
+
+
+async def test_failing_when_in_error_or_when_the_last_sync_failed(conn, credential):
+    older = await ServiceTitanSyncLog.start(credential.id, "manual", "jobs")
+    await older.complete(1, 1, 0)
+    assert (await overview_of(conn, credential.id))["failing"] is False
+    last = await ServiceTitanSyncLog.start(credential.id, "scheduled", "jobs")
+    await last.fail("ServiceTitan answered 401")
+    row = await overview_of(conn, credential.id)
+    assert (row["last_sync_id"], row["last_sync_status"], row["failing"]) == (
+        last.id, "failed", True,
+    )
+    assert row["last_sync_error"] == "ServiceTitan answered 401"
+    newest = await ServiceTitanSyncLog.start(credential.id, "scheduled", "jobs")
+    await newest.complete(0, 0, 0)
+    assert (await overview_of(conn, credential.id))["failing"] is False
+    await credential.record_connection_failure()
+    assert (await overview_of(conn, credential.id))["failing"] is True
+
+
+async def test_the_view_holds_no_secret(conn, credential):
+    await credential.record_token_refresh("at-plain", "rt-plain", NOW + timedelta(hours=1))
+    row = await overview_of(conn, credential.id)
+    assert not set(ServiceTitanCredential.SECRET_COLUMNS) & set(row)
+    for value in row.values():
+        assert not (isinstance(value, str) and value.startswith("gAAAA"))

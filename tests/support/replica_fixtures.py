@@ -1,0 +1,42 @@
+"""Fixtures of the tests that need a read replica: Piccolo pointed at the
+test database with the session's hot standby (``standby``, tests/conftest.py)
+as its replica, as ``DATABASE_REPLICA_URLS`` makes it, in process."""
+
+from __future__ import annotations
+
+import pytest
+
+from platform_db.database import database_name, engine_config
+from platform_db.replicas import ReplicatedEngine, ReplicaSettings, replica_nodes
+from tests.conftest import TEST_DATABASE_URL
+from tests.support.databases import connect, piccolo_using
+
+DATABASE = database_name(TEST_DATABASE_URL)
+# Small enough that the tests wait little: re-measured ten times a second.
+SETTINGS = ReplicaSettings(max_lag=1.0, connect_timeout=1.0, check_interval=0.1)
+
+
+@pytest.fixture(scope="module")
+async def replicated(standby):
+    """The engine of piccolo_conf, as DATABASE_REPLICA_URLS=<the standby>
+    makes it, with its pools started and the standby measured once."""
+    engine = ReplicatedEngine(
+        config=engine_config(TEST_DATABASE_URL),
+        extra_nodes=replica_nodes([standby.url(DATABASE)], SETTINGS),
+        replica_settings=SETTINGS,
+    )
+    with piccolo_using(engine):
+        await engine.start_connection_pool(min_size=1, max_size=4)
+        try:
+            await engine.replicas.measure_all()
+            yield engine
+        finally:
+            await engine.close_connection_pool()
+
+
+@pytest.fixture
+async def primary(migrated):
+    """A raw connection to the primary's test database."""
+    conn = await connect(TEST_DATABASE_URL)
+    yield conn
+    await conn.close()
