@@ -38,8 +38,8 @@ async def restore(source: str, target: str) -> None:
         version = int(await conn.fetchval("SHOW server_version_num"))
     finally:
         await conn.close()
-    archive = pg_tools.run("pg_dump", "--format=custom", "--file=-", source, binary=True).stdout
-    sql = pg_tools.run("pg_restore", "--no-owner", "--file=-", "-", stdin=archive, binary=True)
+    archive = pg_tools.run("pg_dump", "--format=custom", source, binary=True).stdout  # to stdout
+    sql = pg_tools.run("pg_restore", "--no-owner", "--file=-", stdin=archive, binary=True)
     lines = sql.stdout.decode().splitlines()
     if version < 170000:
         lines = [line for line in lines if not line.startswith("SET transaction_timeout")]
