@@ -13,7 +13,7 @@ from typing import Any
 # Piccolo's own bookkeeping: it stays when every migration is reversed.
 PICCOLO_OBJECTS = {"public.migration", "public.migration_id_seq", "public.migration_pkey"}
 
-_USER_SCHEMAS = """
+USER_SCHEMAS = """
     n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname NOT LIKE 'pg\\_toast%'
     AND n.nspname NOT LIKE 'pg\\_temp%'
@@ -22,7 +22,7 @@ _USER_SCHEMAS = """
 QUERIES: dict[str, str] = {
     "schemas": f"""
         SELECT n.nspname AS key, pg_get_userbyid(n.nspowner) AS value
-        FROM pg_namespace n WHERE {_USER_SCHEMAS}
+        FROM pg_namespace n WHERE {USER_SCHEMAS}
     """,
     "relations": f"""
         SELECT n.nspname || '.' || c.relname AS key,
@@ -35,7 +35,7 @@ QUERIES: dict[str, str] = {
         LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
         LEFT JOIN pg_class p ON p.oid = i.inhparent
         LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {_USER_SCHEMAS}
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {USER_SCHEMAS}
     """,
     "columns": f"""
         SELECT n.nspname || '.' || c.relname || '.' || a.attname AS key,
@@ -51,7 +51,7 @@ QUERIES: dict[str, str] = {
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attnum > 0 AND NOT a.attisdropped
-          AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS}
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_SCHEMAS}
     """,
     "constraints": f"""
         SELECT n.nspname || '.' || c.relname || '.' || con.conname AS key,
@@ -59,19 +59,19 @@ QUERIES: dict[str, str] = {
         FROM pg_constraint con
         JOIN pg_class c ON c.oid = con.conrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE {_USER_SCHEMAS}
+        WHERE {USER_SCHEMAS}
     """,
     "indexes": f"""
         SELECT n.nspname || '.' || ic.relname AS key, pg_get_indexdef(ic.oid) AS value
         FROM pg_index i
         JOIN pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_namespace n ON n.oid = ic.relnamespace
-        WHERE {_USER_SCHEMAS}
+        WHERE {USER_SCHEMAS}
     """,
     "views": f"""
         SELECT n.nspname || '.' || c.relname AS key, pg_get_viewdef(c.oid) AS value
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('v', 'm') AND {_USER_SCHEMAS}
+        WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMAS}
     """,
     "functions": f"""
         SELECT n.nspname || '.' || p.proname
@@ -83,7 +83,7 @@ QUERIES: dict[str, str] = {
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_language l ON l.oid = p.prolang
-        WHERE {_USER_SCHEMAS}
+        WHERE {USER_SCHEMAS}
     """,
     "triggers": f"""
         SELECT n.nspname || '.' || c.relname || '.' || t.tgname AS key,
@@ -91,7 +91,7 @@ QUERIES: dict[str, str] = {
         FROM pg_trigger t
         JOIN pg_class c ON c.oid = t.tgrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE NOT t.tgisinternal AND {_USER_SCHEMAS}
+        WHERE NOT t.tgisinternal AND {USER_SCHEMAS}
     """,
     "types": f"""
         SELECT n.nspname || '.' || t.typname AS key,
@@ -103,7 +103,7 @@ QUERIES: dict[str, str] = {
         JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE t.typtype IN ('e', 'd', 'c', 'r')
           AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
-          AND {_USER_SCHEMAS}
+          AND {USER_SCHEMAS}
     """,
     "extensions": """
         SELECT extname AS key, extversion AS value FROM pg_extension
@@ -113,10 +113,10 @@ QUERIES: dict[str, str] = {
 Snapshot = dict[str, dict[str, Any]]
 
 
-async def snapshot(connection) -> Snapshot:
+async def snapshot(connection, queries: dict[str, str] = QUERIES) -> Snapshot:
     """Every schema object of the database ``connection`` (asyncpg) is on."""
     result: Snapshot = {}
-    for kind, sql in QUERIES.items():
+    for kind, sql in queries.items():
         rows = await connection.fetch(sql)
         result[kind] = {row["key"]: row["value"] for row in rows}
     return result

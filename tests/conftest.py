@@ -20,6 +20,9 @@ SERVER_URL = server_url()
 TEST_DATABASE_URL = create_database(SERVER_URL, "test_platform")
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["PLATFORM_DB_QUIET"] = "1"
+# Scratch databases (the SQL capture of lint / sql, the schema check) on the
+# server under test, not on a second, embedded one.
+os.environ["PLATFORM_SCRATCH_SERVER"] = SERVER_URL
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 
@@ -80,3 +83,31 @@ async def standby(migrated):
         yield standby
     finally:
         standby.remove()
+
+
+@pytest.fixture(scope="session")
+def migrated_template():
+    """A database every migration was applied to, that nobody connects to:
+    the template of ``migrated_copy``."""
+    from tests.support.databases import migrate_all
+
+    url = create_database(SERVER_URL, "test_template")
+    migrate_all(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def migrated_copy(migrated_template):
+    """Makes copies of a migrated database, dropped after the test."""
+    from tests.support.databases import copy_database
+
+    copies = []
+
+    def make(prefix: str = "test_migrated") -> str:
+        copies.append(copy_database(migrated_template, prefix))
+        return copies[-1]
+
+    yield make
+    for url in copies:
+        drop_database(url)

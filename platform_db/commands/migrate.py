@@ -1,8 +1,15 @@
-import asyncio
-import sys
+from typing import Annotated
+
+from platform_db.cli import Bounds, CommandError, UsageError, command
 
 
-def migrate(lock_timeout: str = "5s", wait: int = 600):
+@command
+async def migrate(
+    lock_timeout: str = "",
+    statement_timeout: str = "",
+    attempts: Annotated[int, Bounds(1, 20)] = 0,
+    wait: Annotated[int, Bounds(0, 86_400)] = 600,
+):
     """
     Apply every pending migration of every app, once, even when several
     instances run this at the same time (a PostgreSQL advisory lock
@@ -10,26 +17,35 @@ def migrate(lock_timeout: str = "5s", wait: int = 600):
     `piccolo migrations forwards all` in production.
 
     :param lock_timeout:
-        How long a migration may wait for a table lock before failing,
-        e.g. 5s or 500ms.
+        How long a migration may wait for a table lock before it gives up
+        and is tried again, e.g. 5s or 500ms (default: $PLATFORM_LOCK_TIMEOUT,
+        else 5s).
+    :param statement_timeout:
+        How long one statement of a migration may run, e.g. 30min (default:
+        $PLATFORM_STATEMENT_TIMEOUT, else 30min).
+    :param attempts:
+        How many times a migration that gave up on a lock is tried, 1-20
+        (default: $PLATFORM_LOCK_ATTEMPTS, else 4).
     :param wait:
-        How many seconds to wait for another process's migration run.
+        How many seconds to wait for another process's migration run, 0-86400.
     """
-    from platform_db.cli import CommandError
     from platform_db.deploy import migrate as run_migrate
+    from platform_db.durations import InvalidDuration
+    from platform_db.migration_runner import MigrationError, Timeouts
 
-    # asyncio.run, not piccolo's run_sync: run_sync retries a coroutine that
-    # raised RuntimeError, hiding the real error behind "cannot reuse".
     try:
-        applied = asyncio.run(run_migrate(lock_timeout=lock_timeout, wait_seconds=wait))
-    except CommandError as exc:  # refused before anything ran
-        print(exc, file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        print(
-            f"\nmigrate failed: {exc}\nThe failing migration was rolled back and is not "
-            "recorded; migrations before it stay applied. Fix it and run migrate again.",
-            file=sys.stderr,
+        timeouts = Timeouts.from_environment(
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            attempts=attempts or None,
         )
-        sys.exit(1)
-    print("migrations applied" if applied else "nothing left to do: every migration has run")
+    except InvalidDuration as exc:
+        raise UsageError(f"{exc} (nothing was run)") from None
+    try:
+        applied = await run_migrate(timeouts, wait_seconds=wait)
+    except MigrationError as exc:
+        raise CommandError(f"migrate failed: {exc}") from exc
+    if applied:
+        print(f"migrations applied by this run: {len(applied)}")
+    else:
+        print("nothing left to do: every migration has run")

@@ -15,7 +15,8 @@ async def test_messages_survive_backwards_and_forwards():
     url = create_database(SERVER_URL, "test_messages_migration")
     try:
         with piccolo_on(url):
-            assert (await run_forwards("all")).success
+            # business alone: reversing it under the apps that depend on it is refused
+            assert (await run_forwards("business")).success
             conn = await connect(url)
             try:
                 company = await new_company(conn)

@@ -112,7 +112,8 @@ async def test_the_migration_encrypts_a_filled_table_and_backwards_decrypts_it()
     url = create_database(SERVER_URL, "test_whatsapp_keys_migration")
     try:
         with piccolo_on(url):
-            assert (await run_forwards("all")).success
+            # business alone: reversing it under the apps that depend on it is refused
+            assert (await run_forwards("business")).success
             assert (await run_backwards("business", ENCRYPTED, auto_agree=True)).success
             conn = await connect(url)
             try:

@@ -2,18 +2,14 @@
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from platform_db.catalog import diff, snapshot, without_piccolo
 from platform_db.database import redacted
 from tests.conftest import SERVER_URL
+from tests.support.commands import PICCOLO, PROJECT
 from tests.support.databases import connect, create_database, drop_database
-
-PICCOLO = str(Path(sys.executable).with_name("piccolo"))
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 def piccolo(*args: str, env: dict) -> subprocess.CompletedProcess:

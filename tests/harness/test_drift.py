@@ -6,7 +6,8 @@ from piccolo.columns import Varchar
 from piccolo.conf.apps import AppConfig, Finder
 from piccolo.constraints import Check
 
-from tests.support.migrations import app_names, drift
+from platform_db.drift import drift
+from tests.support.migrations import app_names
 
 
 @pytest.mark.parametrize("app", app_names())
@@ -45,3 +46,15 @@ async def test_drift_sees_a_changed_check_condition():
 
     problems = await drift(_app_with(Changed))
     assert any("companies_name_not_blank" in p for p in problems), problems
+
+
+async def test_drift_sees_a_changed_index_method():
+    from piccolo.columns.indexes import IndexMethod
+
+    from business.tables import Client
+
+    class Changed(Client, tablename="clients"):
+        phone = Varchar(length=20, index=True, index_method=IndexMethod.hash)
+
+    problems = await drift(_app_with(Changed))
+    assert any("clients" in p and "phone" in p for p in problems), problems

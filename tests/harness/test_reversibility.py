@@ -10,7 +10,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from platform_db.catalog import diff, snapshot, without_piccolo
 from tests.conftest import SERVER_URL
 from tests.support.databases import connect, create_database, drop_database, piccolo_on
-from tests.support.migrations import data_only, migration_plan, python_only
+from tests.support.migrations import data_only, migration_plan, python_only, reordered_tables
 
 PLAN = migration_plan()
 
@@ -18,6 +18,18 @@ PLAN = migration_plan()
 async def _must(result):
     outcome = await result
     assert outcome.success, outcome.message
+
+
+def without_positions(snap, tables: set[str]):
+    """Column positions left out for ``tables``, whose order a migration
+    changes for good (PostgreSQL cannot put a column back in its place)."""
+    if not tables:
+        return snap
+    columns = {
+        key: value.rsplit(" #", 1)[0] if key.rsplit(".", 1)[0] in tables else value
+        for key, value in snap["columns"].items()
+    }
+    return {**snap, "columns": columns}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +48,11 @@ async def walk():
                     after = await snapshot(conn)
                     changed = diff(before, without_piccolo(after))
                     await _must(run_backwards(app, migration_id, auto_agree=True))
-                    undone = diff(before, without_piccolo(await snapshot(conn)))
+                    reordered = await reordered_tables(app, migration_id)
+                    undone = diff(
+                        without_positions(before, reordered),
+                        without_positions(without_piccolo(await snapshot(conn)), reordered),
+                    )
                     await _must(run_forwards(app, migration_id))
                     redone = diff(after, await snapshot(conn))
                     findings[(app, migration_id)] = (changed, undone, redone)

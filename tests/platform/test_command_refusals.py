@@ -223,6 +223,31 @@ CASES = {
         lambda w: ["servicetitan", "set_tenant_id", w.company, "integration", "77"], "", 1,
         "error: not done: pass --yes to change the tenant id (nothing was changed)",
     ),
+    "lock timeout not a duration": (
+        lambda w: ["platform", "migrate", "--lock_timeout=abc"], "", 2,
+        "error: --lock_timeout: 'abc' is not a PostgreSQL duration",
+    ),
+    "deploy wait below zero": (
+        lambda w: ["platform", "migrate", "--wait=-1"], "", 2,
+        "error: --wait must be between 0 and 86,400, not -1",
+    ),
+    "rollback under dependent apps": (
+        lambda w: ["platform", "rollback", "business", "all", "--yes"], "", 1,
+        "error: refused: reversing business would remove what migrations of apps that depend "
+        "on it were built on: ",
+    ),
+    "rollback count": (
+        lambda w: ["platform", "rollback", "business", "some"], "", 2,
+        "error: count must be a whole number of migrations (at least 1) or all, not 'some'",
+    ),
+    "rollback of an unknown app": (
+        lambda w: ["platform", "rollback", "nonsense", "1"], "", 2,
+        "error: unknown app 'nonsense'; apps: ",
+    ),
+    "sql of an unknown migration": (
+        lambda w: ["platform", "sql", "business", "2020-01-01T00:00:00:000000"], "", 2,
+        "error: business has no migration '2020-01-01T00:00:00:000000'",
+    ),
     "tenant id of missing credentials": (
         lambda w: ["servicetitan", "set_tenant_id", w.company, "production", "77"], "", 1,
         lambda w: f"error: {w.company} has no production credentials: add them with "

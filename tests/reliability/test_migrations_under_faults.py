@@ -32,7 +32,8 @@ def start_migrate(env, *args, log):
     )
 
 
-async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(fresh_database):
+async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(migrated_copy):
+    fresh_database = migrated_copy()
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database,
@@ -90,9 +91,9 @@ async def test_concurrent_deploys_apply_each_migration_exactly_once(fresh_databa
         await holder.close()
 
 
-async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
+async def test_a_locked_table_makes_the_migration_fail_fast(migrated_copy):
+    fresh_database = migrated_copy()
     env = {**os.environ, "DATABASE_URL": fresh_database}
-    piccolo("platform", "migrate", env=env)
     with_probes = {**env, "PICCOLO_CONF": "tests.reliability.fault_conf", "FAULT_FIXED": "1"}
     locker = await connect(fresh_database)
     try:
@@ -101,7 +102,7 @@ async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
         await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         result = subprocess.run(
-            [PICCOLO, "platform", "migrate", "--lock_timeout=300ms"],
+            [PICCOLO, "platform", "migrate", "--lock_timeout=300ms", "--attempts=2"],
             cwd=PROJECT,
             env=with_probes,
             capture_output=True,
@@ -120,3 +121,196 @@ async def test_a_locked_table_makes_the_migration_fail_fast(fresh_database):
         assert await locker.fetchval(recorded) == 1
     finally:
         await locker.close()
+
+
+DEPLOY_LOCK_HOLDER = (
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint) = $1"
+)
+
+
+async def _wait_for(conn, sql, *args, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await conn.fetchval(sql, *args)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {sql}")
+
+
+def _two_deploys(env, tmp_path):
+    logs = [open(tmp_path / f"deploy-{i}.log", "w+") for i in range(2)]
+    return logs, lambda i: (tmp_path / f"deploy-{i}.log").read_text()
+
+
+async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_once(
+    migrated_copy, tmp_path
+):
+    """The lock holder's session is killed while its deploy is inside a slow
+    migration: the second deploy must not run that migration again, and each
+    deploy reports what really happened (issue 15, item 3)."""
+    from platform_db.deploy import ADVISORY_LOCK_KEY
+
+    fresh_database = migrated_copy()
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "PICCOLO_CONF": "tests.reliability.slow_conf",
+        "SLOW_MIGRATION_SECONDS": "3",
+    }
+    watcher = await connect(fresh_database)
+    logs, output = _two_deploys(env, tmp_path)
+    try:
+        first = start_migrate(env, log=logs[0])
+        holder = await _wait_for(watcher, DEPLOY_LOCK_HOLDER, ADVISORY_LOCK_KEY)
+        second = start_migrate(env, log=logs[1])
+        await _wait_for(
+            watcher,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+        )
+        assert await watcher.fetchval("SELECT pg_terminate_backend($1)", holder)
+        statuses = [first.wait(timeout=180), second.wait(timeout=180)]
+        assert statuses == [0, 0], [output(0), output(1)]
+        assert "migrations applied by this run: 1" in output(0), output(0)
+        assert "nothing left to do" in output(1), output(1)
+        rows = await watcher.fetch("SELECT app_name, name FROM migration")
+        recorded = sorted((r["app_name"], r["name"]) for r in rows)
+        assert recorded == sorted([*migration_plan(), ("slow_app", "2026-01-01T00:00:00:000002")])
+        assert await watcher.fetchval("SELECT to_regclass('public.slow_probe') IS NOT NULL")
+    finally:
+        for log in logs:
+            log.close()
+        await watcher.close()
+
+
+async def test_idle_session_timeout_does_not_end_the_deploy_lock(fresh_database, tmp_path):
+    # From empty: the project's migrations keep the lock's session idle for
+    # seconds before the slow one.
+    """With idle_session_timeout = 1s a lock held on an idle connection dies
+    after a second; the deploy keeps its session alive, so the second deploy
+    waits for the whole of the first one's slow run."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "PICCOLO_CONF": "tests.reliability.slow_conf",
+        "SLOW_MIGRATION_SECONDS": "3",
+    }
+    admin = await connect(fresh_database)
+    try:
+        name = await admin.fetchval("SELECT current_database()")
+        await admin.execute(f'ALTER DATABASE "{name}" SET idle_session_timeout = \'1s\'')
+    finally:
+        await admin.close()
+    from platform_db.deploy import ADVISORY_LOCK_KEY
+
+    logs, output = _two_deploys(env, tmp_path)
+    try:
+        processes = [start_migrate(env, log=logs[0])]
+        watcher = await connect(fresh_database)  # busy polling: never idle for 1s
+        try:
+            await _wait_for(watcher, DEPLOY_LOCK_HOLDER, ADVISORY_LOCK_KEY)
+        finally:
+            await watcher.close()
+        processes.append(start_migrate(env, log=logs[1]))
+        statuses = [p.wait(timeout=180) for p in processes]
+        assert statuses == [0, 0], [output(0), output(1)]
+        assert "migrations applied by this run" in output(0), output(0)
+        assert "waiting for it" in output(1) and "nothing left to do" in output(1), output(1)
+        assert "session ended" not in output(0) + output(1)
+    finally:
+        for log in logs:
+            log.close()
+
+
+async def test_migrate_leaves_the_shared_engine_configuration_alone(fresh_database):
+    """lock_timeout is set per migration transaction, never in engine.config,
+    where it would stick to every later connection of the process."""
+    from platform_db.deploy import migrate
+    from platform_db.migration_runner import Timeouts
+    from tests.support.databases import piccolo_on
+
+    with piccolo_on(fresh_database) as engine:
+        before = {**engine.config, "server_settings": dict(engine.config["server_settings"])}
+        applied = await migrate(Timeouts(lock_timeout="123ms"), wait_seconds=5)
+        assert len(applied) == len(migration_plan())
+        assert engine.config == before
+        later = await engine.get_new_connection()
+        try:
+            assert await later.fetchval("SHOW lock_timeout") == "0"
+        finally:
+            await later.close()
+
+
+def _plain_forwards(env):
+    return subprocess.run(
+        [PICCOLO, "migrations", "forwards", "all"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy, tmp_path):
+    """Plain `piccolo migrations forwards` runs each migration with the
+    project's lock_timeout, retried: a lock released during the retries lets
+    the migration through; one held throughout fails it fast."""
+    fresh_database = migrated_copy()
+    env = {**os.environ, "DATABASE_URL": fresh_database}
+    with_probes = {
+        **env,
+        "PICCOLO_CONF": "tests.reliability.fault_conf",
+        "FAULT_FIXED": "1",
+        "PLATFORM_LOCK_TIMEOUT": "300ms",
+        "PLATFORM_LOCK_ATTEMPTS": "2",
+    }
+    locker = await connect(fresh_database)
+    try:
+        transaction = locker.transaction()
+        await transaction.start()
+        await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        failed = _plain_forwards(with_probes)
+        assert time.monotonic() - started < 20
+        assert failed.returncode != 0
+        assert "lock_timeout=300ms" in failed.stderr and "attempt 1 of 2" in failed.stderr
+        recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
+        assert await locker.fetchval(recorded) == 0
+
+        log = tmp_path / "forwards.log"
+        with open(log, "w") as output:
+            retried = subprocess.Popen(
+                [PICCOLO, "migrations", "forwards", "all"],
+                cwd=PROJECT,
+                env={**with_probes, "PLATFORM_LOCK_ATTEMPTS": "6"},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            deadline = time.monotonic() + 60
+            while "retrying in" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)  # until its first attempt has given up
+            await transaction.rollback()
+            assert retried.wait(timeout=120) == 0, log.read_text()
+        assert "attempt 1 of 6, retrying in" in log.read_text()
+        assert await locker.fetchval(recorded) == 1
+    finally:
+        await locker.close()
+
+
+async def test_plain_forwards_has_a_statement_timeout(migrated_copy):
+    fresh_database = migrated_copy()
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database,
+        "PICCOLO_CONF": "tests.reliability.slow_conf",
+        "SLOW_MIGRATION_SECONDS": "5",
+        "PLATFORM_STATEMENT_TIMEOUT": "1s",
+    }
+    done = _plain_forwards(env)
+    assert done.returncode != 0
+    assert "statement timeout" in done.stdout + done.stderr
+    conn = await connect(fresh_database)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('public.slow_probe')") is None
+    finally:
+        await conn.close()

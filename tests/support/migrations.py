@@ -1,31 +1,17 @@
-"""The project's migrations as ``forwards all`` applies them, and a drift
-check that sees what ``piccolo migrations new --auto`` would see (and the
-constraint changes it misses)."""
+"""The project's migrations as ``forwards all`` applies them, and which of
+them rightly leave the catalog alone."""
 
 from __future__ import annotations
 
-from itertools import chain
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.apps.migrations.auto.schema_snapshot import SchemaSnapshot
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
-from piccolo.apps.migrations.commands.new import AutoMigrationManager
-from piccolo.conf.apps import AppConfig
 
-
-def app_names() -> list[str]:
-    return BaseMigrationManager().get_sorted_app_names()
+from platform_db.migration_runner import all_migration_files, app_names  # noqa: F401
 
 
 def migration_plan() -> list[tuple[str, str]]:
     """``(app, migration id)`` in the order ``forwards all`` runs them."""
-    manager = BaseMigrationManager()
-    plan = []
-    for app in app_names():
-        config = manager.get_app_config(app)
-        modules = manager.get_migration_modules(config.resolved_migrations_folder_path)
-        plan += [(app, migration_id) for migration_id in sorted(modules)]
-    return plan
+    return [(f.app, f.migration_id) for f in all_migration_files()]
 
 
 # Column parameters that exist in Python only: changing them alters no
@@ -80,25 +66,15 @@ async def python_only(app: str, migration_id: str) -> bool:
     )
 
 
-async def drift(app_config: AppConfig) -> list[str]:
-    """How the table classes differ from the app's migrations; empty if not."""
-    manager = AutoMigrationManager(auto_input="n")
-    alter = await manager.get_alter_statements(app_config=app_config)
-    problems = list(chain(*[i.statements for i in alter]))
+async def reordered_tables(app: str, migration_id: str) -> set[str]:
+    """Tables whose column order the migration changes for good: a
+    ``ChangeColumnType`` puts its column last, forwards and backwards (the
+    SQL steps' runners carry their step as ``.step``)."""
+    from platform_db.migration_sql import ChangeColumnType
 
-    # Piccolo diffs constraints by name only: a changed CHECK condition or
-    # UNIQUE column list would slip through, so compare their DDL too.
-    migrated = SchemaSnapshot(await manager.get_migration_managers(app_config)).get_snapshot()
-    migrated_ddl = {
-        (t.class_name, c._meta.name): c.ddl for t in migrated for c in t.constraints
-    }
-    for table in app_config.table_classes:
-        for constraint in table._meta.constraints:
-            key = (table.__name__, constraint._meta.name)
-            if key in migrated_ddl and migrated_ddl[key] != constraint.ddl:
-                problems.append(
-                    f"{table._meta.tablename}.{constraint._meta.name}: the class says "
-                    f"{constraint.ddl!r}, the migrations {migrated_ddl[key]!r}; Piccolo "
-                    "does not detect this: rename the constraint, then run --auto"
-                )
-    return problems
+    base = BaseMigrationManager()
+    config = base.get_app_config(app)
+    module = base.get_migration_modules(config.resolved_migrations_folder_path)[migration_id]
+    manager = await module.forwards()
+    steps = [getattr(run, "step", None) for run in getattr(manager, "raw", [])]
+    return {step.table for step in steps if isinstance(step, ChangeColumnType)}

@@ -1,0 +1,37 @@
+from platform_db.cli import CommandError, command
+
+
+@command
+async def check(skip_schema: bool = False):
+    """
+    For CI and deploys: exit status 0 when the table classes, the migration
+    files and the database agree; else the sum of what was found:
+    4 table classes differ from their migrations (what --auto would
+    generate, and constraint / index definitions), 8 migrations pending,
+    16 applied migrations whose file is gone, 32 the database's schema
+    differs from what its applied migrations build (printed as a diff;
+    built on a scratch database on $PLATFORM_SCRATCH_SERVER, else on the
+    database's own server, which must let the role create databases).
+    1 and 2 keep their meaning: the check could not run, a bad argument.
+
+    :param skip_schema:
+        Leave out the schema comparison (no scratch database needed).
+    """
+    from platform_db.schema_check import KINDS, SchemaCheckError
+    from platform_db.schema_check import check as run_check
+
+    try:
+        report = await run_check(schema=not skip_schema)
+    except SchemaCheckError as exc:
+        raise CommandError(str(exc)) from None
+    if not report.findings:
+        print("check: table classes, migration files and the database agree")
+        return
+    print(report.text())
+    failure = CommandError(
+        "check found: "
+        + "; ".join(KINDS[kind] for kind in sorted(report.findings))
+        + f" (exit status {report.exit_code})"
+    )
+    failure.exit_code = report.exit_code
+    raise failure

@@ -1,0 +1,40 @@
+from platform_db.cli import CommandError, UsageError, command, confirm
+
+
+@command
+async def rollback(app: str, count: str, yes: bool = False):
+    """
+    Reverse the newest migrations of an app: checked first (refused, with
+    nothing changed, while an app that depends on it has migrations applied
+    after them), then reversed together (all or none). Shows what it drops
+    and asks first.
+
+    :param app:
+        The app, e.g. business.
+    :param count:
+        How many of its newest migrations to reverse, or all.
+    :param yes:
+        Go ahead without asking (for scripts), once the plan has been read.
+    """
+    from platform_db.migration_runner import MigrationError, Timeouts, app_names
+    from platform_db.rollback import execute_rollback, plan_rollback
+
+    if app not in app_names():
+        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}")
+    if count != "all" and not (count.isdigit() and int(count) > 0):
+        raise UsageError(
+            f"count must be a whole number of migrations (at least 1) or all, not {count!r}"
+        )
+    try:
+        plan = await plan_rollback(app, count)
+        if not plan.files:
+            print(f"nothing to reverse: {app} has no applied migration")
+            return
+        refusal = plan.refusal()
+        if refusal:
+            raise CommandError(refusal)
+        confirm(plan.describe(), yes, action=f"reverse {len(plan.files)} migration(s) of {app}")
+        await execute_rollback(plan, Timeouts.from_environment())
+    except MigrationError as exc:
+        raise CommandError(f"rollback failed: {exc}") from exc
+    print(f"reversed {len(plan.files)} migration(s) of {app}")

@@ -1,0 +1,176 @@
+"""``piccolo platform lint``: Squawk over the SQL each migration really
+executes (``platform_db.migration_capture``), with the project's rules
+(``.squawk.toml``). The migrations that landed before the lint existed ran
+on empty databases and are history that cannot be edited: they are listed
+in ``platform_db/lint_baseline.txt`` and skipped; every other migration is
+judged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from platform_db.database import PROJECT_ROOT
+from platform_db.migration_capture import CapturedMigration, capture
+
+CONFIG = PROJECT_ROOT / ".squawk.toml"
+BASELINE = Path(__file__).with_name("lint_baseline.txt")
+# Every baselined migration is at most this old: a migration written since
+# cannot be baselined, it is fixed (the baseline only ever shrinks).
+BASELINE_CUTOFF = "2026-11-22T06:20:37:999999"
+
+# What to write instead, in this project's helpers (platform_db/migration_sql.py).
+REWRITES = {
+    "require-concurrent-index-creation": "build it with ConcurrentIndex, in a migration with "
+    "wrap_in_transaction=False",
+    "require-concurrent-index-deletion": "drop it with ConcurrentIndex's backwards (DROP INDEX "
+    "CONCURRENTLY), in a migration with wrap_in_transaction=False",
+    "constraint-missing-not-valid": "add it with online_constraint (NOT VALID, then VALIDATE)",
+    "adding-foreign-key-constraint": "add it with online_constraint (NOT VALID, then VALIDATE)",
+    "disallowed-unique-constraint": "build a unique ConcurrentIndex, then UniqueUsingIndex",
+    "adding-not-nullable-field": "use SetNotNull (a validated CHECK spares the scan)",
+    "adding-required-field": "add it nullable, backfill, then SetNotNull",
+    "changing-column-type": "use ChangeColumnType (add, backfill, swap)",
+    "adding-field-with-default": "add it without the volatile default, then backfill",
+    "renaming-column": "expand and contract: add the new column, copy, switch, drop later",
+    "renaming-table": "expand and contract: a new table, copy, switch, drop later",
+    "ban-drop-column": "drop it in a later release, once no running code reads it",
+    "ban-drop-table": "drop it in a later release, once no running code reads it",
+}
+
+
+class LintError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Finding:
+    migration: CapturedMigration
+    rule: str
+    message: str
+    help: str
+    statement: str
+
+    def __str__(self) -> str:
+        file = self.migration.file
+        rewrite = REWRITES.get(self.rule)
+        lines = [
+            f"{file.app} {file.migration_id} ({file.module.__name__}.py): {self.rule}",
+            f"    {self.message} {self.help}".rstrip(),
+            f"    > {self.statement}",
+        ]
+        if rewrite:
+            lines.append(f"    instead: {rewrite} (docs/migrations.md, Online patterns)")
+        return "\n".join(lines)
+
+
+def read_baseline(path: Path = BASELINE) -> set[tuple[str, str]]:
+    entries = set()
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if len(words) < 2:
+            raise LintError(f"{path.name} line {number}: expected '<app> <migration id>'")
+        entries.add((words[0], words[1]))
+    return entries
+
+
+def squawk_path() -> str:
+    beside = Path(sys.executable).with_name("squawk")
+    found = str(beside) if beside.exists() else shutil.which("squawk")
+    if not found:
+        raise LintError("squawk is not installed: pip install squawk-cli (a project dependency)")
+    return found
+
+
+def squawk(captured: list[CapturedMigration]) -> list[Finding]:
+    """Squawk's findings over each migration's script, with its config."""
+    if not captured:
+        return []
+    with tempfile.TemporaryDirectory(prefix="platform-lint-") as folder:
+        paths = {}
+        for migration in captured:
+            path = Path(folder) / f"{migration.file.module.__name__}.sql"
+            path.write_text(migration.script())
+            paths[str(path)] = migration
+        done = subprocess.run(
+            [squawk_path(), "--config", str(CONFIG), "--reporter", "json", *paths],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode not in (0, 1) or not done.stdout.strip().startswith("["):
+            raise LintError(f"squawk failed: {' '.join(done.stderr.split()) or done.stdout}")
+        findings = []
+        for item in json.loads(done.stdout):
+            migration = paths[item["file"]] if item["file"] in paths else _by_name(paths, item)
+            lines = migration.script().splitlines()
+            statement = lines[item["line"]].strip() if item["line"] < len(lines) else ""
+            findings.append(
+                Finding(
+                    migration,
+                    item["rule_name"],
+                    item["message"],
+                    item.get("help") or "",
+                    statement,
+                )
+            )
+        return findings
+
+
+def _by_name(paths: dict, item) -> CapturedMigration:
+    name = Path(item["file"]).name
+    return next(m for p, m in paths.items() if Path(p).name == name)
+
+
+@dataclass
+class LintReport:
+    findings: list[Finding]  # of migrations that are judged
+    baselined: list[Finding]
+    judged: int
+    problems: list[str]  # the baseline's own
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings and not self.problems
+
+
+async def lint(baseline_path: Path = BASELINE) -> LintReport:
+    baseline = read_baseline(baseline_path)
+    captured = await capture()
+    known = {(m.file.app, m.file.migration_id) for m in captured}
+    findings = squawk(captured)
+    problems = []
+    for app, migration_id in sorted(baseline):
+        if (app, migration_id) not in known:
+            problems.append(
+                f"{baseline_path.name} lists {app} {migration_id}, which is not a migration: "
+                "remove the line"
+            )
+        elif migration_id > BASELINE_CUTOFF:
+            problems.append(
+                f"{baseline_path.name} lists {app} {migration_id}, written after the lint "
+                "existed: fix the migration instead (the baseline only shrinks)"
+            )
+    flagged = {(f.migration.file.app, f.migration.file.migration_id) for f in findings}
+    for app, migration_id in sorted(baseline & known - flagged):
+        problems.append(
+            f"{baseline_path.name} lists {app} {migration_id}, which passes the lint now: "
+            "remove the line"
+        )
+
+    def baselined(f: Finding) -> bool:
+        return (f.migration.file.app, f.migration.file.migration_id) in baseline
+
+    return LintReport(
+        findings=[f for f in findings if not baselined(f)],
+        baselined=[f for f in findings if baselined(f)],
+        judged=len(known - baseline),
+        problems=problems,
+    )

@@ -1,0 +1,92 @@
+"""``piccolo platform lint``: Squawk over the SQL each migration really runs.
+The landed history passes only through its baseline; each unsafe pattern
+fails with its rule; each online pattern of platform_db.migration_sql passes."""
+
+import re
+
+import pytest
+
+from platform_db.lint import BASELINE, lint, read_baseline
+from tests.platform.test_sql_command import NOWHERE
+from tests.support.commands import run_piccolo
+
+UNSAFE = {
+    "plain_index": "require-concurrent-index-creation",
+    "check_without_not_valid": "constraint-missing-not-valid",
+    "volatile_default": "adding-field-with-default",
+    "set_not_null": "adding-not-nullable-field",
+    "type_change": "changing-column-type",
+    "unique": "disallowed-unique-constraint",
+    "rename_column": "renaming-column",
+    "drop_column": "ban-drop-column",
+    "rename_table": "renaming-table",
+    "drop_table": "ban-drop-table",
+}
+
+
+def run_lint(**env):
+    return run_piccolo("platform", "lint", url=NOWHERE, **env)
+
+
+def test_the_landed_history_passes_with_its_baseline():
+    done = run_lint()
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert re.match(
+        r"lint: \d+ migration\(s\) judged, 0 finding\(s\) in 0; 8 baselined", summary
+    ), summary
+
+
+def test_unsafe_patterns_fail_and_online_patterns_pass():
+    done = run_lint(PICCOLO_CONF="tests.platform.lint_conf")
+    assert done.returncode == 1
+    found = re.findall(
+        r"^lint_(\w+) \S+ \(lint_\w+?_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): (\S+)$",
+        done.stdout,
+        re.M,
+    )
+    bad = {(description, rule) for app, description, rule in found if app == "bad"}
+    for description, rule in UNSAFE.items():
+        assert (description, rule) in bad, (description, rule, done.stdout)
+    assert not [f for f in found if f[0] == "safe"], done.stdout
+    assert "instead: build it with ConcurrentIndex" in done.stdout
+    assert done.stderr.strip().splitlines()[-1].startswith("error: lint found")
+
+
+async def test_without_its_baseline_the_history_shows_what_the_issue_counted(tmp_path):
+    empty = tmp_path / "baseline.txt"
+    empty.write_text("")
+    report = await lint(empty)
+    rules = [f.rule for f in report.findings]
+    assert rules.count("require-concurrent-index-creation") == 62
+    assert rules.count("constraint-missing-not-valid") == 3
+    assert rules.count("disallowed-unique-constraint") == 1
+    flagged = {(f.migration.file.app, f.migration.file.migration_id) for f in report.findings}
+    assert flagged == read_baseline()
+
+
+async def test_the_baseline_only_shrinks(tmp_path):
+    baseline = tmp_path / "baseline.txt"
+    lines = BASELINE.read_text()
+    baseline.write_text(
+        lines
+        + "business 2030-01-01T00:00:00:000000  # not a migration\n"
+        + "platform_nothing 2026-01-01T00:00:00:000000\n"
+        # the oldest business migration, clean
+        + "business 2026-11-22T04:42:10:470484\n"
+    )
+    report = await lint(baseline)
+    assert len(report.problems) == 3
+    assert any("not a migration" in p and "2030" in p for p in report.problems)
+    assert any("passes the lint now" in p and "04:42:10" in p for p in report.problems)
+    assert not report.clean
+
+
+@pytest.mark.parametrize("line", ["business", "justone"])
+def test_a_malformed_baseline_line_is_named(tmp_path, line):
+    from platform_db.lint import LintError
+
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text(f"# comment\n{line}\n")
+    with pytest.raises(LintError, match="line 2"):
+        read_baseline(baseline)

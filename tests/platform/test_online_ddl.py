@@ -1,0 +1,285 @@
+"""The online DDL helpers of ``platform_db.migration_sql``, run through real
+migrations on a table with rows: each one does its work, reverses exactly,
+refuses where it cannot be online, and leaves nothing behind when it fails.
+(Writers' waits under load: ``python -m bench.online_ddl``.)"""
+
+import asyncpg
+import pytest
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns import Integer
+
+from platform_db.catalog import diff, snapshot
+from platform_db.migration_sql import (
+    ChangeColumnType,
+    ConcurrentIndex,
+    NotValidConstraint,
+    OnlineDDLRefused,
+    SetNotNull,
+    UniqueUsingIndex,
+    ValidateConstraint,
+    add_sql_steps,
+    done_by_sql_steps,
+    online_constraint,
+)
+
+TABLE = "public.online_probe"
+
+
+@pytest.fixture
+async def probe(conn):
+    await conn.execute(f"""
+        CREATE TABLE {TABLE} (id bigserial PRIMARY KEY, n integer NOT NULL DEFAULT 7, label text);
+        INSERT INTO {TABLE} (n, label) SELECT i % 50, 'row ' || i FROM generate_series(1, 2000) i;
+        """)
+    yield conn
+    await conn.execute(f"DROP TABLE IF EXISTS {TABLE} CASCADE")
+
+
+async def migrate(*steps, transaction=False, backwards=False, extra=None):
+    manager = MigrationManager(
+        migration_id="test", app_name="test", wrap_in_transaction=transaction
+    )
+    add_sql_steps(manager, *steps)
+    if extra:
+        extra(manager)
+    await manager.run(backwards=backwards)
+    return manager
+
+
+async def state(conn):
+    snap = await snapshot(conn)
+    return {
+        kind: {k: v for k, v in objs.items() if "online_probe" in k} for kind, objs in snap.items()
+    }
+
+
+async def rows(conn):
+    return await conn.fetch(f"SELECT id, n, label FROM {TABLE} ORDER BY id")
+
+
+async def test_concurrent_index_builds_and_reverses(probe):
+    before = await state(probe)
+    index = ConcurrentIndex("online_probe_n_idx", TABLE, "(n)")
+    await migrate(index)
+    assert await probe.fetchval(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.online_probe_n_idx'::regclass"
+    )
+    await migrate(index, backwards=True)
+    assert diff(before, await state(probe)) == []
+
+
+async def test_concurrent_steps_refuse_a_migration_in_a_transaction(probe):
+    before = await state(probe)
+    for step in (
+        ConcurrentIndex("online_probe_n_idx", TABLE, "(n)"),
+        ValidateConstraint(TABLE, "c", "CHECK (n >= 0)"),
+        SetNotNull(TABLE, "label"),
+        ChangeColumnType(TABLE, "n", "bigint", old_type="integer"),
+    ):
+        with pytest.raises(OnlineDDLRefused, match="wrap_in_transaction=False"):
+            await migrate(step, transaction=True)
+    assert diff(before, await state(probe)) == []
+
+
+async def test_a_failed_concurrent_build_leaves_no_invalid_index(probe):
+    unique = ConcurrentIndex("online_probe_n_key", TABLE, "(n)", unique=True)
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await migrate(unique)
+    assert await probe.fetchval("SELECT to_regclass('public.online_probe_n_key')") is None
+
+    # One left by a build that died with its process: dropped before building.
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await probe.execute(f"CREATE UNIQUE INDEX CONCURRENTLY online_probe_n_key ON {TABLE} (n)")
+    assert await probe.fetchval(
+        "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'public.online_probe_n_key'::regclass"
+    )
+    await probe.execute(f"UPDATE {TABLE} SET n = id")
+    await migrate(unique, UniqueUsingIndex(unique))
+    assert (
+        await probe.fetchval(
+            "SELECT contype::text FROM pg_constraint WHERE conname = 'online_probe_n_key'"
+        )
+        == "u"
+    )
+    await migrate(unique, UniqueUsingIndex(unique), backwards=True)
+    assert await probe.fetchval("SELECT to_regclass('public.online_probe_n_key')") is None
+
+
+async def test_unique_using_index_reverses_to_the_index_alone(probe):
+    await probe.execute(f"UPDATE {TABLE} SET n = id")
+    unique = ConcurrentIndex("online_probe_n_key", TABLE, "(n)", unique=True)
+    await migrate(unique)
+    with_index = await state(probe)
+    constraint = UniqueUsingIndex(unique)
+    await migrate(constraint)
+    await migrate(constraint, backwards=True)
+    assert diff(with_index, await state(probe)) == []
+
+
+async def test_not_valid_then_validate(probe):
+    before = await state(probe)
+    add, validate = online_constraint(TABLE, "online_probe_n_small", "CHECK (n < 40)")
+    # Existing rows are not scanned: the NOT VALID constraint goes in...
+    await migrate(add)
+    assert (
+        await probe.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
+        )
+    ).endswith("NOT VALID")
+    with pytest.raises(asyncpg.CheckViolationError):  # ...but new rows are checked
+        await probe.execute(f"INSERT INTO {TABLE} (n) VALUES (45)")
+    with pytest.raises(asyncpg.CheckViolationError):  # and validation finds the old ones
+        await migrate(validate)
+    await probe.execute(f"UPDATE {TABLE} SET n = 0 WHERE n >= 40")
+    await migrate(add, validate)  # run again: the existing constraint is kept, then validated
+    validated = await state(probe)
+    assert not (
+        await probe.fetchval(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'online_probe_n_small'"
+        )
+    ).endswith("NOT VALID")
+    await migrate(validate, backwards=True)  # back to NOT VALID, exactly
+    await migrate(validate)
+    assert diff(validated, await state(probe)) == []
+    await migrate(add, validate, backwards=True)
+    assert diff(before, await state(probe)) == []
+    await probe.execute(f"UPDATE {TABLE} SET n = 45 WHERE id = 1")  # checked no more
+
+
+async def test_validate_does_not_wait_for_an_open_writer(probe):
+    from tests.conftest import TEST_DATABASE_URL
+    from tests.support.databases import connect
+
+    add, validate = online_constraint(TABLE, "online_probe_n_small", "CHECK (n < 100)")
+    await migrate(add)
+    writer = await connect(TEST_DATABASE_URL)
+    try:
+        transaction = writer.transaction()
+        await transaction.start()
+        await writer.execute(f"INSERT INTO {TABLE} (n) VALUES (1)")  # holds ROW EXCLUSIVE
+        await migrate(validate)  # lock_timeout would end it if it waited
+        await transaction.rollback()
+    finally:
+        await writer.close()
+
+
+async def test_foreign_key_not_valid_then_validate(probe):
+    await probe.execute(
+        "CREATE TABLE public.online_probe_parent (id bigint PRIMARY KEY);"
+        "INSERT INTO public.online_probe_parent SELECT generate_series(0, 49)"
+    )
+    steps = online_constraint(
+        TABLE, "online_probe_n_fk", "FOREIGN KEY (n) REFERENCES public.online_probe_parent (id)"
+    )
+    await migrate(*steps)
+    assert await probe.fetchval(
+        "SELECT convalidated FROM pg_constraint WHERE conname = 'online_probe_n_fk'"
+    )
+    await migrate(*steps, backwards=True)
+    assert (
+        await probe.fetchval(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'online_probe_n_fk'"
+        )
+        == 0
+    )
+    await probe.execute("DROP TABLE public.online_probe_parent")
+
+
+async def test_set_not_null_through_a_validated_check(probe):
+    before = await state(probe)
+    step = SetNotNull(TABLE, "label")
+    await probe.execute(f"UPDATE {TABLE} SET label = NULL WHERE id = 5")
+    with pytest.raises(asyncpg.CheckViolationError):
+        await migrate(step)
+    assert not await probe.fetchval(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.online_probe'::regclass"
+        " AND attname = 'label'"
+    )
+    await probe.execute(f"UPDATE {TABLE} SET label = 'fixed' WHERE id = 5")
+    await migrate(step)
+    assert await probe.fetchval(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.online_probe'::regclass"
+        " AND attname = 'label'"
+    )
+    assert "online_probe_label_not_null_check" not in str(await state(probe))
+    await migrate(step, backwards=True)
+    assert diff(before, await state(probe)) == []
+
+
+async def test_change_column_type_keeps_every_value(probe):
+    from tests.harness.test_reversibility import without_positions
+
+    before = await state(probe)
+    data = await rows(probe)
+    step = ChangeColumnType(TABLE, "n", "bigint", old_type="integer", batch_size=300)
+    await migrate(step)
+    column = await probe.fetchrow(
+        "SELECT format_type(atttypid, atttypmod) AS type, attnotnull,"
+        " pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attribute a"
+        " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+        " WHERE attrelid = 'public.online_probe'::regclass AND attname = 'n'"
+    )
+    assert tuple(column) == ("bigint", True, "7")
+    assert await rows(probe) == data
+    await probe.execute(f"INSERT INTO {TABLE} (label) VALUES ('after')")  # default kept
+    assert await probe.fetchval(f"SELECT n FROM {TABLE} WHERE label = 'after'") == 7
+    await probe.execute(f"DELETE FROM {TABLE} WHERE label = 'after'")
+    await migrate(step, backwards=True)
+    assert (
+        await probe.fetchval(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = 'public.online_probe'::regclass AND attname = 'n'"
+        )
+        == "integer"
+    )
+    assert await rows(probe) == data
+    leftovers = await probe.fetchval(
+        "SELECT count(*) FROM pg_proc WHERE proname LIKE 'online_probe_n_type_sync%'"
+    )
+    assert leftovers == 0
+    # Exactly as before but for the column order, which the walk allows for.
+    assert diff(before, await state(probe)) != []
+    assert (
+        diff(without_positions(before, {TABLE}), without_positions(await state(probe), {TABLE}))
+        == []
+    )
+
+
+async def test_change_column_type_refuses_an_indexed_column(probe):
+    await probe.execute(f"CREATE INDEX online_probe_n_idx ON {TABLE} (n)")
+    before = await state(probe)
+    with pytest.raises(OnlineDDLRefused, match="online_probe_n_idx"):
+        await migrate(ChangeColumnType(TABLE, "n", "bigint", old_type="integer"))
+    assert diff(before, await state(probe)) == []
+
+
+async def test_done_by_sql_steps_keeps_the_generated_operation_from_running(probe):
+    def index_n(manager):
+        manager.alter_column(
+            table_class_name="OnlineProbe",
+            tablename="online_probe",
+            column_name="n",
+            db_column_name="n",
+            params={"index": True},
+            old_params={"index": False},
+            column_class=Integer,
+            old_column_class=Integer,
+        )
+        done_by_sql_steps(manager, "OnlineProbe", "n")
+
+    index = ConcurrentIndex("online_probe_n_online_idx", TABLE, "(n)")
+    manager = await migrate(index, extra=index_n)
+    assert manager.alter_columns.alter_columns == []
+    names = await probe.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'online_probe'")
+    assert sorted(r["indexname"] for r in names) == [
+        "online_probe_n_online_idx",
+        "online_probe_pkey",
+    ]
+
+
+async def test_not_valid_constraint_works_in_a_transaction_too(probe):
+    before = await state(probe)
+    step = NotValidConstraint(TABLE, "online_probe_n_nonneg", "CHECK (n >= 0)")
+    await migrate(step, transaction=True)
+    await migrate(step, transaction=True, backwards=True)
+    assert diff(before, await state(probe)) == []

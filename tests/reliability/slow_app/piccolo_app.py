@@ -1,0 +1,13 @@
+"""A test-only app whose one migration takes SLOW_MIGRATION_SECONDS (default 4)."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+APP_CONFIG = AppConfig(
+    app_name="slow_app",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[],
+    # Last of all, so that a deploy reaches it after the project's migrations.
+    migration_dependencies=["admin.piccolo_app"],
+)

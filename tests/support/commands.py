@@ -1,0 +1,32 @@
+"""The project's commands run as a user runs them: ``piccolo`` in a
+subprocess from the project root, on a database of the test's choosing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PICCOLO = str(Path(sys.executable).with_name("piccolo"))
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def run_piccolo(*args: str, url: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """``piccolo <args>`` with ``DATABASE_URL=url`` and ``env`` added; no
+    terminal to answer a question on."""
+    settings = {**os.environ, **({"DATABASE_URL": url} if url else {}), **env}
+    return subprocess.run(
+        [PICCOLO, *args],
+        cwd=PROJECT,
+        env=settings,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def errors(done: subprocess.CompletedProcess) -> list[str]:
+    """The command's ``error:`` lines."""
+    return [line for line in done.stderr.splitlines() if line.startswith("error:")]

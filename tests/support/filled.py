@@ -1,0 +1,99 @@
+"""A database with data in every app, for walking the migrations with rows
+in place: the seed's sample salon, ServiceTitan caches and sync logs of two
+tenants, reporting rows, an admin user and session. Rows are read back as
+JSON per table, so that two states compare on the columns they share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta, timezone
+
+TENANTS = (9_200_001, 9_200_002)
+
+# Every user table but Piccolo's own bookkeeping; a partitioned table as a
+# whole (its partitions are where its rows are, recorded per row).
+RELATIONS = """
+    SELECT c.oid, n.nspname || '.' || c.relname AS name, c.relkind = 'p' AS partitioned
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_%' AND (n.nspname, c.relname) <> ('public', 'migration')
+"""
+
+
+async def fill() -> None:
+    """Through each app's own API, on the database Piccolo points at."""
+    from piccolo.apps.user.tables import BaseUser
+
+    from admin.tables import AdminSession
+    from business import sample_data
+    from business.tables import Company
+    from reporting.tables import AuditLog, ReportWeek, Tenant, User
+    from servicetitan.raw_tables import StJob, StLocation
+    from servicetitan.sync_run import run_sync
+    from servicetitan.tables import ServiceTitanCredential
+    from tests.servicetitan import records
+
+    await sample_data.load(sample_data.build(4, sample_data.SampleSize(), date.today()))
+    for number, tenant_id in enumerate(TENANTS, 1):
+        company = Company(name=f"ServiceTitan customer {number}")
+        await company.save()
+        credential = await ServiceTitanCredential.register(
+            company_id=company.id,
+            environment="production",
+            client_id=f"client-{number}",
+            client_secret=f"secret-{number}",
+        )
+        await credential.change(tenant_id=tenant_id)
+        jobs = [records.job(1000 * number + i) for i in range(60)]
+        locations = [records.location(1000 * number + i) for i in range(25)]
+        await run_sync(credential, StJob, [jobs[:30], jobs[30:]], full=True)
+        await run_sync(credential, StLocation, [locations], full=False)
+    tenant = Tenant(name="Acme Plumbing", slug="acme-plumbing")
+    await tenant.save()
+    user = await User.register("Pat@Example.com", name="Pat")
+    for weeks in range(3):
+        week = await ReportWeek.open(tenant.id, date(2026, 11, 22) - timedelta(weeks=weeks))
+        await AuditLog.record(
+            "report_week.opened",
+            "report_week",
+            week.id,
+            tenant_id=tenant.id,
+            actor_user_id=user.id,
+            diff={"status": [None, "draft"]},
+        )
+    admin = await BaseUser.create_user(
+        username="operator", password="a-long-passphrase-42", admin=True
+    )
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    await AdminSession.insert(
+        AdminSession(
+            token="session-token",
+            user_id=admin.id,
+            expiry_date=now + timedelta(hours=1),
+            max_expiry_date=now + timedelta(days=7),
+        )
+    )
+
+
+async def rows(conn) -> dict[tuple[int, str], list[dict]]:
+    """Every row of every user table as a JSON object, keyed by the table's
+    OID and name (a table dropped and made again is another table); a
+    partitioned table's rows carry the partition they are in."""
+    found = {}
+    for relation in await conn.fetch(RELATIONS):
+        where = ", '__partition', t.tableoid::regclass::text" if relation["partitioned"] else ""
+        values = await conn.fetch(
+            f"SELECT (to_jsonb(t) || jsonb_build_object('__table', 1{where}))::text AS row"
+            f" FROM {relation['name']} AS t"
+        )
+        found[(relation["oid"], relation["name"])] = [json.loads(v["row"]) for v in values]
+    return found
+
+
+def digest(table_rows: list[dict], columns: set[str]) -> tuple[int, str]:
+    """Row count and a checksum of the rows' values in ``columns``."""
+    lines = sorted(json.dumps({c: r.get(c) for c in sorted(columns)}) for r in table_rows)
+    return len(lines), hashlib.md5("\n".join(lines).encode()).hexdigest()
