@@ -241,7 +241,9 @@ class AdminCRUD(PiccoloCRUD):
         zone, and the total of ``__range_header`` counted through ``Count``
         (piccolo_api calls ``table.count()``: see ``get_count``)."""
         params = dict(params or {})
-        ranged = params.pop("__range_header", None) in ("true", "True", "1")
+        ranged = params.get("__range_header") in ("true", "True", "1")  # given twice: a list
+        if ranged:
+            del params["__range_header"]
         with inspection_reads():
             response = await super().get_all(request, params=params)
             if response.status_code != 200:

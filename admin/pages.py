@@ -345,7 +345,10 @@ class Pages:
 
     async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
         report = await read(health.report, app_configs)
-        return self.render(request, "health.html", title="Schema health", report=report)
+        return self.render(
+            request, "health.html", title="Schema health", report=report,
+            replicas=health.replicas(),
+        )
 
     async def refused(self, request: Request, exc: HTTPException) -> Response:
         return self.render(

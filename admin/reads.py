@@ -76,11 +76,12 @@ def _with_details(row) -> dict:
 
 
 async def sync_logs(conn, query: SyncLogQuery, limit: int = PAGE_SIZE) -> list[dict]:
-    """Newest first, with the credential's company and environment; the
-    error message whole and the JSON details parsed."""
+    """Newest first, with the credential's company and environment, how long
+    each took (``took``: from the times, to the microsecond); the error
+    message whole and the JSON details parsed."""
     rows = await conn.fetch(
         """
-        SELECT l.*, o.company_name, o.environment
+        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE ($1::uuid IS NULL OR l.servicetitan_credential_id = $1)
@@ -104,7 +105,7 @@ async def sync_logs(conn, query: SyncLogQuery, limit: int = PAGE_SIZE) -> list[d
 async def sync_log(conn, log_id) -> dict | None:
     row = await conn.fetchrow(
         """
-        SELECT l.*, o.company_name, o.environment
+        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE l.id = $1

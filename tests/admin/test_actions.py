@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from admin.read_routing import WROTE_AT_COOKIE
 from tests.admin.support import forms_of, submit
 
 
@@ -55,6 +56,7 @@ async def test_set_the_connection_status_to_each_status_offered(client, credenti
         done = await submit(client, form, connection_status=status)
         assert done.status_code == 303, done.text
         assert done.headers["location"] == f"/inspect/credentials/{credential.id}/?done=status"
+        assert WROTE_AT_COOKIE not in done.headers.get("set-cookie", "")  # no replica here
         shown = await client.get(done.headers["location"])
         assert f"connection_status is now {status}" in shown.text
         assert forms_of(shown.text)[0].fields["connection_status"] == status

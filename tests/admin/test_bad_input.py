@@ -21,6 +21,7 @@ T = "/admin/api/tables"
         (f"{T}/companies/ids/?offset=-1", 400, "offset must be between 0"),
         (f"{T}/clients/count/?notes__operator=a&notes__operator=b", 400, "given more than once"),
         (f"{T}/clients/?__page_size=-5", 400, "__page_size must be between 0"),
+        (f"{T}/clients/?__range_header=true&__range_header=true", 400, "given more than once"),
         (f"{T}/clients/?__page=99999999999999999999", 400, "__page must be between"),
         (f"{T}/companies/count/?settings=", 400, "settings is a JSON column"),
         (f"{T}/companies/?settings=x", 400, "settings is a JSON column"),

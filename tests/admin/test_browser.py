@@ -187,6 +187,8 @@ async def test_the_five_questions_one_click_each_from_the_home(
         assert any(names[state] in row and shown in row for row in tokens), (state, tokens)
     assert not any(names["error"] in row for row in tokens)  # its token is valid for 5 h
     assert "UTC" in seen["2 tokens"]
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1400, f"the credentials list is {width}px wide"
 
     await page.goto(home)
     await _click(page, "Credentials and their syncs", "13_credentials.png", names["valid"])
