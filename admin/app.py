@@ -5,7 +5,8 @@ at /inspect/ and /health/, all behind one login, with the project's
 security headers.
 
 Login, session expiry, CSRF and the cookie flags are Piccolo Admin's own
-(piccolo_api), configured here; the login limits are ``admin.throttle``.
+(piccolo_api), configured here; the login limits are ``admin.throttle``;
+which reads a replica may answer, ``admin.read_routing``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from admin.forms import MAINTENANCE_FORMS
 from admin.inspected import OWN_PAGES, inspected_tables
 from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
+from admin.read_routing import ReadsAfterWrites
 from admin.router import PlatformAdmin
 from admin.security_headers import SecurityHeaders
 from admin.table_configs import table_configs
@@ -80,13 +82,10 @@ def create_app(
         increase_expiry=INCREASE_EXPIRY,
         allowed_hosts=allowed_hosts,
     )
-    return SecurityHeaders(
-        Starlette(
-            routes=[
-                Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
-                Mount(ADMIN_PATH.rstrip("/"), app=admin),
-                Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
-                Mount("", app=pages),
-            ]
-        )
-    )
+    routes = [
+        Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
+        Mount(ADMIN_PATH.rstrip("/"), app=admin),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
+        Mount("", app=pages),
+    ]
+    return SecurityHeaders(ReadsAfterWrites(Starlette(routes=routes), secure=production))

@@ -1,8 +1,9 @@
 """The admin's PiccoloCRUD: every request Piccolo Admin's API serves goes
-through this class, so it is the one place where the admin's reads can be
-routed (for example to a replica) and where bad input is refused.
+through this class, so it is where bad input is refused and where its reads
+(lists, rows, counts, ids) are allowed to come from a read replica
+(``admin.read_routing``; writes and the reads they make stay on the primary).
 
-Two things piccolo_api's own PiccoloCRUD gets wrong here:
+What piccolo_api's own PiccoloCRUD gets wrong here:
 
 - A column whose database name differs from its Python name
   (``company = ForeignKey(Company, db_column_name="company_id")``): its
@@ -18,28 +19,55 @@ Two things piccolo_api's own PiccoloCRUD gets wrong here:
   body that is not a JSON object or names no column. Each is a 4xx here
   whose text says what was wrong; a database refusal not caught by
   piccolo_api becomes a 422 naming the constraint (never the row).
+- Piccolo Admin's edit form sends every field back, its times cut to the
+  millisecond: saving a row rewrote its times. A time sent back equal to
+  the stored one so cut is the stored one here.
+- Piccolo Admin shows a boolean as an icon with no text (a page read as
+  text, or by a screen reader, shows nothing); the schema here gives every
+  boolean column the choices "yes" / "no", which it shows as text. A
+  ``TIMESTAMP`` column (which holds UTC: ``piccolo admin serve`` runs in
+  UTC) is listed with its zone, ``Z``.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
 import pydantic
-from piccolo.columns import JSON, BigInt, BigSerial, Column, Integer, Serial, SmallInt, Timestamp
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Column,
+    Integer,
+    Serial,
+    SmallInt,
+    Timestamp,
+    Timestamptz,
+)
 from piccolo.query.methods.count import Count
-from piccolo_api.crud.endpoints import ParamException, PiccoloCRUD
+from piccolo_api.crud.endpoints import CustomJSONResponse, ParamException, PiccoloCRUD
 from piccolo_api.crud.exceptions import MalformedQuery
 from piccolo_api.crud.validators import apply_validators
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from admin.log_redaction import scrub
+from admin.read_routing import inspection_reads
+from servicetitan import api_values
 
 # Query parameters that take one value; a second one is refused.
 SINGLE_VALUED = ("__page", "__page_size", "__readable", "__range_header", "__range_header_name")
 MAX_PAGE = 1_000_000
+# How Piccolo Admin shows a boolean column, as text (its "choices").
+YES_NO = {
+    "yes": {"display_name": "yes", "value": True},
+    "no": {"display_name": "no", "value": False},
+}
 
 
 def _by_name_too(model: type[pydantic.BaseModel]) -> type[pydantic.BaseModel]:
@@ -96,12 +124,25 @@ def checked_value(column: Column, label: str, value: Any) -> Any:
             raise BadInput(f"{label}: {number} is out of range for a {bits}-bit integer column")
     if type(column) is Timestamp and isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value)
+            moment = api_values.timestamp(value)  # without a zone: UTC
         except ValueError:
             return value  # pydantic names the format error
-        if moment.tzinfo is not None:
-            return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+        return moment.replace(tzinfo=None).isoformat()
     return value
+
+
+def _same_to_the_millisecond(sent: Any, stored: datetime | None) -> bool:
+    """Whether ``sent`` is ``stored`` as Piccolo Admin's form sends it back
+    (cut to the millisecond); ``TIMESTAMP`` values are UTC."""
+    if stored is None or not isinstance(sent, str):
+        return False
+    try:
+        moment = api_values.timestamp(sent)
+    except ValueError:
+        return False
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=timezone.utc)
+    return moment == stored.replace(microsecond=stored.microsecond // 1000 * 1000)
 
 
 class AdminCRUD(PiccoloCRUD):
@@ -123,7 +164,12 @@ class AdminCRUD(PiccoloCRUD):
 
     @apply_validators
     async def get_schema(self, request: Request) -> JSONResponse:
-        return JSONResponse(self.pydantic_model.model_json_schema(by_alias=False))
+        schema = self.pydantic_model.model_json_schema(by_alias=False)
+        for column in self.table._meta.columns:
+            extra = schema["properties"].get(column._meta.name, {}).get("extra", {})
+            if isinstance(column, Boolean) and not extra.get("choices"):
+                extra["choices"] = YES_NO
+        return JSONResponse(schema)
 
     @apply_validators
     async def get_references(self, request: Request) -> JSONResponse:
@@ -183,7 +229,42 @@ class AdminCRUD(PiccoloCRUD):
                 raise BadInput("search contains a NUL character")
         except BadInput as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        return await self._answered(lambda: super(AdminCRUD, self).get_ids(request))
+
+        async def respond():
+            with inspection_reads():
+                return await super(AdminCRUD, self).get_ids(request)
+
+        return await self._answered(respond)
+
+    async def get_all(self, request: Request, params: dict | None = None) -> Response:
+        """piccolo_api's, but a ``TIMESTAMP`` column's values (UTC) with their
+        zone, and the total of ``__range_header`` counted through ``Count``
+        (piccolo_api calls ``table.count()``: see ``get_count``)."""
+        params = dict(params or {})
+        ranged = params.get("__range_header") in ("true", "True", "1")  # given twice: a list
+        if ranged:
+            del params["__range_header"]
+        with inspection_reads():
+            response = await super().get_all(request, params=params)
+            if response.status_code != 200:
+                return response
+            body = json.loads(response.body)
+            headers = {}
+            if ranged:
+                headers["Content-Range"] = await self._content_range(params, len(body["rows"]))
+        naive = [c._meta.name for c in self.table._meta.columns if type(c) is Timestamp]
+        for row in body["rows"]:
+            for name in naive:
+                if isinstance(row.get(name), str):
+                    row[name] += "Z"
+        return CustomJSONResponse(json.dumps(body), headers=headers)
+
+    async def _content_range(self, params: dict, rows: int) -> str:
+        """As piccolo_api writes it: the rows of this page out of the table's."""
+        split = self._split_params(self._clean_data(params))
+        offset = (split.page_size or self.page_size) * (split.page - 1) if split.page > 1 else 0
+        name = split.range_header_name or self.table._meta.tablename
+        return f"{name} {offset}-{offset + max(rows - 1, 0)}/{await Count(table=self.table).run()}"
 
     # Bodies and row ids ---------------------------------------------------
 
@@ -212,6 +293,28 @@ class AdminCRUD(PiccoloCRUD):
                 )
             body[key] = checked_value(columns[key], key, value)
 
+    async def _stored_times_kept(self, request: Request) -> None:
+        """In the body, in place: each time that is the stored one cut to the
+        millisecond (as Piccolo Admin's form sends every field back) is the
+        stored one, so saving a row does not rewrite its times."""
+        body = await request.json()
+        times = [
+            c for c in self.table._meta.columns
+            if isinstance(c, (Timestamp, Timestamptz)) and isinstance(body.get(c._meta.name), str)
+        ]
+        primary_key = self.table._meta.primary_key
+        try:
+            row_id = primary_key.value_type(request.path_params["row_id"])
+        except ValueError:
+            return  # piccolo_api says the id is invalid
+        if not times:
+            return
+        stored = await self.table.select(*times).where(primary_key == row_id).first()
+        for column in times if stored else ():
+            name = column._meta.name
+            if _same_to_the_millisecond(body[name], stored[name]):
+                body[name] = stored[name].isoformat()
+
     async def _answered(self, respond) -> Response:
         """``respond()``, with bad input as a 400 and a database refusal that
         piccolo_api does not catch (a value too long, a bad UUID, ...) as a
@@ -235,8 +338,12 @@ class AdminCRUD(PiccoloCRUD):
     async def detail(self, request: Request) -> Response:
         async def respond():
             self._checked_row_id(request)
+            if request.method == "GET":
+                with inspection_reads():
+                    return await super(AdminCRUD, self).detail(request)
             if request.method in ("PUT", "PATCH"):
                 await self._checked_body(request)
+                await self._stored_times_kept(request)
             return await super(AdminCRUD, self).detail(request)
 
         return await self._answered(respond)
@@ -253,6 +360,8 @@ class AdminCRUD(PiccoloCRUD):
                 query = self._apply_filters(Count(table=self.table), split)
             except (ParamException, MalformedQuery) as exc:
                 return PlainTextResponse(str(exc), status_code=400)
-            return JSONResponse({"count": await query.run(), "page_size": self.page_size})
+            with inspection_reads():
+                count = await query.run()
+            return JSONResponse({"count": count, "page_size": self.page_size})
 
         return await self._answered(respond)

@@ -1,17 +1,24 @@
 """What the schema-health page reports, each part read by a small function
-that takes an asyncpg connection.
+that takes an asyncpg connection (``report`` reads them all, on a read
+replica when one is fit: ``admin.read_routing``), and what the engine last
+measured of its replicas.
 
 Every part reads the catalog first, so the page works whatever the other apps
 have installed yet: a missing table is reported as missing, not as an error.
+Everything it reads is replayed on a standby (the catalog, ``migration``,
+partition sizes and exact counts); it reads no cumulative statistics, which a
+standby keeps of its own.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.conf.apps import AppConfig
+from piccolo.engine import engine_finder
 
 from admin import reads
 
@@ -220,6 +227,36 @@ async def credentials_in_trouble(conn) -> dict[str, list[dict]] | None:
 
 
 @dataclass(frozen=True)
+class ReplicaState:
+    node: str
+    lag: float | None  # seconds behind the primary, as last measured
+    problem: str | None  # why it answers no read at all
+    measured_ago: float | None  # seconds; None: not measured yet
+    max_lag: float
+
+    @property
+    def answering(self) -> bool:
+        return self.problem is None and self.lag is not None and self.lag <= self.max_lag
+
+
+def replicas() -> list[ReplicaState]:
+    """The engine's replicas as its router last measured them (none
+    configured: an empty list)."""
+    router = getattr(engine_finder(), "replicas", None)
+    if router is None:
+        return []
+    states = []
+    for name, health in zip(router.nodes, router.health()):
+        max_lag = router.settings.max_lag
+        if health is None:
+            states.append(ReplicaState(name, None, "not measured yet", None, max_lag))
+            continue
+        ago = max(0.0, time.monotonic() - health.measured_at)
+        states.append(ReplicaState(name, health.lag, health.problem, ago, max_lag))
+    return states
+
+
+@dataclass(frozen=True)
 class HealthReport:
     migrations: list[AppMigrations]
     partitions: PartitionReport | None
@@ -227,6 +264,7 @@ class HealthReport:
     failed_syncs: list[dict] | None
     stuck_syncs: list[dict] | None
     credentials: dict[str, list[dict]] | None
+    read_from_standby: bool = False
     stuck_after_minutes: int = reads.STUCK_AFTER_MINUTES
     failed_sync_hours: int = FAILED_SYNC_HOURS
 
@@ -239,4 +277,5 @@ async def report(conn, app_configs: list[AppConfig]) -> HealthReport:
         failed_syncs=await failed_sync_logs(conn),
         stuck_syncs=await stuck_syncs(conn),
         credentials=await credentials_in_trouble(conn),
+        read_from_standby=await conn.fetchval("SELECT pg_is_in_recovery()"),
     )

@@ -2,14 +2,16 @@
 the five questions an operator asks of the ServiceTitan credentials and
 syncs, the read-only tables (``admin.inspected``), and schema health.
 
-Each page is rendered on the server from one read (``admin.reads``): it
-shows only the actions that work there (as forms, with the CSRF token),
+Each page is rendered on the server from one read (``admin.reads``, which
+a read replica may answer: ``admin.read_routing``): it shows only the
+actions that work there (as forms, with the CSRF token),
 and moving from one row to another loads a fresh page, so no value of the
 previous row can linger.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,8 +33,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from admin import health, reads
+from admin.crud import checked_value
 from admin.formatting import FILTERS
 from admin.inspected import Inspected
+from admin.read_routing import read
 from platform_db.rejections import DataRejected
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
@@ -40,6 +44,7 @@ from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, Syn
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 MAX_PAGE = 100_000
+SYNCS_SHOWN = 20  # on a credential's page
 
 CREDENTIALS = "/inspect/credentials/"
 FAILING = "/inspect/credentials/?failing=yes"
@@ -85,14 +90,13 @@ def _number(request: Request, name: str, default: int, maximum: int) -> int:
     value = request.query_params.get(name)
     if value in (None, ""):
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # isdigit() alone takes other scripts' digits ("１", "٣")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
         raise bad_request(f"{name} must be a whole number from 1 to {maximum}, not {value[:40]!r}")
     return int(value)
 
 
 def _uuid(text: str, what: str):
-    import uuid
-
     try:
         return uuid.UUID(text)
     except ValueError:
@@ -132,10 +136,7 @@ class Pages:
                 f"token must list states among {', '.join(reads.TOKEN_STATES)}, "
                 f"not {unknown[0][:40]!r}"
             )
-        async with reads.read_connection() as conn:
-            rows = await reads.credentials(
-                conn, None if failing is None else failing == "yes", states
-            )
+        rows = await read(reads.credentials, None if failing is None else failing == "yes", states)
         title = (
             "Failing credentials" if failing == "yes"
             else f"Credentials with token {', '.join(states)}" if states
@@ -149,11 +150,9 @@ class Pages:
 
     async def credential(self, request: Request) -> Response:
         credential_id = request.path_params["id"]
-        async with reads.read_connection() as conn:
-            row = await reads.credential(conn, credential_id)
-            if row is None:
-                raise HTTPException(404, f"no credential {credential_id}")
-            logs = await reads.sync_logs(conn, reads.SyncLogQuery(credential_id=credential_id))
+        row, logs = await read(reads.credential_with_syncs, credential_id, SYNCS_SHOWN)
+        if row is None:
+            raise HTTPException(404, f"no credential {credential_id}")
         notice = (
             f"connection_status is now {row['connection_status']}"
             if request.query_params.get("done") == "status"
@@ -164,8 +163,8 @@ class Pages:
             "credential.html",
             title=f"{row['company_name']} ({row['environment']})",
             c=row,
-            logs=logs[:20],
-            more=len(logs) > 20,
+            logs=logs[:SYNCS_SHOWN],
+            more=len(logs) > SYNCS_SHOWN,
             statuses=[s.value for s in ConnectionStatus],
             notice=notice,
         )
@@ -195,8 +194,7 @@ class Pages:
             ),
             page=_number(request, "page", 1, MAX_PAGE),
         )
-        async with reads.read_connection() as conn:
-            logs = await reads.sync_logs(conn, query)
+        logs = await read(reads.sync_logs, query)
         if stuck:
             title = f"Syncs running for more than {query.running_for_minutes} minutes"
         elif query.status == "failed":
@@ -230,8 +228,7 @@ class Pages:
 
     async def sync_log(self, request: Request) -> Response:
         log_id = request.path_params["id"]
-        async with reads.read_connection() as conn:
-            log = await reads.sync_log(conn, log_id)
+        log = await read(reads.sync_log, log_id)
         if log is None:
             raise HTTPException(404, f"no sync log {log_id}")
         notice = "marked as failed" if request.query_params.get("done") == "failed" else None
@@ -253,6 +250,8 @@ class Pages:
             )
         except SyncLogNotRunning as exc:
             raise HTTPException(409, str(exc)) from None
+        except DataRejected as exc:  # counts a hand-made row got wrong
+            raise bad_request(str(exc)) from None
         return RedirectResponse(f"/inspect/sync-logs/{log_id}/?done=failed", 303)
 
     # Read-only tables --------------------------------------------------------
@@ -262,10 +261,13 @@ class Pages:
 
     @staticmethod
     def _row_id(table: Inspected, text: str):
+        primary_key = table.table._meta.primary_key
         try:
-            return table.table._meta.primary_key.value_type(text)
-        except ValueError:
+            row_id = primary_key.value_type(text)
+            checked_value(primary_key, "the row id", row_id)  # within an integer's range
+        except ValueError:  # BadInput too
             raise bad_request(f"{text[:60]!r} is not an id of {table.name}") from None
+        return row_id
 
     def _table(self, request: Request) -> Inspected:
         table = self.inspected.get(request.path_params["name"])
@@ -282,10 +284,7 @@ class Pages:
         }
         page = _number(request, "page", 1, MAX_PAGE)
         columns = table.list_columns()
-        async with reads.read_connection() as conn:
-            rows = await reads.table_rows(
-                conn, table.table, columns, filters, table.order_by(), page
-            )
+        rows = await read(reads.table_rows, table.table, columns, filters, table.order_by(), page)
         params = {k: v for k, v in request.query_params.items() if k != "page"}
         names = [c._meta.db_column_name for c in columns]
         return self.render(
@@ -310,8 +309,7 @@ class Pages:
         table = self._table(request)
         row_id = request.path_params["row_id"]
         self._row_id(table, row_id)
-        async with reads.read_connection() as conn:
-            row = await reads.table_row(conn, table.table, row_id)
+        row = await read(reads.table_row, table.table, row_id)
         if row is None:
             raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
         columns = table.table._meta.columns
@@ -346,9 +344,11 @@ class Pages:
     # Schema health -----------------------------------------------------------
 
     async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
-        async with reads.read_connection() as conn:
-            report = await health.report(conn, app_configs)
-        return self.render(request, "health.html", title="Schema health", report=report)
+        report = await read(health.report, app_configs)
+        return self.render(
+            request, "health.html", title="Schema health", report=report,
+            replicas=health.replicas(),
+        )
 
     async def refused(self, request: Request, exc: HTTPException) -> Response:
         return self.render(

@@ -1,6 +1,7 @@
-"""Every read of the admin's own pages (the inspection pages and the
-schema-health page) goes through ``read_connection``: the one place to send
-them elsewhere (a replica). Piccolo Admin's own reads go through
+"""The reads of the admin's own pages (the inspection pages and the
+schema-health page), each a function of an asyncpg connection: a page
+makes one, through ``admin.read_routing.read``, which a read replica may
+answer. Piccolo Admin's own reads go through
 ``admin.crud.AdminCRUD``.
 
 Queries are plain SQL with parameters; identifiers come from the table
@@ -10,30 +11,15 @@ classes, quoted by PostgreSQL's rules, never from the request.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from piccolo.columns import JSON, Column
 from piccolo.table import Table
 
-from platform_db.connection import connection
-from servicetitan.tables import ServiceTitanCredential
-
 # A sync running longer than this is "stuck" unless the page says otherwise.
 STUCK_AFTER_MINUTES = 60
 PAGE_SIZE = 50
 TOKEN_STATES = ("none", "expired", "expiring", "valid", "unknown")
-
-
-@asynccontextmanager
-async def read_connection() -> AsyncIterator:
-    async with connection(ServiceTitanCredential) as conn:
-        yield conn
-
-
-async def _exists(conn, relation: str) -> bool:
-    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
 
 
 # Credentials ------------------------------------------------------------------
@@ -62,6 +48,16 @@ async def credential(conn, credential_id) -> dict | None:
     return dict(row) if row else None
 
 
+async def credential_with_syncs(conn, credential_id, syncs: int) -> tuple[dict | None, list[dict]]:
+    """A credential's overview row and its last ``syncs`` sync logs
+    (one more if there are more), newest first."""
+    row = await credential(conn, credential_id)
+    if row is None:
+        return None, []
+    logs = await sync_logs(conn, SyncLogQuery(credential_id=credential_id), limit=syncs + 1)
+    return row, logs
+
+
 # Sync logs ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -79,12 +75,13 @@ def _with_details(row) -> dict:
     return row
 
 
-async def sync_logs(conn, query: SyncLogQuery) -> list[dict]:
-    """Newest first, with the credential's company and environment; the
-    error message whole and the JSON details parsed."""
+async def sync_logs(conn, query: SyncLogQuery, limit: int = PAGE_SIZE) -> list[dict]:
+    """Newest first, with the credential's company and environment, how long
+    each took (``took``: from the times, to the microsecond); the error
+    message whole and the JSON details parsed."""
     rows = await conn.fetch(
         """
-        SELECT l.*, o.company_name, o.environment
+        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE ($1::uuid IS NULL OR l.servicetitan_credential_id = $1)
@@ -99,8 +96,8 @@ async def sync_logs(conn, query: SyncLogQuery) -> list[dict]:
         query.credential_id,
         query.status,
         query.running_for_minutes,
-        PAGE_SIZE,
-        (query.page - 1) * PAGE_SIZE,
+        limit,
+        (query.page - 1) * limit,
     )
     return [_with_details(row) for row in rows]
 
@@ -108,7 +105,7 @@ async def sync_logs(conn, query: SyncLogQuery) -> list[dict]:
 async def sync_log(conn, log_id) -> dict | None:
     row = await conn.fetchrow(
         """
-        SELECT l.*, o.company_name, o.environment
+        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE l.id = $1

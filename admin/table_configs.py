@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import JSON, JSONB, Column, Timestamp, Timestamptz
+from piccolo.columns import JSON, JSONB, BigSerial, Column, Serial, Timestamp, Timestamptz
 from piccolo.conf.apps import AppConfig, Finder
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, get_all_tables
@@ -43,10 +43,14 @@ def _filters(table: type[Table]) -> list[Column]:
 
 
 def _newest_first(table: type[Table]) -> list[OrderBy] | None:
+    """By the first time column of NEWEST_FIRST, else by a serial primary key
+    (piccolo_user: the newest user on the first page, not the 16th)."""
     by_name = {c._meta.name: c for c in table._meta.columns}
     for name in NEWEST_FIRST:
         if name in by_name:
             return [OrderBy(column=by_name[name], ascending=False)]
+    if isinstance(table._meta.primary_key, (Serial, BigSerial)):
+        return [OrderBy(column=table._meta.primary_key, ascending=False)]
     return None
 
 

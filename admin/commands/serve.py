@@ -1,4 +1,6 @@
+import os
 import socket
+import time
 from typing import Annotated
 
 from platform_db.cli import Bounds, CommandError, UsageError, command
@@ -56,6 +58,11 @@ def serve(
             "over HTTPS): without them every login and form behind HTTPS is refused"
         )
     _check_free(port)
+    # Piccolo's login writes piccolo_user.last_login and piccolo_api's sessions
+    # their expiry with datetime.now(), the process's local time, in TIMESTAMP
+    # columns the admin shows as UTC, as every TIMESTAMP of the project holds.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     # Imported here, not at module level: every `piccolo` command loads this
     # app's config, and only this one needs uvicorn, FastAPI and the admin.
     import uvicorn

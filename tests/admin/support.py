@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from html.parser import HTMLParser
 
 import httpx
 
@@ -70,3 +71,66 @@ def month_start(months_from_now: int) -> datetime:
     now = datetime.now(timezone.utc)
     index = now.year * 12 + now.month - 1 + months_from_now
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass
+class Form:
+    """A POST form of one of the admin's own pages, as a browser submits it."""
+
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)  # hidden inputs, selected options
+    options: dict[str, list[str]] = field(default_factory=dict)  # of each select
+    buttons: list[str] = field(default_factory=list)
+
+
+class _Forms(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._button = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "get").lower() == "post":
+            self._form = Form(attrs["action"])
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        if tag == "input" and attrs.get("name"):
+            self._form.fields[attrs["name"]] = attrs.get("value", "")
+        elif tag == "select":
+            self._select = attrs["name"]
+            self._form.options[self._select] = []
+        elif tag == "option" and self._select:
+            self._form.options[self._select].append(attrs["value"])
+            if "selected" in attrs or self._select not in self._form.fields:
+                self._form.fields[self._select] = attrs["value"]
+        elif tag == "button":
+            self._button = True
+            self._form.buttons.append("")
+
+    def handle_data(self, data):
+        if self._button:
+            self._form.buttons[-1] += data.strip()
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "button":
+            self._button = False
+
+
+def forms_of(html: str) -> list[Form]:
+    """The POST forms of a page of the admin below its header (whose one
+    form is Log out)."""
+    parser = _Forms()
+    parser.feed(html.split("</header>", 1)[-1])
+    return parser.forms
+
+
+async def submit(client: httpx.AsyncClient, form: Form, **values: str) -> httpx.Response:
+    return await client.post(form.action, data={**form.fields, **values})

@@ -1,6 +1,8 @@
 """Each malformed request a schemathesis run answered with a 500 is a 4xx
 that says what was wrong, and changes nothing."""
 
+import html
+
 import pytest
 
 from tests.admin.support import csrf
@@ -19,6 +21,7 @@ T = "/admin/api/tables"
         (f"{T}/companies/ids/?offset=-1", 400, "offset must be between 0"),
         (f"{T}/clients/count/?notes__operator=a&notes__operator=b", 400, "given more than once"),
         (f"{T}/clients/?__page_size=-5", 400, "__page_size must be between 0"),
+        (f"{T}/clients/?__range_header=true&__range_header=true", 400, "given more than once"),
         (f"{T}/clients/?__page=99999999999999999999", 400, "__page must be between"),
         (f"{T}/companies/count/?settings=", 400, "settings is a JSON column"),
         (f"{T}/companies/?settings=x", 400, "settings is a JSON column"),
@@ -125,3 +128,60 @@ async def test_count_of_a_table_with_a_column_named_count(superuser):
     assert response.json()["count"] >= 0
     filtered = await superuser.get(f"{T}/pipeline_stage_counts/count/?count=3&count__operator=gte")
     assert filtered.status_code == 200, filtered.text
+    # The list's Content-Range total too (piccolo_api counts with table.count()).
+    ranged = await superuser.get(f"{T}/pipeline_stage_counts/?__range_header=true")
+    assert ranged.status_code == 200, ranged.text
+    shown, total = len(ranged.json()["rows"]), response.json()["count"]
+    assert ranged.headers["content-range"] == f"pipeline_stage_counts 0-{max(shown - 1, 0)}/{total}"
+
+
+NOWHERE = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    "path,status,says",
+    [
+        ("/inspect/credentials/not-a-uuid/", 400, "the id must be a UUID, not 'not-a-uuid'"),
+        (f"/inspect/credentials/{NOWHERE}/", 404, f"no credential {NOWHERE}"),
+        ("/inspect/credentials/?failing=maybe", 400, "failing must be one of yes, no"),
+        ("/inspect/credentials/?token=expired,soon", 400, "token must list states among"),
+        ("/inspect/sync-logs/?page=0", 400, "page must be a whole number from 1 to 100000"),
+        ("/inspect/sync-logs/?page=99999999999999999999", 400, "page must be a whole number"),
+        ("/inspect/sync-logs/?status=stuck", 400, "status must be one of running, completed"),
+        ("/inspect/sync-logs/?credential=42", 400, "credential must be a UUID, not '42'"),
+        ("/inspect/sync-logs/stuck/?minutes=0", 400, "minutes must be a whole number from 1"),
+        ("/inspect/sync-logs/stuck/?minutes=1.5", 400, "minutes must be a whole number"),
+        ("/inspect/sync-logs/stuck/?minutes=%EF%BC%91", 400, "minutes must be a whole number"),
+        ("/inspect/sync-logs/stuck/?minutes=99999999999", 400, "minutes must be a whole number"),
+        ("/inspect/sync-logs/last/", 400, "the id must be a UUID, not 'last'"),
+        ("/inspect/tables/nope/", 404, "no read-only table 'nope'"),
+        ("/inspect/tables/st_jobs/?tenant_id=abc", 400, "invalid input syntax for type bigint"),
+        ("/inspect/tables/st_jobs/?tenant_id=99999999999999999999", 400, "out of range"),
+        ("/inspect/tables/st_jobs/?tenant_id=%00", 400, "0x00"),
+        ("/inspect/tables/st_jobs/?page=99999999999", 400, "page must be a whole number"),
+        ("/inspect/tables/st_jobs/bogus/", 400, "'bogus' is not an id of st_jobs"),
+        ("/inspect/tables/admin_sessions/99999999999999999999/", 400, "is not an id of"),
+        ("/inspect/tables/audit_log/?actor_user_id=zz", 400, "invalid input syntax for type uuid"),
+    ],
+)
+async def test_a_bad_address_of_an_own_page_is_a_4xx_page_saying_why(superuser, path, status, says):
+    response = await superuser.get(path)
+    assert response.status_code == status, (response.status_code, response.text)
+    assert '<p class="refused">' in response.text
+    assert says in html.unescape(response.text)
+
+
+@pytest.mark.parametrize(
+    "path,status,says",
+    [
+        ("/inspect/tables/admin_sessions/99999999999999999999/delete/", 400, "is not an id of"),
+        ("/inspect/tables/whatsapp_auth_keys/1/delete/", 400, "'1' is not an id of"),
+        (f"/inspect/tables/st_jobs/{NOWHERE}/delete/", 405, "st_jobs is read-only"),
+        (f"/inspect/sync-logs/{NOWHERE}/fail/", 404, f"no sync log {NOWHERE}"),
+        (f"/inspect/credentials/{NOWHERE}/status/", 404, f"no credential {NOWHERE}"),
+    ],
+)
+async def test_a_bad_action_is_a_4xx_page_saying_why(superuser, path, status, says):
+    response = await superuser.post(path, data={"csrftoken": superuser.cookies["csrftoken"]})
+    assert response.status_code == status, (response.status_code, response.text)
+    assert says in html.unescape(response.text)

@@ -142,3 +142,6 @@ async def test_the_page_shows_each_part(client, failed_log, synced_tenant):
     assert failed_log.error_message in page
     for app in Finder().get_app_configs():
         assert f"<td>{app.app_name}</td>" in page
+    # No replica here (tests/admin/test_replica_reads.py has one).
+    assert "This page was read from <b>the primary</b>" in page
+    assert "no replica configured (DATABASE_REPLICA_URLS)" in page
