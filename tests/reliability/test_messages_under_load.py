@@ -189,3 +189,40 @@ async def test_creating_a_partition_locks_the_parent_before_default(conn, partit
         assert made["created"] and made["partition_name"] == partition_name(month)
     finally:
         await creator.close()
+
+
+async def test_a_writer_that_read_messages_and_a_partition_being_created_both_finish(
+    conn, load_company
+):
+    """A transaction that has read messages (holding ACCESS SHARE on every
+    partition, DEFAULT included) and then inserts a message routed to
+    DEFAULT, while that message's month gets its partition: both commit, and
+    the message is in the new partition. Were the DEFAULT partition locked
+    EXCLUSIVE and then upgraded to ACCESS EXCLUSIVE for the ATTACH, each
+    would wait for the other until the deadlock detector aborted one."""
+    creator = await connect(TEST_DATABASE_URL)
+    month = month_start(41)
+    try:
+        async with conn.transaction():
+            await conn.fetch(
+                "SELECT * FROM get_recent_messages($1, $2, 50)", "79001112233", load_company
+            )
+            creating = asyncio.ensure_future(
+                creator.fetchrow("SELECT * FROM create_messages_partition($1)", month.date())
+            )
+            await waiting_for_a_lock(conn, creator.get_server_pid())
+            message = await conn.fetchval(
+                "INSERT INTO messages (company_id, phone, direction, created_at) "
+                "VALUES ($1, '79001112233', 'incoming', $2) RETURNING id",
+                load_company,
+                month + timedelta(days=2),
+            )
+        made = await creating
+    finally:
+        await creator.close()
+    assert (made["partition_name"], made["created"], made["rows_moved"]) == (
+        partition_name(month), True, 1
+    )
+    assert await conn.fetchval(
+        "SELECT tableoid::regclass::text FROM messages WHERE id = $1", message
+    ) == partition_name(month)
