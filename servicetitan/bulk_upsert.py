@@ -7,19 +7,52 @@ and merged by one ``INSERT … ON CONFLICT (tenant_id, id) DO UPDATE``. The
 whole batch is one transaction (a savepoint inside the caller's, when there
 is one): it lands entirely or not at all.
 
-A stored row is only replaced by a record at least as new (``modifiedOn``):
-an out-of-order page never overwrites newer data, and a record with the
-same ``modifiedOn`` and the same content is counted unchanged.
+Which version wins (``WINS``, the same rule as ``RowLayout.newer`` within a
+batch): a record replaces a stored row only when its content differs and it
+is at least as new by ``modifiedOn``, so an out-of-order page never
+overwrites newer data. A stored row without ``modifiedOn`` yields to any
+different record. A record without ``modifiedOn`` cannot be ordered against
+a dated stored row: the stored one is kept and the record is reported as
+rejected with that reason (ServiceTitan's schemas require ``modifiedOn``, so
+such a record is malformed), not counted unchanged.
+
+An unchanged re-sync writes nothing. ``ON CONFLICT DO UPDATE … WHERE``
+locks (and so writes) every conflicting row even when its WHERE is false,
+so records that would not win never reach the merge:
+
+1. Each record's id, ``modifiedOn`` and JSON text are read, and the text's
+   digest computed (``servicetitan.records.Sent``). Ids sent once are
+   checked against the cache first, in a small staging table of (id,
+   version, digest): a stored row with the same digest (unchanged) or a
+   newer date (stale) settles the record, which is neither parsed further
+   nor copied. Ids sent more than once in the batch skip the check, so that
+   the usual rules pick among their versions.
+2. The rest are parsed and copied into the staging table; staged rows that
+   would not win (same content by value, older, or undated over dated) are
+   deleted from it before the merge (a row stored without a digest, or one
+   whose record came with its keys in another order, is settled here).
+3. The merge keeps its WHERE, for rows a concurrent batch changed meanwhile.
+
+Both staging tables are temporary: filling and emptying them writes no WAL
+and no page of the cache table.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
 from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
-from servicetitan.records import BIGINT_RANGE, Rejected, RowLayout, layout_for, parse_batch
+from servicetitan.records import (
+    BIGINT_RANGE,
+    Rejected,
+    RowLayout,
+    layout_for,
+    parse_batch,
+    sent_batch,
+)
 
 
 class InvalidTenant(DataRejected):
@@ -64,28 +97,91 @@ def check_tenant(tablename: str, tenant_id) -> int:
 
 @dataclass(frozen=True)
 class UpsertSql:
+    checking: str
+    create_checking: str
+    settled: str
     staging: str
     create_staging: str
+    drop_unchanged: str
     merge: str
+
+
+CHECKED_COLUMNS = ("tenant_id", "id", "modified_on", "full_data_digest")
+
+
+def wins(incoming: str) -> str:
+    """SQL: the row ``incoming`` replaces the row ``stored``. Without a
+    version on either side, content decides; a dated stored row yields only
+    to a record dated no earlier."""
+    return f"""{incoming}.full_data IS DISTINCT FROM stored.full_data
+       AND coalesce({incoming}.modified_on >= stored.modified_on, stored.modified_on IS NULL)"""
+
+
+def _temp_table(name: str, columns: str, target: str) -> str:
+    # Kept for the session, emptied at each commit: no catalog churn per
+    # batch. CREATE … AS copies the column types and no constraint.
+    return (
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+        f"SELECT {columns} FROM {target} WITH NO DATA"
+    )
 
 
 @cache
 def sql_for(table) -> UpsertSql:
     layout: RowLayout = layout_for(table)
     target = f"{table._meta.schema}.{table._meta.tablename}"
+    checking = f"check_{table._meta.tablename}"
     staging = f"stage_{table._meta.tablename}"
     columns = ", ".join(layout.columns)
     updates = ",\n    ".join(
         f"{column} = excluded.{column}" for column in layout.columns[2:]
     )
+    # One probe of the (tenant_id, id) index per row: a subquery with LIMIT,
+    # so that no estimate of the tables' sizes turns it into a hash join
+    # reading the whole cache table, or a bitmap scan per row.
+    probe = f"""FROM {target} AS stored
+        WHERE stored.tenant_id = {{row}}.tenant_id
+          AND stored.id = {{row}}.id
+        LIMIT 1"""
     return UpsertSql(
+        checking=checking,
+        create_checking=_temp_table(checking, ", ".join(CHECKED_COLUMNS), target),
+        settled=f"""
+SELECT coalesce(array_agg(sent.id) FILTER (WHERE verdict.settled), '{{}}') AS settled,
+       coalesce(array_agg(sent.id) FILTER (WHERE verdict.settled IS NOT TRUE), '{{}}') AS stored
+FROM pg_temp.{checking} AS sent
+CROSS JOIN LATERAL (
+    SELECT stored.full_data_digest = sent.full_data_digest
+           OR sent.modified_on < stored.modified_on AS settled
+    {probe.format(row="sent")}
+) AS verdict
+""",
         staging=staging,
-        # Kept for the session, emptied at each commit: no catalog churn per
-        # batch. CREATE … AS copies the column types and no constraint.
-        create_staging=(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {target} WITH NO DATA"
-        ),
+        create_staging=_temp_table(staging, columns, target),
+        drop_unchanged=f"""
+WITH dropped AS (
+    DELETE FROM pg_temp.{staging} AS staged
+    WHERE (
+        SELECT NOT ({wins("staged")})
+        {probe.format(row="staged")}
+    )
+    RETURNING staged.id,
+              CASE WHEN staged.modified_on IS NULL THEN (
+                  SELECT stored.modified_on
+                  FROM {target} AS stored
+                  WHERE stored.tenant_id = staged.tenant_id
+                    AND stored.id = staged.id
+                    AND stored.full_data IS DISTINCT FROM staged.full_data
+                  LIMIT 1
+              ) END AS undated_kept_on
+)
+SELECT count(*) AS dropped,
+       coalesce(array_agg(id ORDER BY id) FILTER (WHERE undated_kept_on IS NOT NULL), '{{}}')
+           AS undated_ids,
+       coalesce(array_agg(undated_kept_on ORDER BY id) FILTER (WHERE undated_kept_on IS NOT NULL),
+                '{{}}') AS undated_stored_on
+FROM dropped
+""",
         merge=f"""
 WITH merged AS (
     INSERT INTO {target} AS stored ({columns}, synced_at)
@@ -97,10 +193,7 @@ WITH merged AS (
     ON CONFLICT (tenant_id, id) DO UPDATE SET
     {updates},
     synced_at = excluded.synced_at
-    WHERE stored.modified_on IS NULL
-       OR excluded.modified_on > stored.modified_on
-       OR (excluded.modified_on = stored.modified_on
-           AND excluded.full_data IS DISTINCT FROM stored.full_data)
+    WHERE {wins("excluded")}
     -- xmax is 0 on a freshly inserted row version, set on an updated one
     RETURNING xmax = 0 AS inserted
 )
@@ -109,6 +202,21 @@ SELECT count(*) FILTER (WHERE inserted) AS inserted,
 FROM merged
 """,
     )
+
+
+def undated_rejections(layout: RowLayout, ids, stored_on, positions) -> list[Rejected]:
+    """Records without ``modifiedOn`` kept out because the cached row has one."""
+    return [
+        Rejected(positions[record_id], record_id, layout.undated_rejection("cached version", cached))
+        for record_id, cached in zip(ids, stored_on)
+    ]
+
+
+async def _fresh(conn, name: str, create: str, nested: bool) -> None:
+    await conn.execute(create)
+    if nested:
+        # ON COMMIT has not emptied it: the outer transaction is open.
+        await conn.execute(f"TRUNCATE pg_temp.{name}")
 
 
 async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResult:
@@ -120,22 +228,49 @@ async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResul
     transaction's connection (``async with DB.transaction():`` then commits
     or rolls it back with the rest), else on one of the pool's."""
     check_tenant(table._meta.tablename, tenant_id)
-    rows, rejected, superseded = parse_batch(layout_for(table), tenant_id, records)
-    result = UpsertResult(unchanged=superseded, rejected=rejected)
-    if not rows:
+    layout = layout_for(table)
+    sent, rejected = sent_batch(layout, records)
+    result = UpsertResult(rejected=rejected)
+    if not sent:
         return result
+    times = Counter(one.id for one in sent)
+    once = [one for one in sent if times[one.id] == 1]
     sql = sql_for(table)
     async with connection_for(table, connection) as conn:
         nested = conn.is_in_transaction()
         async with conn.transaction():
-            await conn.execute(sql.create_staging)
-            if nested:
-                # ON COMMIT has not emptied it: the outer transaction is open.
-                await conn.execute(f"TRUNCATE pg_temp.{sql.staging}")
-            await conn.copy_records_to_table(
-                sql.staging, records=rows, columns=layout_for(table).columns
+            settled: set[int] = set()
+            stored = {one.id for one in sent if times[one.id] > 1}
+            if once:
+                await _fresh(conn, sql.checking, sql.create_checking, nested)
+                await conn.copy_records_to_table(
+                    sql.checking,
+                    records=[(tenant_id, one.id, one.modified_on, one.digest) for one in once],
+                    columns=CHECKED_COLUMNS,
+                )
+                verdicts = await conn.fetchrow(sql.settled)
+                settled = set(verdicts["settled"])
+                stored.update(verdicts["stored"])
+            rows, rejected, superseded, positions = parse_batch(
+                layout, tenant_id, [one for one in sent if one.id not in settled]
             )
-            counts = await conn.fetchrow(sql.merge)
+            undated = []
+            counts = {"inserted": 0, "updated": 0}
+            if rows:
+                await _fresh(conn, sql.staging, sql.create_staging, nested)
+                await conn.copy_records_to_table(sql.staging, records=rows, columns=layout.columns)
+                dropped = 0
+                if stored:
+                    kept_out = await conn.fetchrow(sql.drop_unchanged)
+                    dropped = kept_out["dropped"]
+                    undated = undated_rejections(
+                        layout, kept_out["undated_ids"], kept_out["undated_stored_on"], positions
+                    )
+                if dropped < len(rows):
+                    counts = await conn.fetchrow(sql.merge)
+    result.rejected = sorted(result.rejected + rejected + undated, key=lambda r: r.index)
     result.inserted, result.updated = counts["inserted"], counts["updated"]
-    result.unchanged += len(rows) - result.inserted - result.updated
+    result.unchanged = (
+        len(settled) + superseded + len(rows) - len(undated) - result.inserted - result.updated
+    )
     return result

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import cache
+from hashlib import blake2b
 
 from piccolo.columns import (
     JSONB,
@@ -176,9 +178,30 @@ def parser_for(column):
 
 
 @dataclass(frozen=True)
+class Sent:
+    """A record as a batch sent it: its position, id, version, the JSON text
+    ``full_data`` is parsed from, and that text's digest."""
+
+    index: int
+    record: dict
+    id: int
+    modified_on: datetime | None
+    full_data: str
+    digest: uuid.UUID
+
+
+def digest(text: str) -> uuid.UUID:
+    """128 bits of BLAKE2b of a record's JSON text, stored beside it
+    (``full_data_digest``): a re-sync compares digests, not documents. A
+    UUID only as a compact, fixed-size value every client can show."""
+    return uuid.UUID(bytes=blake2b(text.encode(), digest_size=16).digest())
+
+
+@dataclass(frozen=True)
 class RowLayout:
     """The columns a cache table's rows are copied with, and how a record
-    fills them: ``tenant_id``, ``id``, the promoted fields, ``full_data``."""
+    fills them: ``tenant_id``, ``id``, the promoted fields, ``full_data``
+    and its digest."""
 
     tablename: str
     columns: tuple[str, ...]
@@ -186,7 +209,8 @@ class RowLayout:
     fields: tuple[tuple[str, str, str | None, object], ...]
     modified_on_position: int
 
-    def row(self, tenant_id: int, record) -> tuple:
+    def sent(self, index: int, record) -> Sent:
+        """What identifies ``record`` and its version (raises ``RecordRejected``)."""
         if type(record) is not dict:
             raise RecordRejected(
                 self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
@@ -197,7 +221,18 @@ class RowLayout:
             raise RecordRejected(
                 self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are integers"
             )
-        values = [tenant_id, record_id]
+        value = record.get("modifiedOn")
+        try:
+            modified_on = _timestamp(value)
+        except ValueError as exc:
+            raise RecordRejected(self.tablename, "modified_on", value, f"modifiedOn {exc}") from None
+        text = _full_data(self.tablename, record)
+        return Sent(index, record, record_id, modified_on, text, digest(text))
+
+    def row(self, tenant_id: int, sent: Sent) -> tuple:
+        """The row of a sent record (raises ``RecordRejected``)."""
+        record = sent.record
+        values = [tenant_id, sent.id]
         for column, field, nested, parse in self.fields:
             value = record.get(field)
             if nested is not None and value is not None:
@@ -211,13 +246,27 @@ class RowLayout:
             except ValueError as exc:
                 name = field if nested is None else f"{field}.{nested}"
                 raise RecordRejected(self.tablename, column, value, f"{name} {exc}") from None
-        values.append(_full_data(self.tablename, record))
+        values.append(sent.full_data)
+        values.append(sent.digest)
         return tuple(values)
 
     def newer(self, row: tuple, than: tuple) -> bool:
         """Whether ``row`` wins over ``than`` for the same id (ties: the later)."""
         mine, theirs = row[self.modified_on_position], than[self.modified_on_position]
         return theirs is None or (mine is not None and mine >= theirs)
+
+    def undated_rejection(self, kept: str, kept_on: datetime) -> str:
+        """Why a record without ``modifiedOn`` is not cached over the
+        ``kept`` version dated ``kept_on``: it cannot be ordered against it."""
+        return str(
+            RecordRejected(
+                self.tablename,
+                "modified_on",
+                None,
+                "modifiedOn is missing, so the record cannot be ordered against the "
+                f"{kept} of {kept_on.isoformat()}, which is kept",
+            )
+        )
 
 
 def _full_data(tablename: str, record: dict) -> str:
@@ -260,7 +309,9 @@ def layout_for(table) -> RowLayout:
         field, _, nested = api_field.partition(".")
         column = table._meta.get_column_by_name(column_name)
         fields.append((column_name, field, nested or None, parser_for(column)))
-    columns = ("tenant_id", "id", *table.API_FIELDS, "full_data")
+    if table.API_FIELDS.get("modified_on") != "modifiedOn":
+        raise TypeError(f"{table.__name__}: modified_on must come from modifiedOn (Sent reads it)")
+    columns = ("tenant_id", "id", *table.API_FIELDS, "full_data", "full_data_digest")
     return RowLayout(
         tablename=table._meta.tablename,
         columns=columns,
@@ -269,23 +320,50 @@ def layout_for(table) -> RowLayout:
     )
 
 
-def parse_batch(layout: RowLayout, tenant_id: int, records) -> tuple[list[tuple], list[Rejected], int]:
-    """Rows to write (one per id, the newest), rejected records, and how many
-    records were superseded by a newer one of the same id in the batch."""
-    rows: dict[int, tuple] = {}
+def _rejected(index: int, record, exc: RecordRejected) -> Rejected:
+    record_id = record.get("id") if isinstance(record, dict) else None
+    return Rejected(index, record_id, str(exc))
+
+
+def sent_batch(layout: RowLayout, records) -> tuple[list[Sent], list[Rejected]]:
+    """Every record's identity and JSON text, or why it is rejected."""
+    sent: list[Sent] = []
     rejected: list[Rejected] = []
-    superseded = 0
     for index, record in enumerate(records):
         try:
-            row = layout.row(tenant_id, record)
+            sent.append(layout.sent(index, record))
         except RecordRejected as exc:
-            record_id = record.get("id") if isinstance(record, dict) else None
-            rejected.append(Rejected(index, record_id, str(exc)))
+            rejected.append(_rejected(index, record, exc))
+    return sent, rejected
+
+
+def parse_batch(
+    layout: RowLayout, tenant_id: int, sent: list[Sent]
+) -> tuple[list[tuple], list[Rejected], int, dict[int, int]]:
+    """Rows to write (one per id, the newest), rejected records, how many
+    records were superseded by a newer one of the same id in the batch, and
+    each written id's position in the batch. ``sent`` is in batch order."""
+    rows: dict[int, tuple] = {}
+    positions: dict[int, int] = {}
+    rejected: list[Rejected] = []
+    superseded = 0
+    for one in sent:
+        try:
+            row = layout.row(tenant_id, one)
+        except RecordRejected as exc:
+            rejected.append(_rejected(one.index, one.record, exc))
             continue
-        previous = rows.get(row[1])
+        previous = rows.get(one.id)
         if previous is not None:
-            superseded += 1
             if not layout.newer(row, previous):
+                kept_on = previous[layout.modified_on_position]
+                if one.modified_on is None and one.full_data != previous[-2]:
+                    reason = layout.undated_rejection("version earlier in the batch", kept_on)
+                    rejected.append(Rejected(one.index, one.id, reason))
+                else:
+                    superseded += 1
                 continue
-        rows[row[1]] = row
-    return list(rows.values()), rejected, superseded
+            superseded += 1
+        rows[one.id] = row
+        positions[one.id] = one.index
+    return list(rows.values()), rejected, superseded, positions
