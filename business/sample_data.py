@@ -360,8 +360,11 @@ async def load(
     """Write ``data`` in one transaction; ``progress`` hears of each batch.
 
     An existing sample company is refused, or deleted first (with everything
-    it owns) when ``replace`` is set.
+    it owns) when ``replace`` is set. The messages' partitions are made
+    first, each committed on its own: made inside the load's transaction,
+    their locks on ``messages_default`` would last as long as the load.
     """
+    await _create_message_partitions(data.rows[Message])
     async with Company._meta.db.transaction():
         sample = Company.yclients_company_id == SAMPLE_YCLIENTS_COMPANY_ID
         if await Company.count().where(sample):
@@ -371,7 +374,6 @@ async def load(
                     f"{SAMPLE_YCLIENTS_COMPANY_ID!r}); load with --replace to re-create it"
                 )
             await Company.delete().where(sample)
-        await _create_message_partitions(data.rows[Message])
         for table, rows in data.rows.items():
             for start in range(0, len(rows), BATCH):
                 batch = rows[start : start + BATCH]

@@ -169,4 +169,4 @@ def test_stats_cleanup_and_maintenance_commands(sample):
     cleanup = piccolo_business("cleanup")
     assert re.search(r"^dialog_contexts: \d+ expired rows deleted$", cleanup, re.M), cleanup
     maintain = piccolo_business("maintain_partitions")
-    assert maintain.strip() == "messages partitions: nothing to do"
+    assert maintain.startswith("messages partitions: nothing to do"), maintain
