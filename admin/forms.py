@@ -49,7 +49,9 @@ def partitions_report(function: str, rows: list[dict]) -> str:
     done = {
         "created": "created {partition_name} ({row_count} row(s) moved from messages_default)",
         "dropped": "dropped {partition_name} ({row_count} row(s), past retention)",
-        "detached": "detached {partition_name} ({row_count} row(s), past retention), kept as a table",
+        "detached": (
+            "detached {partition_name} ({row_count} row(s), past retention), kept as a table"
+        ),
         "purged": "purged {row_count} row(s) past retention from {partition_name}",
     }
     if not rows:

@@ -47,16 +47,14 @@ class Step:
     row_count: int
 
     def describe(self) -> str:
+        month, rows = _month(self.range_start), f"{self.row_count:,} row(s)"
         if self.action == "create":
-            moved = f", moving {self.row_count:,} row(s) out of messages_default" if self.row_count else ""
-            return f"create {self.partition_name} ({_month(self.range_start)}{moved})"
+            moved = f", moving {rows} out of messages_default" if self.row_count else ""
+            return f"create {self.partition_name} ({month}{moved})"
         if self.action == "drop":
-            return f"drop {self.partition_name} ({_month(self.range_start)}, {self.row_count:,} row(s))"
+            return f"drop {self.partition_name} ({month}, {rows})"
         if self.action == "detach":
-            return (
-                f"detach {self.partition_name} ({_month(self.range_start)}, {self.row_count:,} "
-                "row(s)), kept as a table"
-            )
+            return f"detach {self.partition_name} ({month}, {rows}), kept as a table"
         return (
             f"purge {self.row_count:,} row(s) older than {_month(self.range_end)} "
             f"from {self.partition_name}"

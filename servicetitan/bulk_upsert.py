@@ -25,12 +25,14 @@ so records that would not win never reach the merge:
    checked against the cache first, in a small staging table of (id,
    version, digest): a stored row with the same digest (unchanged) or a
    newer date (stale) settles the record, which is neither parsed further
-   nor copied. Ids sent more than once in the batch skip the check, so that
-   the usual rules pick among their versions.
-2. The rest are parsed and copied into the staging table; staged rows that
-   would not win (same content by value, older, or undated over dated) are
-   deleted from it before the merge (a row stored without a digest, or one
-   whose record came with its keys in another order, is settled here).
+   nor copied; a record with another digest and a later ``modifiedOn``
+   wins outright. Ids sent more than once in the batch skip the check, so
+   that the usual rules pick among their versions.
+2. The rest are parsed and copied into the staging table; where the check
+   could not decide (no digest stored, the same ``modifiedOn``, one side
+   undated, an id sent twice), staged rows that would not win (same content
+   by value, older, or undated over dated) are deleted from it before the
+   merge.
 3. The merge keeps its WHERE, for rows a concurrent batch changed meanwhile.
 
 Both staging tables are temporary: filling and emptying them writes no WAL
@@ -146,15 +148,24 @@ def sql_for(table) -> UpsertSql:
     return UpsertSql(
         checking=checking,
         create_checking=_temp_table(checking, ", ".join(CHECKED_COLUMNS), target),
+        # Per id sent once and stored: settled (the same digest: unchanged;
+        # older: stale), newer (another digest and a later modifiedOn: it
+        # wins), or to compare by content (no digest stored, the same
+        # modifiedOn, or no modifiedOn on one side).
         settled=f"""
-SELECT coalesce(array_agg(sent.id) FILTER (WHERE verdict.settled), '{{}}') AS settled,
-       coalesce(array_agg(sent.id) FILTER (WHERE verdict.settled IS NOT TRUE), '{{}}') AS stored
+SELECT coalesce(array_agg(sent.id) FILTER (WHERE verdict = 'settled'), '{{}}') AS settled,
+       coalesce(array_agg(sent.id) FILTER (WHERE verdict = 'compare'), '{{}}') AS compare
 FROM pg_temp.{checking} AS sent
 CROSS JOIN LATERAL (
-    SELECT stored.full_data_digest = sent.full_data_digest
-           OR sent.modified_on < stored.modified_on AS settled
+    SELECT CASE
+               WHEN stored.full_data_digest = sent.full_data_digest
+                    OR sent.modified_on < stored.modified_on THEN 'settled'
+               WHEN stored.full_data_digest IS NOT NULL
+                    AND sent.modified_on > stored.modified_on THEN 'newer'
+               ELSE 'compare'
+           END AS verdict
     {probe.format(row="sent")}
-) AS verdict
+) AS verdicts
 """,
         staging=staging,
         create_staging=_temp_table(staging, columns, target),
@@ -207,9 +218,21 @@ FROM merged
 def undated_rejections(layout: RowLayout, ids, stored_on, positions) -> list[Rejected]:
     """Records without ``modifiedOn`` kept out because the cached row has one."""
     return [
-        Rejected(positions[record_id], record_id, layout.undated_rejection("cached version", cached))
+        Rejected(
+            positions[record_id], record_id, layout.undated_rejection("cached version", cached)
+        )
         for record_id, cached in zip(ids, stored_on)
     ]
+
+
+async def _planned_now(conn, sql: str):
+    """Run ``sql`` planned for this batch. A plan cached on the connection
+    (asyncpg prepares and keeps every statement) is kept as the table grows:
+    made while it was empty, the probe used any index starting with
+    tenant_id and filtered on id, 0.9 ms per probe at 5,000 rows of a
+    tenant instead of 7 µs."""
+    statement = await conn.prepare(sql)
+    return await statement.fetchrow()
 
 
 async def _fresh(conn, name: str, create: str, nested: bool) -> None:
@@ -240,7 +263,8 @@ async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResul
         nested = conn.is_in_transaction()
         async with conn.transaction():
             settled: set[int] = set()
-            stored = {one.id for one in sent if times[one.id] > 1}
+            # ids whose staged rows the content comparison must see
+            compare = {one.id for one in sent if times[one.id] > 1}
             if once:
                 await _fresh(conn, sql.checking, sql.create_checking, nested)
                 await conn.copy_records_to_table(
@@ -248,9 +272,9 @@ async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResul
                     records=[(tenant_id, one.id, one.modified_on, one.digest) for one in once],
                     columns=CHECKED_COLUMNS,
                 )
-                verdicts = await conn.fetchrow(sql.settled)
+                verdicts = await _planned_now(conn, sql.settled)
                 settled = set(verdicts["settled"])
-                stored.update(verdicts["stored"])
+                compare.update(verdicts["compare"])
             rows, rejected, superseded, positions = parse_batch(
                 layout, tenant_id, [one for one in sent if one.id not in settled]
             )
@@ -260,8 +284,8 @@ async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResul
                 await _fresh(conn, sql.staging, sql.create_staging, nested)
                 await conn.copy_records_to_table(sql.staging, records=rows, columns=layout.columns)
                 dropped = 0
-                if stored:
-                    kept_out = await conn.fetchrow(sql.drop_unchanged)
+                if compare:
+                    kept_out = await _planned_now(conn, sql.drop_unchanged)
                     dropped = kept_out["dropped"]
                     undated = undated_rejections(
                         layout, kept_out["undated_ids"], kept_out["undated_stored_on"], positions

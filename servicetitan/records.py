@@ -225,7 +225,9 @@ class RowLayout:
         try:
             modified_on = _timestamp(value)
         except ValueError as exc:
-            raise RecordRejected(self.tablename, "modified_on", value, f"modifiedOn {exc}") from None
+            raise RecordRejected(
+                self.tablename, "modified_on", value, f"modifiedOn {exc}"
+            ) from None
         text = _full_data(self.tablename, record)
         return Sent(index, record, record_id, modified_on, text, digest(text))
 
