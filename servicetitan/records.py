@@ -23,7 +23,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import cache
 from hashlib import blake2b
+from typing import NamedTuple
 
+from asyncpg.pgproto.pgproto import UUID as AsyncpgUUID
 from piccolo.columns import (
     JSONB,
     Array,
@@ -177,10 +179,10 @@ def parser_for(column):
     raise TypeError(f"{column._meta.table._meta.tablename}.{column._meta.name}: no parser")
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(NamedTuple):
     """A record as a batch sent it: its position, id, version, the JSON text
-    ``full_data`` is parsed from, and that text's digest."""
+    ``full_data`` is parsed from, and that text's digest. (A tuple: one is
+    made per record of every batch.)"""
 
     index: int
     record: dict
@@ -193,8 +195,10 @@ class Sent:
 def digest(text: str) -> uuid.UUID:
     """128 bits of BLAKE2b of a record's JSON text, stored beside it
     (``full_data_digest``): a re-sync compares digests, not documents. A
-    UUID only as a compact, fixed-size value every client can show."""
-    return uuid.UUID(bytes=blake2b(text.encode(), digest_size=16).digest())
+    UUID only as a compact, fixed-size value every client can show; asyncpg's
+    own UUID (a ``uuid.UUID``) is made ten times faster than the standard
+    one."""
+    return AsyncpgUUID(blake2b(text.encode(), digest_size=16).digest())
 
 
 @dataclass(frozen=True)
