@@ -135,7 +135,7 @@ BEGIN
             p_what, p_tries
             USING ERRCODE = 'lock_not_available';
     END IF;
-    PERFORM pg_sleep(least(0.05 * 2 ^ least(p_tries, 5), 1.0) * (0.5 + random()));
+    PERFORM pg_sleep(least(0.05 * 2 ^ least(p_tries - 1, 5), 1.0) * (0.5 + random()));
 END;
 $$;
 """,
