@@ -1,8 +1,12 @@
 """The operator's routine actions as admin forms: each runs one of the
-business app's own maintenance calls (``Message.maintain_partitions``,
-``business.maintenance.cleanup_expired_in``) and reports what it did
-(partitions created and dropped, rows moved or removed). The admin only
-words the report."""
+business app's own maintenance calls (``Message.partition_plan`` /
+``apply_partition_plan``, ``business.maintenance.cleanup_expired_in``) and
+reports what it did (partitions created and dropped, rows moved or
+removed). The admin only words the report.
+
+Partition maintenance shows its plan first and changes nothing; submitted
+again with the plan's code, it carries out that plan, and refuses if the
+plan has changed since (what runs is what was shown)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from piccolo_admin.endpoints import FormConfig
 from starlette.requests import Request
 
 from business.maintenance import CLEANUPS, cleanup_expired_in
+from business.partitions import MONTHS_AHEAD, RETENTION_MONTHS, PartitionMaintenanceRefused, Plan
 from business.tables import Message
 
 FORM_GROUP = "Maintenance"
@@ -38,20 +43,30 @@ Call = Callable[[], Awaitable[Any]]
 
 
 def partitions_report(function: str, rows: list[dict]) -> str:
-    """maintain_messages_partitions() returns a row per partition it created
-    (with the rows moved in from the DEFAULT partition) or dropped (with the
-    rows it held), and one for old rows purged from the DEFAULT partition."""
+    """What the plan's steps did: a row per partition created (with the rows
+    moved in from the DEFAULT partition), dropped or detached (with the rows
+    it held), and one for old rows purged from the DEFAULT partition."""
     done = {
         "created": "created {partition_name} ({row_count} row(s) moved from messages_default)",
         "dropped": "dropped {partition_name} ({row_count} row(s), past retention)",
+        "detached": (
+            "detached {partition_name} ({row_count} row(s), past retention), kept as a table"
+        ),
         "purged": "purged {row_count} row(s) past retention from {partition_name}",
     }
     if not rows:
-        return (
-            f"{function}() ran: nothing to do (every month ahead already has its "
-            "partition, and none is past retention)."
-        )
-    return f"{function}() ran: " + "; ".join(done[r["action"]].format(**r) for r in rows) + "."
+        return f"{function} ran: nothing was left to do."
+    return f"{function} ran: " + "; ".join(done[r["action"]].format(**r) for r in rows) + "."
+
+
+def plan_report(plan: Plan) -> str:
+    if not plan.steps:
+        return plan.describe() + "."
+    steps = "; ".join(step.describe() for step in plan.steps)
+    return (
+        f"Plan {plan.code}: {steps}. Nothing was changed: to carry out this plan, "
+        f"submit again with plan code {plan.code}."
+    )
 
 
 def cleanup_report(table: str) -> Describe:
@@ -61,17 +76,21 @@ def cleanup_report(table: str) -> Describe:
     return removed
 
 
-async def run_function(function: str, describe: Describe, call: Call) -> str:
+async def call_installed(function: str, call: Call) -> Any:
     """Run ``call`` (the business app's call of the database function
-    ``function``) and describe what it returned."""
+    ``function``); a function not installed is said to be so."""
     try:
-        done = await call()
+        return await call()
     except asyncpg.UndefinedFunctionError:
         raise FunctionNotInstalled(
             f"{function}() is not installed in this database: the business "
             "app's migrations create it (piccolo migrations forwards business)"
         ) from None
-    return describe(function, done)
+
+
+async def run_function(function: str, describe: Describe, call: Call) -> str:
+    """Run ``call`` as ``call_installed`` does and describe what it returned."""
+    return describe(function, await call_installed(function, call))
 
 
 @dataclass(frozen=True)
@@ -105,17 +124,70 @@ def _cleanup(table: str, what: str) -> MaintenanceAction:
     )
 
 
+class PartitionMaintenance(pydantic.BaseModel):
+    """Without a plan code: the plan. With the code it showed: that plan, done."""
+
+    months_ahead: int = pydantic.Field(
+        5, ge=MONTHS_AHEAD.minimum, le=MONTHS_AHEAD.maximum,
+        description="Months after the current one that must have a partition.",
+    )  # fmt: skip
+    retention_months: int = pydantic.Field(
+        6, ge=RETENTION_MONTHS.minimum, le=RETENTION_MONTHS.maximum,
+        description="Whole months before the current one whose messages are kept.",
+    )  # fmt: skip
+    keep_tables: bool = pydantic.Field(
+        False, description="Detach expired partitions and keep them as tables."
+    )
+    plan_code: str = pydantic.Field(
+        "", max_length=6,
+        description="Empty: show the plan, change nothing. The code shown with a plan: do it.",
+    )  # fmt: skip
+
+
+PARTITIONS_FUNCTION = "messages partition maintenance"
+
+
+async def maintain_partitions(data: PartitionMaintenance) -> str:
+    """The plan, or (given its code) the plan carried out."""
+
+    async def plan() -> Plan:
+        return await Message.partition_plan(
+            data.months_ahead, data.retention_months, data.keep_tables
+        )
+
+    current = await call_installed("messages_partition_plan", plan)
+    if not data.plan_code or not current.steps:
+        return plan_report(current)
+    if data.plan_code.strip().lower() != current.code:
+        raise PartitionMaintenanceRefused(
+            f"Not done: the plan is no longer the one of code {data.plan_code.strip()!r}. "
+            + plan_report(current)
+        )
+    done = await Message.apply_partition_plan(current)
+    return partitions_report(PARTITIONS_FUNCTION, done)
+
+
+def partitions_form() -> FormConfig:
+    async def endpoint(request: Request, data: PartitionMaintenance) -> str:
+        return await maintain_partitions(data)
+
+    return FormConfig(
+        name="Maintain messages partitions",
+        pydantic_model=PartitionMaintenance,
+        endpoint=endpoint,
+        description=(
+            "Creates the partitions of messages for this month and the months ahead (moving "
+            "their rows out of messages_default), and drops those older than the retention. "
+            "Submitted without a plan code it shows the plan and changes nothing; submitted "
+            "with the plan's code it carries out that plan."
+        ),
+        form_group=FORM_GROUP,
+    )
+
+
 MAINTENANCE_ACTIONS = [
-    MaintenanceAction(
-        "Maintain messages partitions",
-        "maintain_messages_partitions",
-        "creates the partitions of messages for this month and the 5 ahead (moving "
-        "their rows out of messages_default) and drops those older than 6 months.",
-        partitions_report,
-        Message.maintain_partitions,  # its defaults: 5 months ahead, 6 kept
-    ),
     _cleanup("dialog_contexts", "dialog contexts"),
     _cleanup("appointments_cache", "appointments cache"),
     _cleanup("whatsapp_auth_keys", "WhatsApp auth keys"),
 ]
-MAINTENANCE_FORMS = [action.form() for action in MAINTENANCE_ACTIONS]
+MAINTENANCE_FORMS = [partitions_form(), *(action.form() for action in MAINTENANCE_ACTIONS)]

@@ -30,9 +30,10 @@ async def cleanup_expired(dry_run: bool = False) -> dict[str, int]:
     return removed
 
 
-async def database_stats() -> list[dict]:
-    """Rows and size of every business table."""
-    return await fetch(Company, "SELECT * FROM public.get_database_stats()")
+async def database_stats(exact: bool = False) -> list[dict]:
+    """Rows and size of every business table: row counts from the catalog's
+    estimates (no scan), or counted with ``exact``."""
+    return await fetch(Company, "SELECT * FROM public.get_database_stats($1)", exact)
 
 
 async def whatsapp_auth_stats() -> list[dict]:

@@ -415,8 +415,11 @@ async def load(
     """Write ``data`` in one transaction; ``progress`` hears of each batch.
 
     An existing sample company is refused, or deleted first (with everything
-    it owns) when ``replace`` is set.
+    it owns) when ``replace`` is set. The messages' partitions are made
+    first, each committed on its own: made inside the load's transaction,
+    their locks on ``messages_default`` would last as long as the load.
     """
+    await _create_message_partitions(data.rows[Message])
     async with Company._meta.db.transaction():
         existing = await loaded_sample()
         if existing is not None:
@@ -426,7 +429,6 @@ async def load(
                     "and all it owns first"
                 )
             await Company.delete().where(Company.id == existing.company_id)
-        await _create_message_partitions(data.rows[Message])
         for table, rows in data.rows.items():
             for start in range(0, len(rows), BATCH):
                 batch = rows[start : start + BATCH]

@@ -49,7 +49,7 @@ from business.enums import (
     SyncState,
     WhatsAppKeyType,
 )
-from business import message_rows
+from business import message_rows, partitions
 from business.phones import PHONE_CHECK, normalize_phone
 from platform_db import encryption
 from platform_db.choices import values_check
@@ -366,20 +366,35 @@ class Message(Guarded, Table, tablename="messages"):
         return rows[0]
 
     @classmethod
-    async def maintain_partitions(
-        cls, months_ahead: int = 5, retention_months: int = 6
-    ) -> list[dict]:
-        """Create the months ahead, drop those past retention; what was done."""
-        return await fetch(
-            cls,
-            "SELECT * FROM public.maintain_messages_partitions($1, $2)",
-            months_ahead,
-            retention_months,
-        )
+    async def partition_plan(
+        cls, months_ahead: int = 5, retention_months: int = 6, keep_tables: bool = False
+    ) -> partitions.Plan:
+        """What maintenance would do (``business.partitions``), changing
+        nothing: the months ahead to create, the partitions older than
+        ``retention_months`` whole months before this one to drop (or detach
+        and keep, with ``keep_tables``), DEFAULT's old rows to purge, each
+        with its row count."""
+        return await partitions.plan(cls, months_ahead, retention_months, keep_tables)
 
     @classmethod
-    async def partition_stats(cls) -> list[dict]:
-        return await fetch(cls, "SELECT * FROM public.get_messages_stats()")
+    async def apply_partition_plan(cls, plan: partitions.Plan) -> list[dict]:
+        """Carry out ``plan``'s steps, each committed on its own; what was done."""
+        return await partitions.apply(cls, plan)
+
+    @classmethod
+    async def maintain_partitions(
+        cls, months_ahead: int = 5, retention_months: int = 6, keep_tables: bool = False
+    ) -> list[dict]:
+        """Plan and apply at once, for code that has decided; the command and
+        the admin show the plan first."""
+        plan = await cls.partition_plan(months_ahead, retention_months, keep_tables)
+        return await cls.apply_partition_plan(plan)
+
+    @classmethod
+    async def partition_stats(cls, exact: bool = False) -> list[dict]:
+        """Rows and size of each partition: row counts from the catalog's
+        estimates (no scan), or counted with ``exact``."""
+        return await fetch(cls, "SELECT * FROM public.get_messages_stats($1)", exact)
 
 
 class WhatsAppAuthKey(EncryptedAtRest, Guarded, Table, tablename="whatsapp_auth_keys"):

@@ -7,19 +7,54 @@ and merged by one ``INSERT … ON CONFLICT (tenant_id, id) DO UPDATE``. The
 whole batch is one transaction (a savepoint inside the caller's, when there
 is one): it lands entirely or not at all.
 
-A stored row is only replaced by a record at least as new (``modifiedOn``):
-an out-of-order page never overwrites newer data, and a record with the
-same ``modifiedOn`` and the same content is counted unchanged.
+Which version wins (``WINS``, the same rule as ``RowLayout.newer`` within a
+batch): a record replaces a stored row only when its content differs and it
+is at least as new by ``modifiedOn``, so an out-of-order page never
+overwrites newer data. A stored row without ``modifiedOn`` yields to any
+different record. A record without ``modifiedOn`` cannot be ordered against
+a dated stored row: the stored one is kept and the record is reported as
+rejected with that reason (ServiceTitan's schemas require ``modifiedOn``, so
+such a record is malformed), not counted unchanged.
+
+An unchanged re-sync writes nothing. ``ON CONFLICT DO UPDATE … WHERE``
+locks (and so writes) every conflicting row even when its WHERE is false,
+so records that would not win never reach the merge:
+
+1. Each record's id, ``modifiedOn`` and JSON text are read, and the text's
+   digest computed (``servicetitan.records.Sent``). Ids sent once are
+   checked against the cache first, sent as arrays of (id, version,
+   digest): a stored row with the same digest (unchanged) or a
+   newer date (stale) settles the record, which is neither parsed further
+   nor copied; a record with another digest and a later ``modifiedOn``
+   wins outright. Ids sent more than once in the batch skip the check, so
+   that the usual rules pick among their versions.
+2. The rest are parsed and copied into the staging table; where the check
+   could not decide (no digest stored, the same ``modifiedOn``, one side
+   undated, an id sent twice), staged rows that would not win (same content
+   by value, older, or undated over dated) are deleted from it before the
+   merge.
+3. The merge keeps its WHERE, for rows a concurrent batch changed meanwhile.
+
+The staging table is temporary: filling and emptying it writes no WAL and
+no page of the cache table.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 from platform_db.connection import connection as connection_for
 from platform_db.rejections import DataRejected
-from servicetitan.records import BIGINT_RANGE, Rejected, RowLayout, layout_for, parse_batch
+from servicetitan.api_values import BIGINT_RANGE
+from servicetitan.records import (
+    Rejected,
+    RowLayout,
+    layout_for,
+    parse_batch,
+    sent_batch,
+)
 
 
 class InvalidTenant(DataRejected):
@@ -62,9 +97,19 @@ def check_tenant(tablename: str, tenant_id) -> int:
 
 @dataclass(frozen=True)
 class UpsertSql:
+    settled: str
     staging: str
     create_staging: str
+    drop_unchanged: str
     merge: str
+
+
+def wins(incoming: str) -> str:
+    """SQL: the row ``incoming`` replaces the row ``stored``. Without a
+    version on either side, content decides; a dated stored row yields only
+    to a record dated no earlier."""
+    return f"""{incoming}.full_data IS DISTINCT FROM stored.full_data
+       AND coalesce({incoming}.modified_on >= stored.modified_on, stored.modified_on IS NULL)"""
 
 
 @cache
@@ -76,7 +121,39 @@ def sql_for(table) -> UpsertSql:
     updates = ",\n    ".join(
         f"{column} = excluded.{column}" for column in layout.columns[2:]
     )
+    # One probe of the (tenant_id, id) index per row: a subquery with LIMIT,
+    # so that no estimate of the tables' sizes turns it into a hash join
+    # reading the whole cache table, or a bitmap scan per row.
+    probe = f"""FROM {target} AS stored
+        WHERE stored.tenant_id = {{row}}.tenant_id
+          AND stored.id = {{row}}.id
+        LIMIT 1"""
     return UpsertSql(
+        # Per id sent once and stored: settled (the same digest: unchanged;
+        # older: stale), newer (another digest and a later modifiedOn: it
+        # wins), or to compare by content (no digest stored, the same
+        # modifiedOn, or no modifiedOn on one side). The ids, versions and
+        # digests come as three arrays: no staging table for them. LIMIT 1:
+        # one probe per id, as below.
+        settled=f"""
+SELECT coalesce(array_agg(sent.id) FILTER (WHERE verdict = 'settled'), '{{}}') AS settled,
+       coalesce(array_agg(sent.id) FILTER (WHERE verdict = 'compare'), '{{}}') AS compare
+FROM unnest($2::bigint[], $3::timestamptz[], $4::uuid[])
+     AS sent (id, modified_on, full_data_digest)
+CROSS JOIN LATERAL (
+    SELECT CASE
+               WHEN stored.full_data_digest = sent.full_data_digest
+                    OR sent.modified_on < stored.modified_on THEN 'settled'
+               WHEN stored.full_data_digest IS NOT NULL
+                    AND sent.modified_on > stored.modified_on THEN 'newer'
+               ELSE 'compare'
+           END AS verdict
+    FROM {target} AS stored
+    WHERE stored.tenant_id = $1
+      AND stored.id = sent.id
+    LIMIT 1
+) AS verdicts
+""",
         staging=staging,
         # Kept for the session, emptied at each commit: no catalog churn per
         # batch. CREATE … AS copies the column types and no constraint.
@@ -84,6 +161,30 @@ def sql_for(table) -> UpsertSql:
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
             f"SELECT {columns} FROM {target} WITH NO DATA"
         ),
+        drop_unchanged=f"""
+WITH dropped AS (
+    DELETE FROM pg_temp.{staging} AS staged
+    WHERE (
+        SELECT NOT ({wins("staged")})
+        {probe.format(row="staged")}
+    )
+    RETURNING staged.id,
+              CASE WHEN staged.modified_on IS NULL THEN (
+                  SELECT stored.modified_on
+                  FROM {target} AS stored
+                  WHERE stored.tenant_id = staged.tenant_id
+                    AND stored.id = staged.id
+                    AND stored.full_data IS DISTINCT FROM staged.full_data
+                  LIMIT 1
+              ) END AS undated_kept_on
+)
+SELECT count(*) AS dropped,
+       coalesce(array_agg(id ORDER BY id) FILTER (WHERE undated_kept_on IS NOT NULL), '{{}}')
+           AS undated_ids,
+       coalesce(array_agg(undated_kept_on ORDER BY id) FILTER (WHERE undated_kept_on IS NOT NULL),
+                '{{}}') AS undated_stored_on
+FROM dropped
+""",
         merge=f"""
 WITH merged AS (
     INSERT INTO {target} AS stored ({columns}, synced_at)
@@ -95,10 +196,7 @@ WITH merged AS (
     ON CONFLICT (tenant_id, id) DO UPDATE SET
     {updates},
     synced_at = excluded.synced_at
-    WHERE stored.modified_on IS NULL
-       OR excluded.modified_on > stored.modified_on
-       OR (excluded.modified_on = stored.modified_on
-           AND excluded.full_data IS DISTINCT FROM stored.full_data)
+    WHERE {wins("excluded")}
     -- xmax is 0 on a freshly inserted row version, set on an updated one
     RETURNING xmax = 0 AS inserted
 )
@@ -107,6 +205,26 @@ SELECT count(*) FILTER (WHERE inserted) AS inserted,
 FROM merged
 """,
     )
+
+
+def undated_rejections(layout: RowLayout, ids, stored_on, positions) -> list[Rejected]:
+    """Records without ``modifiedOn`` kept out because the cached row has one."""
+    return [
+        Rejected(
+            positions[record_id], record_id, layout.undated_rejection("cached version", cached)
+        )
+        for record_id, cached in zip(ids, stored_on)
+    ]
+
+
+async def _planned_now(conn, sql: str, *args):
+    """Run ``sql`` planned for this batch. A plan cached on the connection
+    (asyncpg prepares and keeps every statement) is kept as the table grows:
+    made while it was empty, the probe used any index starting with
+    tenant_id and filtered on id, 0.9 ms per probe at 5,000 rows of a
+    tenant instead of 7 µs."""
+    statement = await conn.prepare(sql)
+    return await statement.fetchrow(*args)
 
 
 async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResult:
@@ -118,22 +236,54 @@ async def upsert(table, tenant_id: int, records, connection=None) -> UpsertResul
     transaction's connection (``async with DB.transaction():`` then commits
     or rolls it back with the rest), else on one of the pool's."""
     check_tenant(table._meta.tablename, tenant_id)
-    rows, rejected, superseded = parse_batch(layout_for(table), tenant_id, records)
-    result = UpsertResult(unchanged=superseded, rejected=rejected)
-    if not rows:
+    layout = layout_for(table)
+    sent, rejected = sent_batch(layout, records)
+    result = UpsertResult(rejected=rejected)
+    if not sent:
         return result
+    times = Counter(one.id for one in sent)
+    once = [one for one in sent if times[one.id] == 1]
     sql = sql_for(table)
     async with connection_for(table, connection) as conn:
         nested = conn.is_in_transaction()
         async with conn.transaction():
-            await conn.execute(sql.create_staging)
-            if nested:
-                # ON COMMIT has not emptied it: the outer transaction is open.
-                await conn.execute(f"TRUNCATE pg_temp.{sql.staging}")
-            await conn.copy_records_to_table(
-                sql.staging, records=rows, columns=layout_for(table).columns
+            settled: set[int] = set()
+            # ids whose staged rows the content comparison must see
+            compare = {one.id for one in sent if times[one.id] > 1}
+            if once:
+                verdicts = await _planned_now(
+                    conn,
+                    sql.settled,
+                    tenant_id,
+                    [one.id for one in once],
+                    [one.modified_on for one in once],
+                    [one.digest for one in once],
+                )
+                settled = set(verdicts["settled"])
+                compare.update(verdicts["compare"])
+            rows, rejected, superseded, positions = parse_batch(
+                layout, tenant_id, [one for one in sent if one.id not in settled]
             )
-            counts = await conn.fetchrow(sql.merge)
+            undated = []
+            counts = {"inserted": 0, "updated": 0}
+            if rows:
+                await conn.execute(sql.create_staging)
+                if nested:
+                    # ON COMMIT has not emptied it: the outer transaction is open.
+                    await conn.execute(f"TRUNCATE pg_temp.{sql.staging}")
+                await conn.copy_records_to_table(sql.staging, records=rows, columns=layout.columns)
+                dropped = 0
+                if compare:
+                    kept_out = await _planned_now(conn, sql.drop_unchanged)
+                    dropped = kept_out["dropped"]
+                    undated = undated_rejections(
+                        layout, kept_out["undated_ids"], kept_out["undated_stored_on"], positions
+                    )
+                if dropped < len(rows):
+                    counts = await conn.fetchrow(sql.merge)
+    result.rejected = sorted(result.rejected + rejected + undated, key=lambda r: r.record)
     result.inserted, result.updated = counts["inserted"], counts["updated"]
-    result.unchanged += len(rows) - result.inserted - result.updated
+    result.unchanged = (
+        len(settled) + superseded + len(rows) - len(undated) - result.inserted - result.updated
+    )
     return result

@@ -66,6 +66,11 @@ class CacheTable(Guarded, Table):
     modified_on = _nullable(Timestamptz)
     synced_at = Timestamptz(null=False, default=TimestamptzNow())
     full_data = JSONB(null=False, default=None)
+    # BLAKE2b-128 of the JSON text full_data was written from
+    # (servicetitan.records.digest): a re-sync that sends the same text
+    # again is settled by comparing it. NULL for rows written before it
+    # existed, which are compared by content instead.
+    full_data_digest = UUID(null=True, default=None)
 
     # promoted column -> field of the API record ("address.city" is nested)
     API_FIELDS: dict[str, str] = {}

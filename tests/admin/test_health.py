@@ -42,6 +42,13 @@ async def test_a_migration_not_run_is_pending_and_a_stray_row_is_unknown(conn):
     assert report.unknown == ["gone"]
 
 
+# This month's partition and the 5 ahead, as maintenance makes them.
+MONTHS_AHEAD = (
+    "SELECT create_messages_partition(messages_month_start(ahead)::date)"
+    " FROM generate_series(0, 5) AS ahead"
+)
+
+
 async def _message_at(conn, created_at: datetime) -> None:
     await conn.execute(
         "INSERT INTO messages (company_id, phone, direction, created_at)"
@@ -54,7 +61,7 @@ async def test_the_messages_partitions_with_their_bounds_rows_sizes_and_months_a
     conn, known_credential
 ):
     async with rolled_back(conn):
-        await conn.execute("SELECT * FROM maintain_messages_partitions()")
+        await conn.execute(MONTHS_AHEAD)
         before = await health.messages_partitions(conn)
         await _message_at(conn, datetime.now(timezone.utc))
         # A month far ahead has no partition: its message lands in DEFAULT.
@@ -75,7 +82,7 @@ async def test_the_messages_partitions_with_their_bounds_rows_sizes_and_months_a
 
 async def test_a_gap_ends_the_months_ahead_and_an_uncovered_month_is_flagged(conn):
     async with rolled_back(conn):
-        await conn.execute("SELECT * FROM maintain_messages_partitions()")
+        await conn.execute(MONTHS_AHEAD)
         await conn.execute(f"DROP TABLE messages_{month_start(3):%Y_%m}")
         report = await health.messages_partitions(conn)
         long_ago = await health.messages_partitions(

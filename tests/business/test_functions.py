@@ -10,8 +10,16 @@ from tests.business.rows import insert, new_company
 
 FUNCTIONS = [
     "create_messages_partition",
-    "maintain_messages_partitions",
+    "messages_partition_plan",
+    "drop_messages_partition",
+    "purge_messages_default",
+    "messages_partition_ranges",
+    "messages_month_start",
+    "messages_retention_cutoff",
+    "try_lock_tables",
+    "pause_before_lock_retry",
     "get_recent_messages",
+    "estimated_rows",
     "get_messages_stats",
     "cleanup_expired_dialog_contexts",
     "cleanup_expired_appointments_cache",
@@ -68,15 +76,38 @@ async def test_cleanup_deletes_the_expired_rows_and_counts_them(tx, function):
     assert await tx.fetchval(f"SELECT {function}()") == 0
 
 
-async def test_database_stats_count_every_table(graph, tx):
-    rows = {r["table_name"]: r for r in await tx.fetch("SELECT * FROM get_database_stats()")}
+async def test_database_stats_count_every_table_on_request(graph, tx):
+    rows = {r["table_name"]: r for r in await tx.fetch("SELECT * FROM get_database_stats(true)")}
     for table in graph:
         assert rows[table]["row_count"] == await tx.fetchval(f"SELECT count(*) FROM {table}")
-        assert rows[table]["total_bytes"] > 0
+        assert rows[table]["exact"] and rows[table]["total_bytes"] > 0
     partitions = await tx.fetchval(
         "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('messages')"
     )
     assert rows["messages"]["total_bytes"] == partitions
+
+
+async def scans_so_far(tx) -> int:
+    """Table and index scans this transaction has started on the public tables."""
+    return await tx.fetchval(
+        "SELECT sum(seq_scan + coalesce(idx_scan, 0)) FROM pg_stat_xact_user_tables "
+        "WHERE schemaname = 'public'"
+    )
+
+
+async def test_database_stats_estimate_from_the_catalog_by_default(graph, tx):
+    """After ANALYZE (autovacuum's job) the estimate of a table this small is
+    its count; before any, the statistics system's live rows. No table is
+    scanned (counted in the transaction's own statistics)."""
+    await tx.execute("ANALYZE " + ", ".join(graph))
+    before = await scans_so_far(tx)
+    rows = {r["table_name"]: r for r in await tx.fetch("SELECT * FROM get_database_stats()")}
+    assert await scans_so_far(tx) == before
+    await tx.fetch("SELECT * FROM get_database_stats(true)")
+    assert await scans_so_far(tx) > before
+    for table in graph:
+        assert not rows[table]["exact"]
+        assert rows[table]["row_count"] == await tx.fetchval(f"SELECT count(*) FROM {table}")
 
 
 async def test_whatsapp_auth_stats_per_key_type(tx):

@@ -1,6 +1,7 @@
 """The partitioned messages table: the DEFAULT partition, the partition
 functions, get_recent_messages, partition pruning, and the Python API."""
 
+import random
 import re
 from datetime import timedelta
 
@@ -10,6 +11,18 @@ import pytest
 from business.message_rows import InvalidMessage
 from business.tables import Company, Message
 from tests.business.rows import insert, month_start, new_company, partition_name
+
+
+async def partitions_and_rows(conn) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT tableoid::regclass::text AS name, count(*) AS n FROM messages GROUP BY 1"
+    )
+    names = await conn.fetch(
+        "SELECT inhrelid::regclass::text AS name FROM pg_inherits "
+        "WHERE inhparent = 'messages'::regclass"
+    )
+    counts = {r["name"]: r["n"] for r in rows}
+    return {r["name"]: counts.get(r["name"], 0) for r in names}
 
 
 async def partition_of(conn, message_id) -> str:
@@ -62,46 +75,176 @@ async def test_a_foreign_table_with_a_partitions_name_is_refused(tx):
         await tx.fetch("SELECT * FROM create_messages_partition($1)", month.date())
 
 
-async def test_maintenance_creates_ahead_moves_retained_and_drops_the_old(tx):
+# Far back, where no other test makes partitions: a retention of 100 months.
+RETENTION = 100
+
+
+async def old_and_waiting(tx):
+    """A partition past retention with a message, a DEFAULT message past
+    retention, and one of a retained month without partition (in DEFAULT)."""
     company = await new_company(tx)
-    await tx.fetch("SELECT * FROM create_messages_partition($1)", month_start(-9).date())
-    await add_message(tx, company, month_start(-9))  # in a partition past retention
-    await add_message(tx, company, month_start(-10))  # in DEFAULT, past retention
-    waiting = await add_message(tx, company, month_start(-13) + timedelta(days=400))
+    await tx.fetch("SELECT * FROM create_messages_partition($1)", month_start(-109).date())
+    await add_message(tx, company, month_start(-109))
+    await add_message(tx, company, month_start(-110))
+    waiting = await add_message(tx, company, month_start(-50) + timedelta(days=3))
+    assert await partition_of(tx, waiting) == "messages_default"
+    return waiting
 
-    done = await tx.fetch("SELECT * FROM maintain_messages_partitions(7, 6)")
-    actions = {(r["action"], r["partition_name"]): r["row_count"] for r in done}
 
-    assert actions[("created", partition_name(month_start(6)))] == 0
-    assert actions[("created", partition_name(month_start(7)))] == 0
-    assert actions[("dropped", partition_name(month_start(-9)))] == 1
-    assert actions[("purged", "messages_default")] == 1
-    assert await partition_of(tx, waiting) != "messages_default"
-    oldest = await tx.fetchval(
-        "SELECT min(relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-        " WHERE i.inhparent = 'messages'::regclass AND relname <> 'messages_default'"
+async def plan_of(tx, ahead: int, retention: int = RETENTION, keep: bool = False) -> dict:
+    rows = await tx.fetch("SELECT * FROM messages_partition_plan($1, $2, $3)", ahead, retention, keep)
+    return {(r["action"], r["partition_name"]): r for r in rows}
+
+
+async def test_the_plan_says_what_maintenance_would_do_and_changes_nothing(tx):
+    waiting = await old_and_waiting(tx)
+    before = await partitions_and_rows(tx)
+
+    plan = await plan_of(tx, 7)
+
+    assert plan[("create", partition_name(month_start(-50)))]["row_count"] == 1
+    assert plan[("create", partition_name(month_start(-50)))]["range_start"] == month_start(-50)
+    dropped = plan[("drop", partition_name(month_start(-109)))]
+    assert (dropped["row_count"], dropped["range_start"], dropped["range_end"]) == (
+        1, month_start(-109), month_start(-108)
     )
-    assert oldest >= partition_name(month_start(-6))
-    assert await tx.fetch("SELECT * FROM maintain_messages_partitions(7, 6)") == []
+    purge = plan[("purge", "messages_default")]
+    assert (purge["row_count"], purge["range_end"]) == (1, month_start(-RETENTION))
+    assert ("create", partition_name(month_start(0))) not in plan  # made by the migration
+    assert await partitions_and_rows(tx) == before
+    assert await partition_of(tx, waiting) == "messages_default"
+    keep = await plan_of(tx, 7, keep=True)
+    assert ("detach", partition_name(month_start(-109))) in keep
 
 
-async def test_maintenance_refuses_negative_months(tx):
-    with pytest.raises(asyncpg.InvalidParameterValueError, match="must be 0 or more"):
-        await tx.fetch("SELECT * FROM maintain_messages_partitions(-1, 6)")
+async def test_each_step_does_what_the_plan_said(tx):
+    waiting = await old_and_waiting(tx)
+    for (action, name), step in (await plan_of(tx, 7)).items():
+        if action == "create":
+            made = await tx.fetchrow(
+                "SELECT * FROM create_messages_partition($1)", step["range_start"].date()
+            )
+            assert (made["created"], made["rows_moved"]) == (True, step["row_count"])
+        elif action == "drop":
+            done = await tx.fetchrow("SELECT * FROM drop_messages_partition($1, $2)", name, RETENTION)
+            assert dict(done) == {"action": "dropped", "partition_name": name, "row_count": 1}
+        else:
+            assert await tx.fetchval("SELECT purge_messages_default($1)", RETENTION) == 1
+    assert await partition_of(tx, waiting) == partition_name(month_start(-50))
+    assert await tx.fetchval("SELECT to_regclass($1)", partition_name(month_start(-109))) is None
+    assert await plan_of(tx, 7) == {}
 
 
-async def test_messages_stats_count_each_partition(tx):
+async def test_a_kept_partition_is_detached_with_its_rows(tx):
+    await old_and_waiting(tx)
+    name = partition_name(month_start(-109))
+    done = await tx.fetchrow("SELECT * FROM drop_messages_partition($1, $2, true)", name, RETENTION)
+    assert dict(done) == {"action": "detached", "partition_name": name, "row_count": 1}
+    assert await tx.fetchval(f"SELECT count(*) FROM {name}") == 1
+    assert await tx.fetchval("SELECT count(*) FROM pg_inherits WHERE inhrelid = $1::regclass", name) == 0
+
+
+async def test_a_partition_within_retention_is_never_dropped(tx):
+    await old_and_waiting(tx)
+    name = partition_name(month_start(-109))
+    with pytest.raises(asyncpg.InvalidParameterValueError, match="a retention of 110 months keeps"):
+        async with tx.transaction():
+            await tx.fetch("SELECT * FROM drop_messages_partition($1, 110)", name)
+    with pytest.raises(asyncpg.UndefinedTableError, match="not a range partition"):
+        async with tx.transaction():
+            await tx.fetch("SELECT * FROM drop_messages_partition('messages_default', 0)")
+    assert await tx.fetchval("SELECT count(*) FROM messages WHERE tableoid = $1::regclass", name) == 1
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ("messages_partition_plan(61, 6)", "months_ahead must be between 0 and 60, not 61"),
+        ("messages_partition_plan(-1, 6)", "months_ahead must be between 0 and 60, not -1"),
+        ("messages_partition_plan(5, 1201)", "retention_months must be between 0 and 1,200, not 1201"),
+        ("messages_partition_plan(5, -1)", "retention_months must be between 0 and 1,200, not -1"),
+        ("messages_partition_plan(5, NULL)", "retention_months must be between 0 and 1,200, not NULL"),
+        ("purge_messages_default(2000)", "retention_months must be between 0 and 1,200, not 2000"),
+    ],
+)
+async def test_maintenance_refuses_arguments_out_of_bounds(tx, call, message):
+    with pytest.raises(asyncpg.InvalidParameterValueError, match=re.escape(message)):
+        await tx.fetch(f"SELECT * FROM {call}")
+
+
+async def test_messages_stats_estimate_by_default_and_count_on_request(tx):
     company = await new_company(tx)
     for _ in range(3):
         await add_message(tx, company, month_start(1) + timedelta(hours=5))
     await add_message(tx, company, month_start(40))
-    stats = {r["partition_name"]: r for r in await tx.fetch("SELECT * FROM get_messages_stats()")}
-    next_month = stats[partition_name(month_start(1))]
-    assert next_month["row_count"] >= 3
+    await tx.execute(f"ANALYZE {partition_name(month_start(1))}, messages_default")
+    counted = {r["partition_name"]: r for r in await tx.fetch("SELECT * FROM get_messages_stats(true)")}
+    next_month = counted[partition_name(month_start(1))]
+    assert next_month["row_count"] >= 3 and next_month["exact"]
     assert (next_month["range_start"], next_month["range_end"]) == (month_start(1), month_start(2))
     assert next_month["total_bytes"] > 0
-    assert stats["messages_default"]["range_start"] is None
-    assert stats["messages_default"]["row_count"] >= 1
+    assert counted["messages_default"]["range_start"] is None
+    assert counted["messages_default"]["row_count"] >= 1
+    scans = "SELECT sum(seq_scan + coalesce(idx_scan, 0)) FROM pg_stat_xact_user_tables"
+    before = await tx.fetchval(scans)
+    estimated = {r["partition_name"]: r for r in await tx.fetch("SELECT * FROM get_messages_stats()")}
+    assert await tx.fetchval(scans) == before  # no partition was scanned
+    assert not estimated[partition_name(month_start(1))]["exact"]
+    # ANALYZE read every row of these small tables: its estimate is the count
+    for name in (partition_name(month_start(1)), "messages_default"):
+        assert estimated[name]["row_count"] == counted[name]["row_count"]
+
+
+async def newest_by_reference(tx, company, phone, limit):
+    """The answer by definition: one ORDER BY over the whole table."""
+    rows = await tx.fetch(
+        "SELECT id FROM messages WHERE company_id = $1 AND phone = $2"
+        " ORDER BY created_at DESC LIMIT $3",
+        company, phone, limit,
+    )  # fmt: skip
+    return [r["id"] for r in rows]
+
+
+async def test_recent_messages_are_exactly_the_newest_wherever_they_are(tx):
+    """Messages in partitions old and new, in DEFAULT (months without a
+    partition, far back and far ahead), some conversations shorter than the
+    limit: every answer is the reference query's."""
+    rng = random.Random(12)
+    company = await new_company(tx)
+    for months in (-40, -30, -24, -12, -6, -2, -1):
+        await tx.fetch("SELECT * FROM create_messages_partition($1)", month_start(months).date())
+    conversations = {f"7900000{n:04d}": rng.randint(1, 90) for n in range(12)}
+    for phone, count in conversations.items():
+        for _ in range(count):
+            months = rng.choice([-70, -40, -35, -30, -24, -13, -12, -6, -3, -2, -1, 0, 1, 3, 80])
+            moment = month_start(months) + timedelta(seconds=rng.randrange(27 * 86400))
+            await add_message(tx, company, moment, phone=phone)
+    assert await tx.fetchval("SELECT count(*) FROM messages_default WHERE company_id = $1", company) > 0
+    for phone in conversations:
+        for limit in (1, 7, 50, 1000):
+            rows = await tx.fetch("SELECT id FROM get_recent_messages($1, $2, $3)", phone, company, limit)
+            assert [r["id"] for r in rows] == await newest_by_reference(tx, company, phone, limit)
+
+
+async def test_recent_messages_read_only_the_months_they_need(tx):
+    """With messages every month for 40 months, the newest 20 come from the
+    last few months: the older partitions are not even probed (the
+    transaction's own statistics count each partition's index scans)."""
+    company = await new_company(tx)
+    for months in range(-40, 0):
+        await tx.fetch("SELECT * FROM create_messages_partition($1)", month_start(months).date())
+        for day in range(10):
+            await add_message(tx, company, month_start(months) + timedelta(days=day))
+    await tx.fetch("SELECT * FROM get_recent_messages('79001112233', $1, 20)", company)
+    probed = {
+        r["relname"]
+        for r in await tx.fetch(
+            "SELECT relname FROM pg_stat_xact_user_tables WHERE relname LIKE 'messages%'"
+            " AND idx_scan > 0"
+        )
+    }
+    assert partition_name(month_start(-1)) in probed
+    assert not probed & {partition_name(month_start(m)) for m in range(-40, -4)}, sorted(probed)
 
 
 async def test_a_date_bounded_query_scans_one_partition(tx):

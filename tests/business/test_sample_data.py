@@ -200,4 +200,4 @@ def test_stats_cleanup_and_maintenance_commands(sample):
     assert re.search(r"^dialog_contexts: \d+ expired rows deleted$", cleanup, re.M), cleanup
     assert piccolo_business("cleanup").strip() == "no expired rows: nothing to do"
     maintain = piccolo_business("maintain_partitions")
-    assert maintain.strip() == "messages partitions: nothing to do"
+    assert maintain.startswith("messages partitions: nothing to do"), maintain

@@ -1,5 +1,6 @@
-"""8 writers insert 10,000 messages each through ``Message.insert_bulk``
-while partition maintenance creates and drops partitions in a loop: every
+"""8 writers insert at least 10,000 messages each through
+``Message.insert_bulk`` while partition maintenance creates and drops
+partitions in a loop (the writers go on until it has dropped 3): every
 acknowledged message is there afterwards (count and checksum), and neither
 side meets an error or a deadlock."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import random
 import time
 from datetime import timedelta, timezone
@@ -20,13 +22,20 @@ from tests.support.databases import connect
 
 WRITERS = 8
 MESSAGES_PER_WRITER = 10_000
-BATCH = 500
+# Statements of a few milliseconds with a pause between them, as an
+# application writes: maintenance takes its locks in tries of 20 ms and gives
+# way to statements longer than that (business.partitions).
+BATCH = 100
+PAUSE = 0.005
 # Rows fall in months that have no partition yet (DEFAULT, moved when their
 # month is created) as well as in existing ones; all within retention.
 MONTHS = range(-20, 31)
 RETENTION_MONTHS = 24
 # Every round makes one empty partition past retention, for maintenance to drop.
 FIRST_EXPIRED_MONTH = -30
+# Drops the loop must have made while the writers ran; they stop writing
+# once it has, or fail past 10 times their share.
+DROPS_WANTED = 3
 
 
 def checksum(rows) -> int:
@@ -49,7 +58,7 @@ WHERE company_id = $1
 
 
 def batches(writer: int, company_id, rng: random.Random):
-    for start in range(0, MESSAGES_PER_WRITER, BATCH):
+    for start in itertools.count(0, BATCH):
         yield [
             {
                 "company_id": company_id,
@@ -63,31 +72,61 @@ def batches(writer: int, company_id, rng: random.Random):
         ]
 
 
-async def write(writer: int, company_id, acknowledged: list) -> None:
+async def write(writer: int, company_id, acknowledged: list, enough: asyncio.Event) -> None:
     rng = random.Random(writer)
     for batch in batches(writer, company_id, rng):
+        if len(acknowledged) >= MESSAGES_PER_WRITER and enough.is_set():
+            return
+        assert len(acknowledged) < 10 * MESSAGES_PER_WRITER, (
+            f"maintenance dropped fewer than {DROPS_WANTED} partitions meanwhile"
+        )
         stored = await Message.insert_bulk(batch)
         assert stored == len(batch)
         acknowledged.extend((m["content"], m["created_at"]) for m in batch)
+        await asyncio.sleep(PAUSE)
 
 
-async def maintain(conn, writing: asyncio.Event) -> list[dict]:
+async def maintain_on(conn, months_ahead: int, retention_months: int) -> list[dict]:
+    """What ``business.partitions`` does, on this connection: the plan, then
+    each step in a transaction of its own."""
+    done = []
+    plan = await conn.fetch(
+        "SELECT * FROM messages_partition_plan($1, $2)", months_ahead, retention_months
+    )
+    for step in plan:
+        if step["action"] == "create":
+            made = await conn.fetchrow(
+                "SELECT * FROM create_messages_partition($1)", step["range_start"].date()
+            )
+            if made["created"]:
+                done.append({"action": "created", "partition_name": made["partition_name"],
+                             "row_count": made["rows_moved"]})  # fmt: skip
+        elif step["action"] == "drop":
+            dropped = await conn.fetchrow(
+                "SELECT * FROM drop_messages_partition($1, $2)",
+                step["partition_name"],
+                retention_months,
+            )
+            done.append(dict(dropped))
+        else:
+            await conn.fetchval("SELECT purge_messages_default($1)", retention_months)
+    return done
+
+
+async def maintain(conn, writing: asyncio.Event, enough: asyncio.Event) -> list[dict]:
     """Partition maintenance in a loop until the writers are done: each round
     creates a partition past retention and has maintenance drop it, while
     the months ahead grow by one (moving the DEFAULT rows of that month)."""
     actions = []
     round_ = 0
     while writing.is_set():
+        if sum(a["action"] == "dropped" for a in actions) >= DROPS_WANTED:
+            enough.set()
         expired = month_start(FIRST_EXPIRED_MONTH - round_).date()
         made = await conn.fetchrow("SELECT * FROM create_messages_partition($1)", expired)
         if made["created"]:
             actions.append({"action": "created", "partition_name": made["partition_name"], "row_count": 0})
-        done = await conn.fetch(
-            "SELECT * FROM maintain_messages_partitions($1, $2)",
-            min(5 + round_, MONTHS.stop),
-            RETENTION_MONTHS,
-        )
-        actions.extend(dict(row) for row in done)
+        actions.extend(await maintain_on(conn, min(5 + round_, MONTHS.stop), RETENTION_MONTHS))
         round_ += 1
         await asyncio.sleep(0.02)
     return actions
@@ -122,23 +161,22 @@ async def load_company(partitions_restored):
 
 async def test_no_acknowledged_message_is_lost_while_partitions_change(conn, load_company):
     acknowledged: list[list] = [[] for _ in range(WRITERS)]
-    writing = asyncio.Event()
+    writing, enough = asyncio.Event(), asyncio.Event()
     writing.set()
     started = time.perf_counter()
 
-    async def writers():
-        try:
-            await asyncio.gather(
-                *(write(w, load_company, acknowledged[w]) for w in range(WRITERS))
-            )
-        finally:
-            writing.clear()
-
-    actions, _ = await asyncio.gather(maintain(conn, writing), writers())
+    maintaining = asyncio.ensure_future(maintain(conn, writing, enough))
+    try:
+        await asyncio.gather(
+            *(write(w, load_company, acknowledged[w], enough) for w in range(WRITERS))
+        )
+    finally:
+        writing.clear()
+        actions = await maintaining
     elapsed = time.perf_counter() - started
 
     rows = [row for writer in acknowledged for row in writer]
-    assert len(rows) == WRITERS * MESSAGES_PER_WRITER
+    assert len(rows) >= WRITERS * MESSAGES_PER_WRITER
     stored = await conn.fetchrow(SQL_CHECKSUM, load_company)
     assert stored["rows"] == len(rows)
     assert stored["distinct_contents"] == len(rows)
@@ -148,7 +186,7 @@ async def test_no_acknowledged_message_is_lost_while_partitions_change(conn, loa
     created = [a for a in actions if a["action"] == "created"]
     dropped = [a for a in actions if a["action"] == "dropped"]
     moved = sum(a["row_count"] for a in created)
-    assert len(dropped) >= 3 and len(created) >= 2 * len(dropped)
+    assert len(dropped) >= DROPS_WANTED and len(created) >= 2 * len(dropped)
     assert moved > 0, "no message was moved out of DEFAULT while writers ran"
     assert {a["partition_name"] for a in dropped} <= {
         partition_name(month_start(FIRST_EXPIRED_MONTH - r)) for r in range(len(dropped))
@@ -189,3 +227,76 @@ async def test_creating_a_partition_locks_the_parent_before_default(conn, partit
         assert made["created"] and made["partition_name"] == partition_name(month)
     finally:
         await creator.close()
+
+
+async def test_a_writer_that_read_messages_and_a_partition_being_created_both_finish(
+    conn, load_company
+):
+    """A transaction that has read messages (holding ACCESS SHARE on every
+    partition, DEFAULT included) and then inserts a message routed to
+    DEFAULT, while that message's month gets its partition: both commit, and
+    the message is in the new partition. Were the DEFAULT partition locked
+    EXCLUSIVE and then upgraded to ACCESS EXCLUSIVE for the ATTACH, each
+    would wait for the other until the deadlock detector aborted one."""
+    creator = await connect(TEST_DATABASE_URL)
+    month = month_start(41)
+    try:
+        async with conn.transaction():
+            await conn.fetch(
+                "SELECT * FROM get_recent_messages($1, $2, 50)", "79001112233", load_company
+            )
+            creating = asyncio.ensure_future(
+                creator.fetchrow("SELECT * FROM create_messages_partition($1)", month.date())
+            )
+            await waiting_for_a_lock(conn, creator.get_server_pid())
+            message = await conn.fetchval(
+                "INSERT INTO messages (company_id, phone, direction, created_at) "
+                "VALUES ($1, '79001112233', 'incoming', $2) RETURNING id",
+                load_company,
+                month + timedelta(days=2),
+            )
+        made = await creating
+    finally:
+        await creator.close()
+    assert (made["partition_name"], made["created"], made["rows_moved"]) == (
+        partition_name(month), True, 1
+    )
+    assert await conn.fetchval(
+        "SELECT tableoid::regclass::text FROM messages WHERE id = $1", message
+    ) == partition_name(month)
+
+
+async def test_an_insert_under_way_while_its_month_gets_a_partition_still_lands(
+    conn, load_company
+):
+    """An INSERT routes its rows with the partitions it saw when it started:
+    a month attached meanwhile makes a row of that month fail on DEFAULT's
+    new constraint ("violates partition constraint", PostgreSQL's isolation
+    test partition-concurrent-attach), unless the creation waits for
+    statements that write. Here the INSERT sleeps before producing its row."""
+    creator = await connect(TEST_DATABASE_URL)
+    month = month_start(42)
+    try:
+        inserting = asyncio.ensure_future(
+            conn.fetchval(
+                "INSERT INTO messages (company_id, phone, direction, created_at) "
+                "SELECT $1, '79001112233', 'incoming', $2 FROM pg_sleep(1) RETURNING id",
+                load_company,
+                month + timedelta(days=2),
+            )
+        )
+        for _ in range(500):
+            if await creator.fetchval(
+                "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+                " AND query LIKE 'INSERT INTO messages%')"
+            ):
+                break
+            await asyncio.sleep(0.01)
+        made = await creator.fetchrow("SELECT * FROM create_messages_partition($1)", month.date())
+        message = await inserting
+    finally:
+        await creator.close()
+    assert (made["created"], made["rows_moved"]) == (True, 1)
+    assert await conn.fetchval(
+        "SELECT tableoid::regclass::text FROM messages WHERE id = $1", message
+    ) == partition_name(month)

@@ -40,7 +40,9 @@ async def test_every_project_function_pins_search_path(tx):
     functions = {r["function"] for r in await tx.fetch(FUNCTIONS, PROJECT_SCHEMAS)}
     assert {
         "get_recent_messages(text,uuid,integer)",
-        "maintain_messages_partitions(integer,integer)",
+        "messages_partition_plan(integer,integer,boolean)",
+        "drop_messages_partition(text,integer,boolean)",
+        "purge_messages_default(integer)",
         "update_updated_at_column()",
         "audit_log_refuse_change()",
         "servicetitan_sync_logs_set_processing_time()",
@@ -108,10 +110,11 @@ async def test_planted_objects_do_not_reach_the_functions(hijacked):
 
     made = await tx.fetchrow("SELECT * FROM public.create_messages_partition($1)", month_start(50).date())
     assert made["created"]
-    done = await tx.fetch("SELECT * FROM public.maintain_messages_partitions(51, 600)")
-    assert ("created", partition_name(month_start(51))) in {
-        (r["action"], r["partition_name"]) for r in done
+    plan = await tx.fetch("SELECT * FROM public.messages_partition_plan(51, 600)")
+    assert ("create", partition_name(month_start(51))) in {
+        (r["action"], r["partition_name"]) for r in plan
     }
+    assert await tx.fetchval("SELECT public.purge_messages_default(600)") == 0
     stats = await tx.fetch("SELECT * FROM public.get_messages_stats()")
     assert "messages_default" in {r["partition_name"] for r in stats}
     assert await tx.fetch("SELECT * FROM public.get_database_stats()")

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from business.message_rows import InvalidMessage
+from business.partitions import PartitionMaintenanceRefused
 from business.phones import InvalidPhone, normalize_phone
 from business.tables import Company, DialogContext, Message
 from platform_db.catalog import diff, snapshot
@@ -99,10 +100,12 @@ async def partition_month(ctx, conn, payload):
 
 
 async def partition_maintenance_parameters(ctx, conn, payload):
-    with pytest.raises(asyncpg.DataError):
+    with pytest.raises(PartitionMaintenanceRefused, match="must be a whole number"):
         await Message.maintain_partitions(payload, payload)
     with pytest.raises(asyncpg.DataError):
-        await conn.fetch("SELECT * FROM maintain_messages_partitions($1::text::int, 6)", payload)
+        await conn.fetch("SELECT * FROM messages_partition_plan($1::text::int, 6)", payload)
+    with pytest.raises(asyncpg.UndefinedTableError, match="not a range partition"):
+        await conn.fetch("SELECT * FROM drop_messages_partition($1, 6)", payload)
 
 
 async def company_settings_keys(ctx, conn, payload):

@@ -67,11 +67,69 @@ async def test_same_record_again_is_unchanged_and_same_date_new_content_updates(
     assert (await _stored_jobs(conn, tenant))[2][2]["priority"] == "High"
 
 
-async def test_record_without_modified_on_never_overwrites_a_dated_one(conn, tenant):
-    await StJob.upsert(tenant, [job(1)])
-    result = await StJob.upsert(tenant, [job(1, modified_on=None, jobStatus="Hold")])
-    assert (result.updated, result.unchanged) == (0, 1)
+async def _versions(conn, tenant):
+    """Each row's physical version and lock: a write or a row lock changes them."""
+    return await conn.fetch(
+        "SELECT id, ctid, xmin::text, xmax::text FROM raw.st_jobs WHERE tenant_id = $1 ORDER BY id",
+        tenant,
+    )
+
+
+async def test_an_unchanged_resync_neither_writes_nor_locks_a_row(conn, tenant):
+    records = [job(i) for i in range(1, 21)] + [job(21, modified_on=None)]
+    await StJob.upsert(tenant, records)
+    before = await _versions(conn, tenant)
+    result = await StJob.upsert(tenant, records)
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (0, 0, 21, [])
+    # no new row version (ctid, xmin), and not even a row lock (xmax): so no
+    # heap page and no index entry was written
+    assert await _versions(conn, tenant) == before
+    assert {row["xmax"] for row in before} == {"0"}
+
+
+async def test_a_resync_compared_by_content_writes_nothing_either(conn, tenant):
+    """Rows stored without a digest (written before it existed), and records
+    whose keys come in another order (another digest, the same content),
+    are settled by comparing the documents: still nothing is written."""
+    records = [job(i) for i in range(1, 6)]
+    await StJob.upsert(tenant, records)
+    await conn.execute(
+        "UPDATE raw.st_jobs SET full_data_digest = NULL WHERE tenant_id = $1 AND id <= 2", tenant
+    )
+    before = await _versions(conn, tenant)
+    reordered = [dict(reversed(list(record.items()))) for record in records]
+    result = await StJob.upsert(tenant, reordered)
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (0, 0, 5, [])
+    assert await _versions(conn, tenant) == before
+
+
+async def test_an_undated_record_over_a_dated_one_is_rejected_with_its_reason(conn, tenant):
+    """ServiceTitan always sends modifiedOn (required in every schema cached
+    here); a record without it cannot be ordered against a dated cached
+    version, so the cached one is kept, and the record is reported, not
+    counted unchanged."""
+    await StJob.upsert(tenant, [job(1), job(2)])
+    result = await StJob.upsert(
+        tenant, [job(1, modified_on=None, jobStatus="Hold"), job(2, modified_on=None)]
+    )
+    assert (result.inserted, result.updated, result.unchanged) == (0, 0, 0)
+    assert [(r.record, r.id) for r in result.rejected] == [(1, 1), (2, 2)]
+    assert result.rejected[0].reason == (
+        "st_jobs.modified_on = None rejected: modifiedOn is missing, so the record cannot be "
+        "ordered against the cached version of 2025-03-01T10:00:00+00:00, which is kept"
+    )
     assert (await _stored_jobs(conn, tenant))[1][0] == "Scheduled"
+
+
+async def test_an_undated_record_replaces_an_undated_one_when_its_content_differs(conn, tenant):
+    await StJob.upsert(tenant, [job(1, modified_on=None), job(2, modified_on=None)])
+    result = await StJob.upsert(
+        tenant, [job(1, modified_on=None, jobStatus="Hold"), job(2, modified_on=None)]
+    )
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (0, 1, 1, [])
+    assert (await _stored_jobs(conn, tenant))[1][0] == "Hold"
+    dated = await StJob.upsert(tenant, [job(2, jobStatus="Completed")])
+    assert dated.updated == 1
 
 
 async def test_duplicate_ids_in_one_batch_keep_the_newest(conn, tenant):
@@ -83,6 +141,18 @@ async def test_duplicate_ids_in_one_batch_keep_the_newest(conn, tenant):
         ],
     )
     assert (result.inserted, result.unchanged) == (1, 1)
+    assert (await _stored_jobs(conn, tenant))[1][0] == "Completed"
+
+
+async def test_an_undated_record_after_a_dated_one_in_the_batch_is_rejected(conn, tenant):
+    result = await StJob.upsert(
+        tenant, [job(1, jobStatus="Completed"), job(1, modified_on=None, jobStatus="Hold")]
+    )
+    assert (result.inserted, result.unchanged) == (1, 0)
+    assert [(r.record, r.id) for r in result.rejected] == [(2, 1)]
+    assert "against the version earlier in the batch of 2025-03-01T10:00:00+00:00" in (
+        result.rejected[0].reason
+    )
     assert (await _stored_jobs(conn, tenant))[1][0] == "Completed"
 
 

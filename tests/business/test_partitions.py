@@ -1,0 +1,184 @@
+"""Partition maintenance as a plan, then its steps (``business.partitions``),
+from Python and as ``piccolo business maintain_partitions`` / ``stats`` run
+as a user runs them: the plan first, drops only with --yes, a dry run that
+changes nothing, arguments out of bounds refused naming the bound."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from business.partitions import PartitionMaintenanceRefused, PartitionStepFailed
+from business.tables import Company, Message
+from tests.business.rows import month_start, partition_name
+
+PROJECT = Path(__file__).resolve().parents[2]
+PICCOLO = str(Path(sys.executable).parent / "piccolo")
+# Far back, where no other test makes partitions.
+RETENTION = 100
+EXPIRED = month_start(-RETENTION - 3)
+
+
+def piccolo_business(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PICCOLO, "business", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PLATFORM_DB_QUIET": "1"},
+    )
+
+
+@pytest.fixture
+async def expired(conn):
+    """A committed partition past a retention of 100 months, holding 2
+    messages; gone again afterwards."""
+    company = await Company.create(name="Retention salon")
+    await conn.fetch("SELECT * FROM create_messages_partition($1)", EXPIRED.date())
+    for day in (1, 2):
+        await conn.execute(
+            "INSERT INTO messages (company_id, phone, direction, created_at)"
+            " VALUES ($1, '79001112233', 'incoming', $2)",
+            company.id,
+            EXPIRED.replace(day=day),
+        )
+    yield partition_name(EXPIRED)
+    await conn.execute(f"DROP TABLE IF EXISTS {partition_name(EXPIRED)}")
+    await Company.delete().where(Company.id == company.id)
+
+
+async def exists(conn, name: str) -> bool:
+    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name)
+
+
+async def test_the_plan_names_the_months_and_rows_it_would_drop(expired, conn):
+    plan = await Message.partition_plan(5, RETENTION)
+    assert plan.removes_rows
+    assert [(s.action, s.partition_name, s.row_count) for s in plan.steps] == [
+        ("drop", expired, 2)
+    ]
+    assert plan.describe() == (
+        f"messages partitions, 5 month(s) ahead, {RETENTION} month(s) kept (older ones dropped):\n"
+        f"  drop {expired} ({EXPIRED:%Y-%m}, 2 row(s))"
+    )
+    assert plan.code == (await Message.partition_plan(5, RETENTION)).code
+    assert plan.code != (await Message.partition_plan(5, RETENTION, keep_tables=True)).code
+    assert await exists(conn, expired)
+
+
+async def test_applying_the_plan_does_what_it_said(expired, conn):
+    plan = await Message.partition_plan(5, RETENTION)
+    done = await Message.apply_partition_plan(plan)
+    assert done == [{"action": "dropped", "partition_name": expired, "row_count": 2}]
+    assert not await exists(conn, expired)
+    assert (await Message.partition_plan(5, RETENTION)).steps == ()
+
+
+async def test_a_kept_table_stays_with_its_rows(expired, conn):
+    done = await Message.maintain_partitions(5, RETENTION, keep_tables=True)
+    assert done == [{"action": "detached", "partition_name": expired, "row_count": 2}]
+    assert await conn.fetchval(f"SELECT count(*) FROM {expired}") == 2
+    assert not await conn.fetchval(
+        "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhrelid = $1::regclass)", expired
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ((2000, 6), "months_ahead must be between 0 and 60, not 2,000"),
+        ((-1, 6), "months_ahead must be between 0 and 60, not -1"),
+        ((5, 999_999_999_999), "retention_months must be between 0 and 1,200, not 999,999,999,999"),
+        ((5, -1), "retention_months must be between 0 and 1,200, not -1"),
+        (("5", 6), "months_ahead must be a whole number, not '5'"),
+        ((5, 6, "yes"), "keep_tables must be True or False, not 'yes'"),
+    ],
+)
+async def test_arguments_out_of_bounds_are_refused_before_anything_runs(
+    migrated, arguments, message
+):
+    with pytest.raises(PartitionMaintenanceRefused) as refused:
+        await Message.partition_plan(*arguments)
+    assert str(refused.value) == message
+
+
+async def test_maintenance_refuses_to_run_inside_a_transaction(expired, conn):
+    plan = await Message.partition_plan(5, RETENTION)
+    with pytest.raises(PartitionMaintenanceRefused, match="run it outside a transaction"):
+        async with Message._meta.db.transaction():
+            await Message.apply_partition_plan(plan)
+    assert await exists(conn, expired)
+
+
+async def test_a_step_that_fails_says_which_and_what_was_done_before(expired, conn):
+    ahead = month_start(59)
+    plan = await Message.partition_plan(59, RETENTION)
+    # Between the plan and its steps, a table takes the name of a month to create.
+    await conn.execute(f"CREATE TABLE {partition_name(ahead)} (id int)")
+    try:
+        with pytest.raises(PartitionStepFailed) as failed:
+            await Message.apply_partition_plan(plan)
+    finally:
+        await conn.execute(f"DROP TABLE {partition_name(ahead)}")
+        for step in plan.steps:
+            if step.action == "create":
+                await conn.execute(f"DROP TABLE IF EXISTS {step.partition_name}")
+    message = str(failed.value)
+    assert message.startswith(f"not done: create {partition_name(ahead)} ({ahead:%Y-%m}): ")
+    assert "exists but is not a partition of public.messages" in message
+    assert f"(steps done before it: created {partition_name(month_start(6))}; " in message
+    assert await exists(conn, expired)  # drops come after creations
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("--months_ahead=2000", "error: --months_ahead must be between 0 and 60, not 2,000"),
+        ("--retention_months=999999999999",
+         "error: --retention_months must be between 0 and 1,200, not 999,999,999,999"),
+        ("--retention_months=-1", "error: --retention_months must be between 0 and 1,200, not -1"),
+    ],
+)  # fmt: skip
+def test_the_command_refuses_arguments_out_of_bounds_at_once(migrated, option, message):
+    refused = piccolo_business("maintain_partitions", option)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [message]
+    assert refused.stdout == ""
+
+
+async def test_the_command_shows_the_plan_and_drops_only_with_yes(expired, conn):
+    retention = f"--retention_months={RETENTION}"
+    line = f"  drop {expired} ({EXPIRED:%Y-%m}, 2 row(s))"
+
+    dry = piccolo_business("maintain_partitions", retention, "--dry_run")
+    assert dry.returncode == 0, dry.stderr
+    assert line in dry.stdout.splitlines()
+    assert dry.stdout.splitlines()[-1] == "dry run: nothing was changed"
+
+    asked = piccolo_business("maintain_partitions", retention)
+    assert asked.returncode == 1
+    assert line in asked.stdout.splitlines()
+    assert asked.stderr.splitlines() == [
+        "error: not done: pass --yes to drop and purge as planned (nothing was changed)"
+    ]
+    assert await exists(conn, expired)
+
+    done = piccolo_business("maintain_partitions", retention, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert line in done.stdout.splitlines()
+    assert done.stdout.splitlines()[-1].split() == ["dropped", expired, "2"]
+    assert not await exists(conn, expired)
+
+
+def test_the_stats_command_estimates_unless_asked_to_count(migrated):
+    estimated = piccolo_business("stats")
+    assert estimated.returncode == 0, estimated.stderr
+    assert estimated.stdout.startswith("row_count: estimated from the catalog (--exact counts)")
+    counted = piccolo_business("stats", "--exact")
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.startswith("row_count: counted")
+    assert "messages_default" in counted.stdout
