@@ -30,12 +30,22 @@ async def cleanup_expired(dry_run: bool = False) -> dict[str, int]:
     return removed
 
 
+# Where the statistics are read. The exact counts scan every table: a read
+# replica within its lag bound answers them when there is one. The estimates
+# stay on the primary: they cost a catalog read, and for a table never yet
+# vacuumed or analyzed they come from the statistics system, whose counters a
+# standby does not have (it would say 0 rows).
+
+
 async def database_stats(exact: bool = False) -> list[dict]:
     """Rows and size of every business table: row counts from the catalog's
     estimates (no scan), or counted with ``exact``."""
-    return await fetch(Company, "SELECT * FROM public.get_database_stats($1)", exact)
+    return await fetch(
+        Company, "SELECT * FROM public.get_database_stats($1)", exact, stale_ok=exact
+    )
 
 
 async def whatsapp_auth_stats() -> list[dict]:
-    """WhatsApp auth keys per key type: total, expired, companies, last update."""
-    return await fetch(Company, "SELECT * FROM public.get_whatsapp_auth_stats()")
+    """WhatsApp auth keys per key type: total, expired, companies, last update
+    (a scan of the keys: on a read replica when one is fit)."""
+    return await fetch(Company, "SELECT * FROM public.get_whatsapp_auth_stats()", stale_ok=True)

@@ -347,14 +347,22 @@ class Message(Guarded, Table, tablename="messages"):
             raise records.unknown_company({r["id"] for r in known}) from None
 
     @classmethod
-    async def recent(cls, phone: str, company_id, limit: int = 50) -> list[dict]:
-        """The newest ``limit`` messages between a company and a phone."""
+    async def recent(
+        cls, phone: str, company_id, limit: int = 50, *, stale_ok: bool = False
+    ) -> list[dict]:
+        """The newest ``limit`` messages between a company and a phone.
+
+        ``stale_ok``: a read replica within its lag bound may answer
+        (``platform_db.replicas``), for a caller that can miss the messages
+        of the last moments (a history page, an export). The default reads
+        the primary: a bot reads its own just-stored messages."""
         return await fetch(
             cls,
             "SELECT * FROM public.get_recent_messages($1, $2, $3)",
             normalize_phone(phone, cls._meta.tablename),
             company_id,
             limit,
+            stale_ok=stale_ok,
         )
 
     @classmethod
@@ -393,8 +401,12 @@ class Message(Guarded, Table, tablename="messages"):
     @classmethod
     async def partition_stats(cls, exact: bool = False) -> list[dict]:
         """Rows and size of each partition: row counts from the catalog's
-        estimates (no scan), or counted with ``exact``."""
-        return await fetch(cls, "SELECT * FROM public.get_messages_stats($1)", exact)
+        estimates (no scan), or counted with ``exact`` (a scan of every
+        partition, on a read replica when one is fit; ``business.maintenance``
+        says why the estimates stay on the primary)."""
+        return await fetch(
+            cls, "SELECT * FROM public.get_messages_stats($1)", exact, stale_ok=exact
+        )
 
 
 class WhatsAppAuthKey(EncryptedAtRest, Guarded, Table, tablename="whatsapp_auth_keys"):

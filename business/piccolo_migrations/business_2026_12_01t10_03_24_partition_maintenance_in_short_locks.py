@@ -6,8 +6,10 @@ lock for its whole run, counting the rows of each expired partition under
 it, and waited for that lock as long as it took; every reader and writer
 queued behind it (reads waited up to 551 ms, issue 12). And it dropped what
 its arguments said, at once: ``retention_months => 0`` dropped four months.
-It is replaced by (what ``business.partitions`` runs, one step per
-transaction, after showing the plan):
+It becomes these steps (what ``business.partitions`` runs, one step per
+transaction, after showing the plan; the seed's
+``maintain_messages_partitions(months_ahead, retention_months)`` stays, as
+the same steps in one call for SQL callers):
 
 - ``messages_partition_plan(months_ahead, retention_months, keep_tables)``:
   what maintenance would do, with row counts, changing nothing:
@@ -486,7 +488,51 @@ BEGIN
 END;
 $$;
 
-DROP FUNCTION public.maintain_messages_partitions(integer, integer);
+-- The seed's one-call maintenance, kept for SQL callers (cron through psql,
+-- pg_cron): the plan's steps, run in the caller's one transaction, so what
+-- each step locks (in short tries) is held until the caller commits.
+-- `piccolo business maintain_partitions` and the admin show the plan first
+-- and commit each step on its own (business/partitions.py).
+CREATE OR REPLACE FUNCTION public.maintain_messages_partitions(
+    p_months_ahead integer DEFAULT 5,
+    p_retention_months integer DEFAULT 6
+)
+RETURNS TABLE (action text, partition_name text, row_count bigint)
+LANGUAGE plpgsql
+{SEARCH_PATH}
+SET timezone = 'UTC'
+AS $$
+DECLARE
+    v_step record;
+    v_made record;
+BEGIN
+    FOR v_step IN
+        SELECT * FROM public.messages_partition_plan(p_months_ahead, p_retention_months, false)
+    LOOP
+        IF v_step.action = 'create' THEN
+            SELECT * INTO v_made FROM public.create_messages_partition(v_step.range_start::date);
+            IF v_made.created THEN
+                action := 'created';
+                partition_name := v_made.partition_name;
+                row_count := v_made.rows_moved;
+                RETURN NEXT;
+            END IF;
+        ELSIF v_step.action = 'drop' THEN
+            RETURN QUERY
+                SELECT * FROM public.drop_messages_partition(
+                    v_step.partition_name, p_retention_months, false
+                );
+        ELSIF v_step.action = 'purge' THEN
+            action := 'purged';
+            partition_name := v_step.partition_name;
+            row_count := public.purge_messages_default(p_retention_months);
+            IF row_count > 0 THEN
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+END;
+$$;
 """,
     backwards=f"""
 {lock_order.MAINTAIN_PARTITIONS}

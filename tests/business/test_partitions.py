@@ -182,3 +182,17 @@ def test_the_stats_command_estimates_unless_asked_to_count(migrated):
     assert counted.returncode == 0, counted.stderr
     assert counted.stdout.startswith("row_count: counted")
     assert "messages_default" in counted.stdout
+
+
+async def test_the_seeds_one_call_function_runs_the_same_steps(expired, conn):
+    """``maintain_messages_partitions(months_ahead, retention_months)``, the
+    seed's function for SQL callers, stays: the plan's steps in one call."""
+    plan = await Message.partition_plan(5, RETENTION)
+    done = await conn.fetch("SELECT * FROM maintain_messages_partitions(5, $1)", RETENTION)
+    assert [dict(r) for r in done if r["action"] == "dropped"] == [
+        {"action": "dropped", "partition_name": expired, "row_count": 2}
+    ]
+    assert not await exists(conn, expired)
+    assert {s.partition_name for s in plan.steps if s.action == "drop"} == {expired}
+    with pytest.raises(Exception, match="retention"):
+        await conn.fetch("SELECT * FROM maintain_messages_partitions(5, 999999)")
