@@ -10,7 +10,8 @@ and reports any refusal in one line on stderr with a distinct exit status:
 - 1: the command ran and failed, or the user declined (``CommandError``,
   ``DataRejected``);
 - 2: an argument cannot be used (``UsageError``): nothing ran;
-- 130: interrupted (Ctrl-C).
+- 130: interrupted (Ctrl-C);
+- 141: the output's reader went away (``| head``).
 
 ``PLATFORM_TRACE=1`` adds the traceback of an unexpected error.
 
@@ -34,6 +35,7 @@ from typing import Annotated, Any, Callable
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a pager's early exit
 
 
 class CommandError(Exception):
@@ -135,6 +137,11 @@ def report(exc: BaseException) -> int:
     if isinstance(exc, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        # The reader (``| head``) went away: nothing to say. Python would
+        # complain again flushing stdout at exit, so it points nowhere now.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     if isinstance(exc, (CommandError, DataRejected)):
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_FAILED)

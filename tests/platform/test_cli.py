@@ -28,6 +28,9 @@ DEMO = textwrap.dedent(
             raise RuntimeError("unexpected\\nacross lines")
         if mode == "ask":
             confirm("plan: drop 3 months", yes=yes)
+        if mode == "flood":
+            for line in range(100_000):
+                print("line", line)
         print("ran", tenant_id, months, yes)
 
     cli = CLI()
@@ -101,3 +104,19 @@ def test_help_lists_the_parameters_and_no_return(tmp_path):
     assert done.returncode == 0
     assert "tenant_id" in done.stdout and "months" in done.stdout
     assert "return" not in done.stdout
+
+
+def test_output_cut_short_by_a_pager_ends_quietly(tmp_path):
+    """``piccolo ... | head``: the reader goes away; no error line for that."""
+    script = tmp_path / "demo.py"
+    script.write_text(DEMO)
+    command = subprocess.Popen(
+        [sys.executable, str(script), "demo", "1", "--mode=flood"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PYTHONPATH": "."},
+    )
+    assert command.stdout.readline() == b"line 0\n"
+    command.stdout.close()
+    assert command.wait(timeout=30) == 141
+    assert command.stderr.read() == b""
