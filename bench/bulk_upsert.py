@@ -5,7 +5,8 @@ Loads N realistic job records (~1 KB of JSON each, shaped like jpm-v2's
 an update of every record, then the same records again (an unchanged
 re-sync). First through the plain path (COPY into a staging table + one
 ``INSERT … ON CONFLICT DO UPDATE`` per page, rows built by hand with no
-validation), then, on an emptied table, through ``StJob.upsert``. Only the
+validation), then, on an emptied table, through ``StJob.upsert`` (with
+``--rounds 2`` or more, every other round the other way round). Only the
 load is timed; records are generated per page outside the clock. Prints
 rows/s of each, the ratio API / plain, the unchanged re-sync's rate against
 the insert's, and what the re-sync wrote: rows whose version (``xmin``) or
@@ -179,8 +180,11 @@ async def bench(args) -> None:
 
     paths = {"plain": lambda recs: plain_load(conn, recs, columns), "api": api_load}
     totals = {name: {phase: 0.0 for phase, _ in PHASES} for name in paths}
-    for _ in range(args.rounds):
-        for name, load in paths.items():
+    for round_ in range(args.rounds):
+        # Alternate which path goes first, so that neither always meets the
+        # server right after the other's writes (checkpoints, WAL recycling).
+        order = list(paths.items())
+        for name, load in order[::-1] if round_ % 2 else order:
             await conn.execute("TRUNCATE raw.st_jobs")
             await conn.execute("CHECKPOINT")
             for phase, version in PHASES:
