@@ -32,6 +32,20 @@ def start_migrate(env, *args, log):
     )
 
 
+LOCK_APP_RECORDED = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
+
+
+async def lock_companies(url):
+    """A connection holding ACCESS EXCLUSIVE on ``companies`` (the table the
+    fault configuration's ``lock_app`` migration indexes) in an open
+    transaction, and that transaction."""
+    locker = await connect(url)
+    transaction = locker.transaction()
+    await transaction.start()
+    await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
+    return locker, transaction
+
+
 async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(migrated_copy):
     fresh_database = migrated_copy()
     env = {
@@ -95,11 +109,8 @@ async def test_a_locked_table_makes_the_migration_fail_fast(migrated_copy):
     fresh_database = migrated_copy()
     env = {**os.environ, "DATABASE_URL": fresh_database}
     with_probes = {**env, "PICCOLO_CONF": "tests.reliability.fault_conf", "FAULT_FIXED": "1"}
-    locker = await connect(fresh_database)
+    locker, transaction = await lock_companies(fresh_database)
     try:
-        transaction = locker.transaction()
-        await transaction.start()
-        await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         result = subprocess.run(
             [PICCOLO, "platform", "migrate", "--lock_timeout=300ms", "--attempts=2"],
@@ -114,11 +125,10 @@ async def test_a_locked_table_makes_the_migration_fail_fast(migrated_copy):
         assert result.returncode == 1, result.stdout + result.stderr
         assert "lock_timeout=300ms" in result.stderr
         assert elapsed < 20
-        recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
-        assert await locker.fetchval(recorded) == 0
+        assert await locker.fetchval(LOCK_APP_RECORDED) == 0
         assert await locker.fetchval("SELECT to_regclass('public.lock_probe_idx')") is None
         piccolo("platform", "migrate", env=with_probes)
-        assert await locker.fetchval(recorded) == 1
+        assert await locker.fetchval(LOCK_APP_RECORDED) == 1
     finally:
         await locker.close()
 
@@ -263,18 +273,14 @@ async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy, tmp_
         "PLATFORM_LOCK_TIMEOUT": "300ms",
         "PLATFORM_LOCK_ATTEMPTS": "2",
     }
-    locker = await connect(fresh_database)
+    locker, transaction = await lock_companies(fresh_database)
     try:
-        transaction = locker.transaction()
-        await transaction.start()
-        await locker.execute("LOCK TABLE companies IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         failed = _plain_forwards(with_probes)
         assert time.monotonic() - started < 20
         assert failed.returncode != 0
         assert "lock_timeout=300ms" in failed.stderr and "attempt 1 of 2" in failed.stderr
-        recorded = "SELECT count(*) FROM migration WHERE app_name = 'lock_app'"
-        assert await locker.fetchval(recorded) == 0
+        assert await locker.fetchval(LOCK_APP_RECORDED) == 0
 
         log = tmp_path / "forwards.log"
         with open(log, "w") as output:
@@ -292,7 +298,7 @@ async def test_plain_forwards_waits_lock_timeout_and_retries(migrated_copy, tmp_
             await transaction.rollback()
             assert retried.wait(timeout=120) == 0, log.read_text()
         assert "attempt 1 of 6, retrying in" in log.read_text()
-        assert await locker.fetchval(recorded) == 1
+        assert await locker.fetchval(LOCK_APP_RECORDED) == 1
     finally:
         await locker.close()
 
