@@ -73,6 +73,10 @@ async def migrations_by_app(conn, app_configs: list[AppConfig]) -> list[AppMigra
     return report
 
 
+# Enough to say how bad it is; more would only make the page slow.
+DEFAULT_COUNT_CAP = 100_000
+
+
 @dataclass(frozen=True)
 class Partition:
     name: str
@@ -82,10 +86,16 @@ class Partition:
     rows: int
     size_bytes: int
     size: str  # pg_size_pretty
+    exact: bool  # rows counted (DEFAULT), or estimated from the catalog (a month)
 
     @property
     def is_default(self) -> bool:
         return self.bounds == "DEFAULT"
+
+    @property
+    def at_cap(self) -> bool:
+        """Counted up to ``DEFAULT_COUNT_CAP`` and stopped there."""
+        return self.exact and self.rows >= DEFAULT_COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -99,16 +109,30 @@ class PartitionReport:
 async def messages_partitions(
     conn, table: str = MESSAGES_TABLE, now: datetime | None = None
 ) -> PartitionReport | None:
-    """The partitions of ``table`` from pg_inherits; None if it does not exist."""
+    """The partitions of ``table`` from pg_inherits; None if it does not exist.
+
+    A month's rows are the catalog's estimate (``public.estimated_rows``, as
+    ``get_messages_stats()`` gives them): counting them would scan the whole
+    history each time the page is opened. The DEFAULT partition's rows are
+    counted, up to ``DEFAULT_COUNT_CAP``: it is meant to stay empty, and any
+    row in it is a month without its partition, which the page must not miss
+    because the statistics have not seen it yet."""
     if not await _exists(conn, table):
         return None
+    # A database migrated to before estimated_rows existed gets counts.
+    estimated = (
+        "public.estimated_rows(c.oid)"
+        if await conn.fetchval("SELECT to_regprocedure('public.estimated_rows(regclass)') IS NOT NULL")
+        else "NULL::bigint"
+    )
     rows = await conn.fetch(
-        r"""
+        rf"""
         SELECT format('%I.%I', n.nspname, c.relname) AS qualified,
                c.relname AS name,
                pg_get_expr(c.relpartbound, c.oid) AS bounds,
                pg_total_relation_size(c.oid) AS size_bytes,
-               pg_size_pretty(pg_total_relation_size(c.oid)) AS size
+               pg_size_pretty(pg_total_relation_size(c.oid)) AS size,
+               {estimated} AS estimated
         FROM pg_inherits i
         JOIN pg_class c ON c.oid = i.inhrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -120,11 +144,19 @@ async def messages_partitions(
     partitions = []
     for row in rows:
         lower, upper = await _range_bounds(conn, row["bounds"])
-        # Exact counts: an operator's page, read on demand, not a dashboard.
-        count = await conn.fetchval(f"SELECT count(*) FROM {row['qualified']}")
+        exact = row["bounds"] == "DEFAULT" or row["estimated"] is None
+        count = (
+            await conn.fetchval(
+                f"SELECT count(*) FROM (SELECT FROM {row['qualified']} LIMIT $1) AS capped",
+                DEFAULT_COUNT_CAP,
+            )
+            if exact
+            else row["estimated"]
+        )
         partitions.append(
             Partition(
-                row["name"], row["bounds"], lower, upper, count, row["size_bytes"], row["size"]
+                row["name"], row["bounds"], lower, upper, count, row["size_bytes"], row["size"],
+                exact,
             )
         )
     covered, ahead = _coverage(partitions, now or datetime.now(timezone.utc))

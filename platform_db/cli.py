@@ -225,12 +225,17 @@ def help_requested(argv: list[str] | None = None) -> bool:
     """Whether this run of ``piccolo`` only prints help: targ prints a
     command's help whenever ``--help`` is among its arguments, and the
     command list when there are none (or ``help`` / ``-h``, see
-    ``platform_db.commands.help``)."""
+    ``platform_db.commands.help``); ``piccolo <app> help`` (or ``-h``) lists
+    one app's."""
     argv = sys.argv if argv is None else argv
     if not argv or os.path.basename(argv[0]) != "piccolo":
         return False
     arguments = argv[1:]
-    return arguments in ([], ["help"], ["-h"]) or "--help" in arguments
+    return (
+        arguments in ([], ["help"], ["-h"])
+        or "--help" in arguments
+        or (len(arguments) == 2 and arguments[1] in ("help", "-h"))  # an app's listing
+    )
 
 
 def confirm(plan: str, yes: bool, action: str = "go ahead") -> None:

@@ -5,7 +5,7 @@ import os
 from piccolo.conf.apps import AppConfig, Command
 
 from .commands.check import check
-from .commands.help import help
+from .commands.help import help, install_app_help
 from .commands.lint import lint
 from .commands.migrate import migrate
 from .commands.rollback import rollback
@@ -15,6 +15,8 @@ from .migration_hooks import install
 # Piccolo's own migration commands get the project's timeouts and safe
 # rollbacks wherever this app is registered (see migration_hooks).
 install()
+# `piccolo <app> --help` lists that app's commands (see commands/help.py).
+install_app_help()
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

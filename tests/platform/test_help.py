@@ -1,6 +1,6 @@
 """``piccolo --help`` and every project command's ``--help`` on the embedded
-default: the listing (each command once, no "Unrecognised command"), each
-command's arguments, and no database server started for it (its data
+default: the listing (each command once, no "Unrecognised command"), an
+app's listing, each command's arguments, and no database server started for it (its data
 directory is never even created). How long they take: ``python -m bench.cli_help``."""
 
 from __future__ import annotations
@@ -69,6 +69,37 @@ def test_every_project_commands_help_lists_its_arguments_and_starts_no_server(em
     assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
 
 
+@pytest.mark.parametrize("spelling", ["--help", "-h", "help"])
+def test_an_apps_help_lists_its_commands_and_starts_no_server(embedded_env, spelling):
+    """`piccolo <app> --help`: that app's commands, Piccolo's apps included,
+    where targ said "Unrecognised command - --help" above the whole list."""
+    from piccolo.apps.migrations.piccolo_app import APP_CONFIG as MIGRATIONS
+
+    apps = {app.app_name: app for app in [*Finder().get_app_configs(), MIGRATIONS]}
+    # `piccolo platform help` is a command of its own (the whole listing).
+    names = [app for app in [*PROJECT_APPS, "migrations"] if (app, spelling) != ("platform", "help")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(lambda app: run(embedded_env, app, spelling), names))
+    for app, result in zip(names, done):
+        assert result.returncode == 0 and result.stderr == "", (app, result.stderr)
+        assert f"{app} commands\n" in result.stdout
+        assert "Unrecognised command" not in result.stdout
+        listed = {
+            line.split("\x1b[32m")[1].split("\x1b[39m")[0]
+            for line in result.stdout.splitlines()
+            if "\x1b[32m" in line
+        }
+        expected = {f"{app} {c.command_name or c.callable.__name__}" for c in apps[app].get_commands()}
+        assert listed == expected, (app, listed ^ expected)
+    assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
+
+
+def test_the_platform_help_command_still_lists_everything(embedded_env):
+    done = run(embedded_env, "platform", "help")
+    assert done.returncode == 0 and "Piccolo CLI" in done.stdout
+    assert "servicetitan add_credential" in done.stdout
+
+
 @pytest.mark.parametrize(
     "argv, only_help",
     [
@@ -76,6 +107,9 @@ def test_every_project_commands_help_lists_its_arguments_and_starts_no_server(em
         (["piccolo", "--help"], True),
         (["piccolo", "servicetitan", "load", "--help"], True),
         (["piccolo", "-h"], True),
+        (["piccolo", "business", "help"], True),
+        (["piccolo", "business", "-h"], True),
+        (["piccolo", "business", "stats"], False),
         (["piccolo", "servicetitan", "load", "jobs", "1", "x.json"], False),
         (["piccolo", "servicetitan", "load", "-h"], False),  # targ reads -h as an argument
         (["/usr/bin/pytest", "--help"], False),
