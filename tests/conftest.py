@@ -26,6 +26,18 @@ os.environ["PLATFORM_SCRATCH_SERVER"] = SERVER_URL
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 
+# Set by .ci/run for its run on a server made for the standby tests.
+STANDBY_REQUIRED = os.environ.get("PLATFORM_TEST_STANDBY_REQUIRED") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs the hot standby is marked ``standby``, so that
+    ``-m standby`` selects them (.ci/run's run on a private server)."""
+    for item in items:
+        if "standby" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.standby)
+
+
 def pytest_sessionfinish(session, exitstatus):
     drop_database(TEST_DATABASE_URL)
 
@@ -66,18 +78,22 @@ async def tx(conn):
 @pytest.fixture(scope="session")
 async def standby(migrated):
     """A hot standby of the test server (tests/support/standby.py), for the
-    whole session. On the embedded server it must start (in CI too); a
-    DATABASE_URL server that cannot have one (no replication entry in its
-    pg_hba.conf, no binaries of its version) skips the tests that need it."""
+    whole session. On the embedded server it must start (in CI too), and
+    with PLATFORM_TEST_STANDBY_REQUIRED=1; another DATABASE_URL server that
+    cannot have one (no replication entry in its pg_hba.conf, no binaries
+    of its version) skips the tests that need it."""
     from platform_db.database import database_name
     from tests.support.standby import StandbyUnavailable, make_standby
 
     try:
         standby = await make_standby(SERVER_URL)
     except StandbyUnavailable as exc:
-        if ON_EMBEDDED_SERVER:
-            pytest.fail(f"no standby of the embedded server: {exc}")
-        pytest.skip(f"no standby of the DATABASE_URL server: {exc}")
+        if ON_EMBEDDED_SERVER or STANDBY_REQUIRED:
+            pytest.fail(f"no standby of the test server: {exc}")
+        pytest.skip(
+            f"no standby of the DATABASE_URL server: {exc} (.ci/run runs these tests on a "
+            "private server of the same version too: tests/support/private_server.py)"
+        )
     try:
         await standby.wait_streaming(database_name(TEST_DATABASE_URL))
         yield standby

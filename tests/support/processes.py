@@ -52,5 +52,7 @@ def executable(name: str, *candidates: Path) -> Path | None:
 def server_address(url: str) -> tuple[str, int, str]:
     """(host or socket directory, port, user) of a server URL."""
     parts = urlsplit(url)
-    host = parts.hostname or parse_qs(parts.query).get("host", ["/var/run/postgresql"])[0]
-    return host, parts.port or 5432, parts.username or "postgres"
+    query = parse_qs(parts.query)
+    host = parts.hostname or query.get("host", ["/var/run/postgresql"])[0]
+    port = parts.port or int(query.get("port", ["5432"])[0])
+    return host, port, parts.username or "postgres"
