@@ -89,12 +89,26 @@ class OneOf:
         return value
 
 
+class Check:
+    """Any other rule for a text argument's form, as
+    ``app: Annotated[str, Check(known_app)]``: ``rule(label, value)`` returns
+    the value or raises ``UsageError``. Like the bounds, it is applied before
+    the command runs (and before Piccolo's CLI connects: platform_db.preflight),
+    so it must not need the database."""
+
+    def __init__(self, rule: Callable[[str, str], str]):
+        self.rule = rule
+
+    def check(self, label: str, value: str) -> str:
+        return self.rule(label, value)
+
+
 _WORDS = {int: "a whole number", float: "a number"}
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
 
 
-def _convert(label: str, kind, check: Bounds | OneOf | None, value):
+def _convert(label: str, kind, check: Bounds | OneOf | Check | None, value):
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -116,7 +130,7 @@ def _convert(label: str, kind, check: Bounds | OneOf | None, value):
     return check.check(label, value) if check else value
 
 
-def _parameters(func) -> dict[str, tuple[type, Bounds | OneOf | None]]:
+def _parameters(func) -> dict[str, tuple[type, Bounds | OneOf | Check | None]]:
     """Each parameter's type and its bounds or allowed values, from its annotation."""
     hints = typing.get_type_hints(func, include_extras=True)
     found = {}
@@ -125,7 +139,7 @@ def _parameters(func) -> dict[str, tuple[type, Bounds | OneOf | None]]:
         check = None
         if typing.get_origin(hint) is Annotated:
             hint, *extras = typing.get_args(hint)
-            check = next((e for e in extras if isinstance(e, (Bounds, OneOf))), None)
+            check = next((e for e in extras if isinstance(e, (Bounds, OneOf, Check))), None)
         found[name] = (hint, check)
     return found
 
@@ -167,28 +181,28 @@ def command(func: Callable) -> Callable:
         name for name, p in signature.parameters.items() if p.default is inspect.Parameter.empty
     ]
 
+    def checked(given: dict[str, Any]) -> dict[str, Any]:
+        """The arguments as typed values (raises ``UsageError``)."""
+        unknown = sorted(set(given) - set(parameters))
+        if unknown:
+            options = ", ".join(f"--{name}" for name in parameters if name not in positional)
+            raise UsageError(
+                f"unknown option --{unknown[0]}" + (f" (options: {options})" if options else "")
+            )
+        missing = [name for name in positional if name not in given]
+        if missing:
+            raise UsageError(
+                f"missing argument {missing[0]}: usage: {func.__name__} " + " ".join(positional)
+            )
+        return {
+            name: _convert(name if name in positional else f"--{name}", *parameters[name], value)
+            for name, value in given.items()
+        }
+
     @functools.wraps(func)
     def wrapper(**given: Any):
         try:
-            unknown = sorted(set(given) - set(parameters))
-            if unknown:
-                options = ", ".join(f"--{name}" for name in parameters if name not in positional)
-                raise UsageError(
-                    f"unknown option --{unknown[0]}" + (f" (options: {options})" if options else "")
-                )
-            missing = [name for name in positional if name not in given]
-            if missing:
-                raise UsageError(
-                    f"missing argument {missing[0]}: usage: {func.__name__} "
-                    + " ".join(positional)
-                )
-            values = {
-                name: _convert(
-                    name if name in positional else f"--{name}", *parameters[name], value
-                )
-                for name, value in given.items()
-            }
-            result = func(**values)
+            result = func(**checked(given))
             if inspect.iscoroutine(result):
                 # asyncio.run, not Piccolo's run_sync, which retries a
                 # coroutine that raised RuntimeError and hides the error.
@@ -204,6 +218,8 @@ def command(func: Callable) -> Callable:
         return_annotation=inspect.Signature.empty,
     )
     wrapper.__annotations__ = {name: str for name in parameters}
+    # For platform_db.preflight: the same checks before Piccolo's CLI connects.
+    wrapper.check_arguments = checked
     return wrapper
 
 
@@ -225,14 +241,14 @@ def help_requested(argv: list[str] | None = None) -> bool:
     """Whether this run of ``piccolo`` only prints help: targ prints a
     command's help whenever ``--help`` is among its arguments, and the
     command list when there are none (or ``help`` / ``-h``, see
-    ``platform_db.commands.help``); ``piccolo <app> help`` (or ``-h``) lists
-    one app's."""
+    ``platform_db.commands.help``); ``piccolo <app>`` alone, ``piccolo <app>
+    help`` (or ``-h``) list one app's."""
     argv = sys.argv if argv is None else argv
     if not argv or os.path.basename(argv[0]) != "piccolo":
         return False
     arguments = argv[1:]
     return (
-        arguments in ([], ["help"], ["-h"])
+        len(arguments) <= 1  # every command is `<app> <command>`: one word is a listing
         or "--help" in arguments
         or (len(arguments) == 2 and arguments[1] in ("help", "-h"))  # an app's listing
     )

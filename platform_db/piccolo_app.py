@@ -11,10 +11,13 @@ from .commands.migrate import migrate
 from .commands.rollback import rollback
 from .commands.sql import sql
 from .migration_hooks import install
+from .preflight import install as install_preflight
 
 # Piccolo's own migration commands get the project's timeouts and safe
 # rollbacks wherever this app is registered (see migration_hooks).
 install()
+# A project command's arguments are checked before Piccolo's CLI connects.
+install_preflight()
 # `piccolo <app> --help` lists that app's commands (see commands/help.py).
 install_app_help()
 

@@ -1,3 +1,5 @@
+import sys
+
 import targ
 
 from platform_db.cli import command
@@ -52,8 +54,8 @@ def _app_names() -> list[str]:
 
 
 def install_app_help() -> None:
-    """``piccolo <app> --help`` (or ``-h``, ``help``) lists that app's
-    commands. targ looks for a command named ``--help`` in the app's group,
+    """``piccolo <app> --help`` (or ``-h``, ``help``, or the app's name
+    alone) lists that app's commands. targ looks for a command named ``--help`` in the app's group,
     finds none, and prints "Unrecognised command - --help" above the whole
     listing; the lookup now answers with the app's own listing. Every app
     gets it, Piccolo's own included. Idempotent."""
@@ -62,6 +64,13 @@ def install_app_help() -> None:
         return
 
     def _get_command(self, command_name, group_name=None):
+        if group_name is None and sys.argv[1:] == [command_name]:
+            # `piccolo business` alone: no command can be meant but the list.
+            group_name, command_name = command_name, "--help"
+            if not any(one.group_name == group_name for one in self.commands) and (
+                group_name not in _app_names()
+            ):
+                return original(self, group_name, None)
         if group_name and command_name in GROUP_HELP:
             commands = [one for one in self.commands if one.group_name == group_name]
             # A command of that name (`piccolo platform help`) stays itself;

@@ -1,12 +1,29 @@
 from typing import Annotated
 
-from platform_db.cli import Bounds, CommandError, UsageError, command
+from platform_db.cli import Bounds, Check, CommandError, UsageError, command
+
+
+def duration(setting: str) -> Check:
+    """A PostgreSQL duration within ``setting``'s limits, or "" (not given)."""
+
+    def rule(label: str, text: str) -> str:
+        from platform_db.durations import InvalidDuration, checked
+        from platform_db.migration_runner import LIMITS_MS
+
+        if text == "":
+            return text
+        try:
+            return checked(label, text, *LIMITS_MS[setting])
+        except InvalidDuration as exc:
+            raise UsageError(f"{exc} (nothing was run)") from None
+
+    return Check(rule)
 
 
 @command
 async def migrate(
-    lock_timeout: str = "",
-    statement_timeout: str = "",
+    lock_timeout: Annotated[str, duration("lock_timeout")] = "",
+    statement_timeout: Annotated[str, duration("statement_timeout")] = "",
     attempts: Annotated[int, Bounds(1, 20)] = 0,
     wait: Annotated[int, Bounds(0, 86_400)] = 600,
 ):

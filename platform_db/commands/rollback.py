@@ -1,8 +1,30 @@
-from platform_db.cli import CommandError, UsageError, command, confirm
+from typing import Annotated
+
+from platform_db.cli import Check, CommandError, UsageError, command, confirm
+
+
+def known_app(label: str, app: str) -> str:
+    from platform_db.migration_runner import app_names
+
+    if app not in app_names():
+        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}")
+    return app
+
+
+def migration_count(label: str, count: str) -> str:
+    if count != "all" and not (count.isdigit() and int(count) > 0):
+        raise UsageError(
+            f"{label} must be a whole number of migrations (at least 1) or all, not {count!r}"
+        )
+    return count
 
 
 @command
-async def rollback(app: str, count: str, yes: bool = False):
+async def rollback(
+    app: Annotated[str, Check(known_app)],
+    count: Annotated[str, Check(migration_count)],
+    yes: bool = False,
+):
     """
     Reverse the newest migrations of an app: checked first (refused, with
     nothing changed, while an app that depends on it has migrations applied
@@ -16,15 +38,9 @@ async def rollback(app: str, count: str, yes: bool = False):
     :param yes:
         Go ahead without asking (for scripts), once the plan has been read.
     """
-    from platform_db.migration_runner import MigrationError, Timeouts, app_names
+    from platform_db.migration_runner import MigrationError, Timeouts
     from platform_db.rollback import execute_rollback, plan_rollback
 
-    if app not in app_names():
-        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}")
-    if count != "all" and not (count.isdigit() and int(count) > 0):
-        raise UsageError(
-            f"count must be a whole number of migrations (at least 1) or all, not {count!r}"
-        )
     try:
         plan = await plan_rollback(app, count)
         if not plan.files:

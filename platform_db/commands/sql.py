@@ -1,8 +1,20 @@
-from platform_db.cli import UsageError, command
+from typing import Annotated
+
+from platform_db.cli import Check, UsageError, command
+
+
+def known_app_or_all(label: str, app: str) -> str:
+    from platform_db.migration_runner import app_names
+
+    if app != "all" and app not in app_names():
+        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}, or all")
+    return app
 
 
 @command
-async def sql(app: str, migration_id: str = "", backwards: bool = False):
+async def sql(
+    app: Annotated[str, Check(known_app_or_all)], migration_id: str = "", backwards: bool = False
+):
     """
     Print the exact SQL a migration runs, raw steps included, as a script
     psql can apply (psql "$URL" -v ON_ERROR_STOP=1 -f script.sql): in its
@@ -21,10 +33,8 @@ async def sql(app: str, migration_id: str = "", backwards: bool = False):
         The SQL that reverses it instead.
     """
     from platform_db.migration_capture import capture, migration_table_sql
-    from platform_db.migration_runner import all_migration_files, app_names, migration_files
+    from platform_db.migration_runner import all_migration_files, migration_files
 
-    if app != "all" and app not in app_names():
-        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}, or all")
     if app == "all" and migration_id:
         raise UsageError("a migration id needs its app, not all")
     files = all_migration_files() if app == "all" else migration_files(app)

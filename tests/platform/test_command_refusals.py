@@ -289,3 +289,40 @@ def test_a_refused_command_says_why_in_a_line(world, refused, case):
 def test_no_refused_command_wrote_anything(refused):
     _, before, after = refused
     assert [table for table in before if after.get(table) != before[table]] == []
+
+
+# Refused for their form (a number, a bound, a choice, an option), which is
+# checked before anything: not the usage refusals that look up what they
+# name (a migration of the app, a company before asking for its secret).
+LOOKED_UP = {"no secret on stdin", "sql of an unknown migration"}
+USAGE_CASES = [
+    case for case, (_, _, status, _) in CASES.items() if status == 2 and case not in LOOKED_UP
+]
+
+
+def test_an_argument_refused_opens_no_database(world, tmp_path):
+    """An argument refused for its form is refused before Piccolo's CLI
+    counts the migrations (which connects, and on the embedded default
+    starts the server): the server's data directory is never even created
+    (platform_db/preflight.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
+
+    def run(case: str) -> subprocess.CompletedProcess:
+        arguments, stdin, _, _ = CASES[case]
+        return subprocess.run(
+            [PICCOLO, *arguments(world)], cwd=PROJECT, env=env, input=stdin,
+            capture_output=True, text=True, timeout=120,
+        )
+
+    assert len(USAGE_CASES) >= 10
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = dict(zip(USAGE_CASES, pool.map(run, USAGE_CASES)))
+    for case, result in done.items():
+        message = CASES[case][3]
+        expected = message(world) if callable(message) else message
+        assert result.returncode == 2, (case, result.stdout + result.stderr)
+        # The one line, and no "database ... on the server of" line before it.
+        assert result.stderr.splitlines() == [result.stderr.splitlines()[-1]], (case, result.stderr)
+        assert result.stderr.splitlines()[-1].startswith(expected), (case, result.stderr)
+    assert not (tmp_path / "pg").exists()

@@ -69,17 +69,18 @@ def test_every_project_commands_help_lists_its_arguments_and_starts_no_server(em
     assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
 
 
-@pytest.mark.parametrize("spelling", ["--help", "-h", "help"])
+@pytest.mark.parametrize("spelling", ["--help", "-h", "help", ""])
 def test_an_apps_help_lists_its_commands_and_starts_no_server(embedded_env, spelling):
-    """`piccolo <app> --help`: that app's commands, Piccolo's apps included,
-    where targ said "Unrecognised command - --help" above the whole list."""
+    """`piccolo <app> --help` (or the app's name alone): that app's commands,
+    Piccolo's apps included, where targ said "Unrecognised command" above the
+    whole list."""
     from piccolo.apps.migrations.piccolo_app import APP_CONFIG as MIGRATIONS
 
     apps = {app.app_name: app for app in [*Finder().get_app_configs(), MIGRATIONS]}
     # `piccolo platform help` is a command of its own (the whole listing).
     names = [app for app in [*PROJECT_APPS, "migrations"] if (app, spelling) != ("platform", "help")]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        done = list(pool.map(lambda app: run(embedded_env, app, spelling), names))
+        done = list(pool.map(lambda app: run(embedded_env, app, *[spelling][:bool(spelling)]), names))
     for app, result in zip(names, done):
         assert result.returncode == 0 and result.stderr == "", (app, result.stderr)
         assert f"{app} commands\n" in result.stdout
@@ -109,6 +110,7 @@ def test_the_platform_help_command_still_lists_everything(embedded_env):
         (["piccolo", "-h"], True),
         (["piccolo", "business", "help"], True),
         (["piccolo", "business", "-h"], True),
+        (["piccolo", "business"], True),
         (["piccolo", "business", "stats"], False),
         (["piccolo", "servicetitan", "load", "jobs", "1", "x.json"], False),
         (["piccolo", "servicetitan", "load", "-h"], False),  # targ reads -h as an argument
