@@ -17,7 +17,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
+
+# platformdirs (imported by the embedded wheel, for its server user) warns
+# when XDG_RUNTIME_DIR is unset, as it is in CI: nothing this run uses.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 from tests.support.processes import as_server_user, free_port, server_directory
 
