@@ -1,5 +1,6 @@
-"""How long ``piccolo --help`` and each project command's ``--help`` take on
-the embedded default, beside the same ``--help`` with ``DATABASE_URL`` set
+"""How long ``piccolo --help``, an app's and each project command's
+``--help``, and a command refused for its arguments take on the embedded
+default, beside the same ``--help`` with ``DATABASE_URL`` set
 and a bare ``python -c pass``, all timed in this process (wall clock of the
 whole subprocess, median of several rounds, cases interleaved so that a
 noisy moment of a shared machine hits them all alike).
@@ -36,17 +37,24 @@ COMMANDS = [
 ]
 
 
-def cases(database_url: str) -> list[tuple[str, list[str], dict]]:
+# A command refused for its arguments (exit status 2): nothing should start.
+REFUSED = ["business", "maintain_partitions", "--retention_months=abc"]
+
+
+def cases(database_url: str) -> list[tuple[str, list[str], dict, int]]:
+    """(name, command line, environment, the exit status it must end with)."""
     embedded = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     with_url = {**embedded, "DATABASE_URL": database_url}
     return [
-        ("python -c pass", [sys.executable, "-c", "pass"], embedded),
-        ("piccolo --help, DATABASE_URL", [PICCOLO, "--help"], with_url),
-        ("piccolo --help, embedded", [PICCOLO, "--help"], embedded),
+        ("python -c pass", [sys.executable, "-c", "pass"], embedded, 0),
+        ("piccolo --help, DATABASE_URL", [PICCOLO, "--help"], with_url, 0),
+        ("piccolo --help, embedded", [PICCOLO, "--help"], embedded, 0),
+        ("piccolo business --help, embedded", [PICCOLO, "business", "--help"], embedded, 0),
         *(
-            (f"piccolo {app} {name} --help, embedded", [PICCOLO, app, name, "--help"], embedded)
+            (f"piccolo {app} {name} --help, embedded", [PICCOLO, app, name, "--help"], embedded, 0)
             for app, name in COMMANDS
         ),
+        ("a refused argument (--retention_months=abc), embedded", [PICCOLO, *REFUSED], embedded, 2),
     ]
 
 
@@ -68,19 +76,19 @@ def main() -> None:
     os.environ["PLATFORM_DB_QUIET"] = "1"
     os.environ.pop("PLATFORM_EMBEDDED_DIR", None)
     runs = cases(options.database_url)
-    timings = {(project, name): [] for project in projects for name, _, _ in runs}
+    timings = {(project, name): [] for project in projects for name, *_ in runs}
     started = dict.fromkeys(timings, 0)
     missing = set()
     for round_number in range(options.runs + 1):  # round 0 warms up (initdb, caches)
         for project in projects:
-            for name, command, env in runs:
+            for name, command, env, status in runs:
                 log_before = server_log_size(project)
                 began = time.perf_counter()
                 done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
                 elapsed = time.perf_counter() - began
-                if done.returncode != 0:
+                if done.returncode != status:
                     raise SystemExit(f"{name} failed in {project}:\n{done.stdout}{done.stderr}")
-                if "Unrecognised command - " + command[-2] in done.stdout:
+                if "Unrecognised command - " in done.stdout:
                     missing.add((project, name))  # a command this checkout does not have
                 if round_number:
                     timings[project, name].append(elapsed)
@@ -90,9 +98,9 @@ def main() -> None:
         reference = statistics.median(timings[project, "piccolo --help, DATABASE_URL"])
         print(f"\n{project}")
         print(f"{'case':55} {'median':>7} {'min':>7} {'vs URL':>7}  server started")
-        for name, _, _ in runs:
+        for name, *_ in runs:
             if (project, name) in missing:
-                print(f"{name:55} (no such command in this checkout)")
+                print(f"{name:55} (unrecognised in this checkout)")
                 continue
             values = timings[project, name]
             median = statistics.median(values)
