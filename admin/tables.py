@@ -7,6 +7,9 @@ reporting app's seed table already is; the admin keeps its sessions in
 
 from piccolo_api.session_auth.tables import SessionsBase
 
+from platform_db.secret_columns import SecretsLeftOut
 
-class AdminSession(SessionsBase, tablename="admin_sessions"):
-    """A logged-in admin user's session (the token is ``secret=True``)."""
+
+class AdminSession(SecretsLeftOut, SessionsBase, tablename="admin_sessions"):
+    """A logged-in admin user's session (the token is ``secret=True``, and
+    left out of ``select()`` unless asked for)."""

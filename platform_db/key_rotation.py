@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from platform_db import encryption
 from platform_db.connection import connection
+from platform_db.secret_columns import SecretsLeftOut
 
 BATCH = 500
 # Rounds of re-reading the values that changed under a rewrite; one changed
@@ -157,25 +158,12 @@ class EncryptedColumn:
         return ColumnCheck(self.label, values, stale, undecryptable, plaintext)
 
 
-class EncryptedAtRest:
+class EncryptedAtRest(SecretsLeftOut):
     """Mixin for a table class whose ``ENCRYPTED_COLUMNS`` hold Fernet tokens
     (and are ``secret=True``): left out of ``select()`` unless asked for, and
     kept under the newest key."""
 
     ENCRYPTED_COLUMNS: tuple[str, ...] = ()
-
-    @classmethod
-    def select(cls, *columns, exclude_secrets: bool = True):
-        """Like ``Table.select``, but secrets are left out unless asked for."""
-        named = [getattr(getattr(c, "_meta", None), "name", None) for c in columns]
-        secret = {c._meta.name for c in cls._meta.secret_columns}
-        if exclude_secrets and named and set(named) <= secret:
-            # Piccolo would drop every column and send "SELECT ALL FROM ...".
-            raise ValueError(
-                f"{cls._meta.tablename}: {', '.join(named)} selected with "
-                "exclude_secrets=True; pass exclude_secrets=False"
-            )
-        return super().select(*columns, exclude_secrets=exclude_secrets)
 
     @classmethod
     async def rotate_encryption(cls) -> int:

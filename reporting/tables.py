@@ -55,6 +55,7 @@ from piccolo.table import Table
 from platform_db.choices import values_check
 from platform_db.rejections import DataRejected, Guarded
 from platform_db.replicas import read
+from platform_db.secret_columns import SecretsLeftOut
 from reporting.enums import (
     ExportFormat,
     ExportStatus,
@@ -194,9 +195,10 @@ class Membership(Guarded, Table, tablename="memberships"):
     memberships_tenant_matches_role = Check("(role = 'agency_admin') = (tenant_id IS NULL)")
 
 
-class Session(Guarded, Table, tablename="sessions"):
+class Session(SecretsLeftOut, Guarded, Table, tablename="sessions"):
     """A signed-in browser session (Better Auth's shape: token, expiry,
-    IP address, user agent). Only a SHA-256 of the token is stored."""
+    IP address, user agent). Only a SHA-256 of the token is stored, and
+    ``select()`` leaves it out unless asked for."""
 
     id = UUID(primary_key=True)
     user = ForeignKey(User, db_column_name="user_id", null=False, on_delete=OnDelete.cascade)
