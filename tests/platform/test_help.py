@@ -78,9 +78,13 @@ def test_an_apps_help_lists_its_commands_and_starts_no_server(embedded_env, spel
 
     apps = {app.app_name: app for app in [*Finder().get_app_configs(), MIGRATIONS]}
     # `piccolo platform help` is a command of its own (the whole listing).
-    names = [app for app in [*PROJECT_APPS, "migrations"] if (app, spelling) != ("platform", "help")]
+    names = [
+        app for app in [*PROJECT_APPS, "migrations"] if (app, spelling) != ("platform", "help")
+    ]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        done = list(pool.map(lambda app: run(embedded_env, app, *[spelling][:bool(spelling)]), names))
+        done = list(
+            pool.map(lambda app: run(embedded_env, app, *[spelling][: bool(spelling)]), names)
+        )
     for app, result in zip(names, done):
         assert result.returncode == 0 and result.stderr == "", (app, result.stderr)
         assert f"{app} commands\n" in result.stdout
@@ -90,7 +94,9 @@ def test_an_apps_help_lists_its_commands_and_starts_no_server(embedded_env, spel
             for line in result.stdout.splitlines()
             if "\x1b[32m" in line
         }
-        expected = {f"{app} {c.command_name or c.callable.__name__}" for c in apps[app].get_commands()}
+        expected = {
+            f"{app} {c.command_name or c.callable.__name__}" for c in apps[app].get_commands()
+        }
         assert listed == expected, (app, listed ^ expected)
     assert not Path(embedded_env["PLATFORM_EMBEDDED_DIR"]).exists()
 

@@ -19,7 +19,10 @@ async def reporting_session(conn):
     token_hash = secrets.token_hex(32)
     user = await insert_user(conn)
     session = await insert(
-        conn, "sessions", user_id=user, token_hash=token_hash,
+        conn,
+        "sessions",
+        user_id=user,
+        token_hash=token_hash,
         expires_at=await conn.fetchval("SELECT now() + interval '1 day'"),
     )
     yield session, token_hash

@@ -41,9 +41,23 @@ def start(major: int) -> tuple[str, Path]:
     data = base / "data"
     port = free_port()
     subprocess.run(
-        [bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync",
-         "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True, text=True, timeout=120, **as_server_user(),
+        [
+            bin_dir / "initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **as_server_user(),
     )
     with open(data / "postgresql.auto.conf", "a") as conf:
         conf.write(
@@ -55,7 +69,11 @@ def start(major: int) -> tuple[str, Path]:
         )
     subprocess.run(
         [bin_dir / "pg_ctl", "-D", data, "-l", base / "server.log", "-w", "-t", "60", "start"],
-        check=True, capture_output=True, text=True, timeout=90, **as_server_user(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        **as_server_user(),
     )
     return f"postgresql://postgres@/postgres?host={base}&port={port}", base
 
@@ -65,7 +83,10 @@ def stop(base: Path) -> None:
     version = (data / "PG_VERSION").read_text().strip()
     subprocess.run(
         [binaries(int(version)) / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
-        capture_output=True, text=True, timeout=90, **as_server_user(),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        **as_server_user(),
     )
     shutil.rmtree(base, ignore_errors=True)
 
