@@ -105,6 +105,11 @@ class PartitionReport:
     current_month_covered: bool
     default_rows: int | None  # None when there is no DEFAULT partition
 
+    @property
+    def default_at_cap(self) -> bool:
+        """DEFAULT counted up to ``DEFAULT_COUNT_CAP``: it holds at least that many."""
+        return any(p.is_default and p.at_cap for p in self.partitions)
+
 
 async def messages_partitions(
     conn, table: str = MESSAGES_TABLE, now: datetime | None = None

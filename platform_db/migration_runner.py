@@ -42,6 +42,7 @@ from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.conf.apps import MigrationModule
 from piccolo.engine import engine_finder
 
+from platform_db.cli import Check, UsageError
 from platform_db.durations import InvalidDuration, checked
 
 # Taken inside each migration's transaction (pg_advisory_xact_lock): what
@@ -103,7 +104,7 @@ class Timeouts:
                 (f"--{name}", given.get(name)),
             ):
                 if text not in (None, ""):
-                    values[name] = _setting(name, label, str(text))
+                    values[name] = setting_value(name, label, str(text))
         return replace(cls(), **values)
 
     def settings_sql(self, local: bool) -> str:
@@ -114,7 +115,9 @@ class Timeouts:
         )
 
 
-def _setting(name: str, label: str, text: str):
+def setting_value(name: str, label: str, text: str):
+    """``text`` as the value of the timeout or attempts setting ``name``
+    (``InvalidDuration`` naming ``label`` if it cannot be used)."""
     if name == "attempts":
         if not text.strip().isdigit() or not 1 <= int(text) <= 20:
             raise InvalidDuration(f"{label} must be a whole number from 1 to 20, not {text!r}")
@@ -218,6 +221,18 @@ class MigrationFile:
 def app_names() -> list[str]:
     """Every app in the order ``forwards all`` migrates them."""
     return BaseMigrationManager().get_sorted_app_names()
+
+
+def app_argument(*also: str):
+    """The ``Check`` of a command's app argument: one of ``app_names()``,
+    or one of ``also`` (e.g. ``all``)."""
+    def rule(label: str, app: str) -> str:
+        if app not in also and app not in app_names():
+            choices = ", ".join(app_names()) + "".join(f", or {extra}" for extra in also)
+            raise UsageError(f"unknown app {app!r}; apps: {choices}")
+        return app
+
+    return Check(rule)
 
 
 def migration_files(app: str) -> list[MigrationFile]:

@@ -7,13 +7,13 @@ def duration(setting: str) -> Check:
     """A PostgreSQL duration within ``setting``'s limits, or "" (not given)."""
 
     def rule(label: str, text: str) -> str:
-        from platform_db.durations import InvalidDuration, checked
-        from platform_db.migration_runner import LIMITS_MS
+        from platform_db.durations import InvalidDuration
+        from platform_db.migration_runner import setting_value
 
         if text == "":
             return text
         try:
-            return checked(label, text, *LIMITS_MS[setting])
+            return setting_value(setting, label, text)
         except InvalidDuration as exc:
             raise UsageError(f"{exc} (nothing was run)") from None
 

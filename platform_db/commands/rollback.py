@@ -1,14 +1,7 @@
 from typing import Annotated
 
 from platform_db.cli import Check, CommandError, UsageError, command, confirm
-
-
-def known_app(label: str, app: str) -> str:
-    from platform_db.migration_runner import app_names
-
-    if app not in app_names():
-        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}")
-    return app
+from platform_db.migration_runner import app_argument
 
 
 def migration_count(label: str, count: str) -> str:
@@ -21,7 +14,7 @@ def migration_count(label: str, count: str) -> str:
 
 @command
 async def rollback(
-    app: Annotated[str, Check(known_app)],
+    app: Annotated[str, app_argument()],
     count: Annotated[str, Check(migration_count)],
     yes: bool = False,
 ):

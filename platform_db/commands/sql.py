@@ -1,19 +1,12 @@
 from typing import Annotated
 
-from platform_db.cli import Check, UsageError, command
-
-
-def known_app_or_all(label: str, app: str) -> str:
-    from platform_db.migration_runner import app_names
-
-    if app != "all" and app not in app_names():
-        raise UsageError(f"unknown app {app!r}; apps: {', '.join(app_names())}, or all")
-    return app
+from platform_db.cli import UsageError, command
+from platform_db.migration_runner import app_argument
 
 
 @command
 async def sql(
-    app: Annotated[str, Check(known_app_or_all)], migration_id: str = "", backwards: bool = False
+    app: Annotated[str, app_argument("all")], migration_id: str = "", backwards: bool = False
 ):
     """
     Print the exact SQL a migration runs, raw steps included, as a script

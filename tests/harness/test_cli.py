@@ -8,7 +8,7 @@ import pytest
 from platform_db.catalog import diff, snapshot, without_piccolo
 from platform_db.database import redacted
 from tests.conftest import SERVER_URL
-from tests.support.commands import PICCOLO, PROJECT
+from tests.support.commands import PICCOLO, PROJECT, embedded_env
 from tests.support.databases import connect, create_database, drop_database
 
 
@@ -43,8 +43,7 @@ async def test_forwards_all_then_backwards_all_leaves_the_database_as_it_was(fre
 
 
 def test_embedded_server_by_default_and_a_second_command_sees_the_data(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
+    env = embedded_env(tmp_path / "pg")
     first = piccolo("migrations", "forwards", "all", env=env)
     assert "(embedded PostgreSQL)" in first.stderr
     assert str(tmp_path / "pg") in first.stderr

@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,9 +19,8 @@ import pytest
 from business.sample_data import SAMPLE_YCLIENTS_COMPANY_ID
 from tests.servicetitan import openapi
 from tests.servicetitan.records import new_tenant
+from tests.support.commands import PICCOLO, PROJECT, embedded_env
 
-PROJECT = Path(__file__).resolve().parents[2]
-PICCOLO = str(Path(sys.executable).with_name("piccolo"))
 SECRET = "s3cr3t-typed-on-argv"
 
 
@@ -305,8 +303,7 @@ def test_an_argument_refused_opens_no_database(world, tmp_path):
     counts the migrations (which connects, and on the embedded default
     starts the server): the server's data directory is never even created
     (platform_db/preflight.py)."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
+    env = embedded_env(tmp_path / "pg")
 
     def run(case: str) -> subprocess.CompletedProcess:
         arguments, stdin, _, _ = CASES[case]

@@ -15,6 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.support.commands import embedded_env
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 # A command's process: connects through piccolo_conf as every command does,
@@ -48,8 +50,7 @@ def data_dir(tmp_path):
 
 
 def client(data_dir: Path, mode: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(PLATFORM_EMBEDDED_DIR=str(data_dir), PLATFORM_DB_QUIET="1")
+    env = embedded_env(data_dir, quiet=True)
     process = subprocess.Popen(
         [sys.executable, "-c", CLIENT, mode],
         cwd=PROJECT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

@@ -5,9 +5,7 @@ directory is never even created). How long they take: ``python -m bench.cli_help
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,9 +13,9 @@ import pytest
 from piccolo.conf.apps import Finder
 
 from platform_db.cli import help_requested
+from tests.support.commands import PICCOLO, PROJECT
+from tests.support.commands import embedded_env as env_for
 
-PROJECT = Path(__file__).resolve().parents[2]
-PICCOLO = str(Path(sys.executable).with_name("piccolo"))
 PROJECT_APPS = ("business", "servicetitan", "reporting", "platform", "admin")
 
 
@@ -32,9 +30,7 @@ def project_commands() -> list[tuple[str, str]]:
 
 @pytest.fixture
 def embedded_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(PLATFORM_EMBEDDED_DIR=str(tmp_path / "pg"), PLATFORM_DB_QUIET="0")
-    return env
+    return env_for(tmp_path / "pg")
 
 
 def run(env, *args: str) -> subprocess.CompletedProcess:

@@ -27,6 +27,14 @@ def run_piccolo(*args: str, url: str | None = None, **env: str) -> subprocess.Co
     )
 
 
+def embedded_env(data_dir: Path, quiet: bool = False) -> dict[str, str]:
+    """This process's environment for a command on the embedded default (no
+    ``DATABASE_URL``), with its server's data in ``data_dir``."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PLATFORM_EMBEDDED_DIR=str(data_dir), PLATFORM_DB_QUIET="1" if quiet else "0")
+    return env
+
+
 def errors(done: subprocess.CompletedProcess) -> list[str]:
     """The command's ``error:`` lines."""
     return [line for line in done.stderr.splitlines() if line.startswith("error:")]

