@@ -55,30 +55,26 @@ def _app_names() -> list[str]:
 
 def install_app_help() -> None:
     """``piccolo <app> --help`` (or ``-h``, ``help``, or the app's name
-    alone) lists that app's commands. targ looks for a command named ``--help`` in the app's group,
-    finds none, and prints "Unrecognised command - --help" above the whole
-    listing; the lookup now answers with the app's own listing. Every app
+    alone) lists that app's commands. targ looks for a command named
+    ``--help`` in the app's group, finds none, and prints "Unrecognised
+    command - --help" above the whole listing; the lookup now answers with the app's own listing. Every app
     gets it, Piccolo's own included. Idempotent."""
     original = targ.CLI._get_command
     if getattr(original, "app_help", False):
         return
 
     def _get_command(self, command_name, group_name=None):
-        if group_name is None and sys.argv[1:] == [command_name]:
-            # `piccolo business` alone: no command can be meant but the list.
-            group_name, command_name = command_name, "--help"
-            if not any(one.group_name == group_name for one in self.commands) and (
-                group_name not in _app_names()
-            ):
-                return original(self, group_name, None)
-        if group_name and command_name in GROUP_HELP:
-            commands = [one for one in self.commands if one.group_name == group_name]
+        # `piccolo business` alone: no command can be meant but the list.
+        alone = group_name is None and sys.argv[1:] == [command_name]
+        group, name = (command_name, "--help") if alone else (group_name, command_name)
+        if group and name in GROUP_HELP:
+            commands = [one for one in self.commands if one.group_name == group]
             # A command of that name (`piccolo platform help`) stays itself;
             # an alias (the platform's --help) gives way to the listing.
-            if (commands or group_name in _app_names()) and all(
-                one.command_name != command_name for one in commands
+            if (commands or group in _app_names()) and all(
+                one.command_name != name for one in commands
             ):
-                return _group_listing(group_name, commands)
+                return _group_listing(group, commands)
         return original(self, command_name, group_name)
 
     _get_command.app_help = True
