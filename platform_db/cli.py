@@ -144,6 +144,9 @@ def _parameters(func) -> dict[str, tuple[type, Bounds | OneOf | Check | None]]:
     return found
 
 
+_NOT_MIGRATED = {"UndefinedTableError", "UndefinedFunctionError"}
+
+
 def report(exc: BaseException) -> int:
     """Print ``exc`` as the one line a command ends with; its exit status."""
     from platform_db.rejections import DataRejected
@@ -159,6 +162,15 @@ def report(exc: BaseException) -> int:
     if isinstance(exc, (CommandError, DataRejected)):
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_FAILED)
+    if type(exc).__name__ in _NOT_MIGRATED:
+        # asyncpg's UndefinedTableError / UndefinedFunctionError: almost
+        # always a database the migrations have not (all) run on.
+        print(
+            f"error: {exc}: is the database migrated? "
+            "(piccolo migrations check; piccolo migrations forwards all)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     message = " ".join(str(exc).split()) or type(exc).__name__
     print(f"error: {type(exc).__name__}: {message}", file=sys.stderr)
     if os.environ.get("PLATFORM_TRACE") == "1":

@@ -28,6 +28,9 @@ DEMO = textwrap.dedent(
             raise RuntimeError("unexpected\\nacross lines")
         if mode == "ask":
             confirm("plan: drop 3 months", yes=yes)
+        if mode == "unmigrated":
+            import asyncpg
+            raise asyncpg.exceptions.UndefinedTableError('relation "companies" does not exist')
         if mode == "flood":
             for line in range(100_000):
                 print("line", line)
@@ -86,6 +89,15 @@ def test_an_unexpected_error_is_one_line_and_a_hint(tmp_path):
     assert done.stderr.splitlines() == [
         "error: RuntimeError: unexpected across lines",
         "(PLATFORM_TRACE=1 shows where it happened)",
+    ]
+
+
+def test_a_missing_table_says_to_migrate(tmp_path):
+    done = run(tmp_path, "1", "--mode=unmigrated")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        'error: relation "companies" does not exist: is the database migrated? '
+        "(piccolo migrations check; piccolo migrations forwards all)"
     ]
 
 
