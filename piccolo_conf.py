@@ -1,7 +1,7 @@
 from piccolo.conf.apps import AppRegistry
 
 from platform_db.cli import help_requested
-from platform_db.replicas import ReplicatedEngine, replica_nodes
+from platform_db.database.replicas import ReplicatedEngine, replica_nodes
 
 # Connects (and starts the embedded server) at the first query, not here.
 # Piccolo's CLI counts unapplied migrations before every command, `--help`

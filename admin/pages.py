@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader
 import asyncpg
+from jinja2 import Environment, FileSystemLoader
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import JSON
 from piccolo.conf.apps import AppConfig
@@ -37,7 +37,7 @@ from admin.crud import checked_value
 from admin.formatting import FILTERS
 from admin.inspected import Inspected
 from admin.read_routing import read
-from platform_db.rejections import DataRejected
+from platform_db.values.rejections import DataRejected
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
 

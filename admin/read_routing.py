@@ -1,4 +1,4 @@
-"""Which of the admin's reads a read replica may answer (``platform_db.replicas``).
+"""Which of the admin's reads a read replica may answer (``platform_db.database.replicas``).
 
 The inspection reads may be a little stale: Piccolo Admin's lists, rows,
 counts and ids (``admin.crud.AdminCRUD``), the admin's own pages and the
@@ -29,7 +29,7 @@ from piccolo.engine import engine_finder
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from platform_db import replicas
+from platform_db.database import replicas
 
 WROTE_AT_COOKIE = "admin_wrote_at"
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -7,7 +7,7 @@ reporting app's seed table already is; the admin keeps its sessions in
 
 from piccolo_api.session_auth.tables import SessionsBase
 
-from platform_db.secret_columns import SecretsLeftOut
+from platform_db.secrets.secret_columns import SecretsLeftOut
 
 
 class AdminSession(SecretsLeftOut, SessionsBase, tablename="admin_sessions"):

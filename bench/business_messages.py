@@ -100,9 +100,9 @@ async def run(args: argparse.Namespace) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     import piccolo_conf
-    from platform_db.connection import connection
     from business.message_rows import COLUMNS
     from business.tables import Company, Message
+    from platform_db.database.connection import connection
 
     with contextlib.redirect_stdout(io.StringIO()):
         result = await run_forwards("all")

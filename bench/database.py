@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from platform_db.database import database_name, redacted
+from platform_db.database.urls import database_name, redacted
 from tests.support.databases import create_database, drop_database, server_url
 
 

@@ -42,7 +42,7 @@ def key_value(rng: random.Random) -> str:
 
 async def timed_rewrite(conn, column, transform) -> tuple[float, float]:
     """Seconds of a whole rewrite, and of its longest batch."""
-    from platform_db import key_rotation
+    from platform_db.secrets import key_rotation
 
     longest, started = 0.0, time.perf_counter()
     real_write = key_rotation.EncryptedColumn._write
@@ -64,15 +64,15 @@ async def timed_rewrite(conn, column, transform) -> tuple[float, float]:
 
 
 async def bench(args) -> None:
-    import piccolo_conf
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    import piccolo_conf
     from business.piccolo_migrations.business_2026_12_01t10_11_43_whatsapp_key_values_encrypted import (  # noqa: E501
         VALUES,
         _decrypted,
         _encrypted,
     )
-    from platform_db import encryption
+    from platform_db.secrets import encryption
 
     with contextlib.redirect_stdout(io.StringIO()):
         result = await run_forwards("all")

@@ -1,7 +1,7 @@
 """Online DDL under write load (issue 11): on a table of 1,000,000 rows with
 4 writers inserting and updating, an index, a CHECK and a FOREIGN KEY are
 added in their plain form and through the helpers of
-``platform_db.migration_sql`` (``ConcurrentIndex``, ``online_constraint``),
+``platform_db.migrations.steps`` (``ConcurrentIndex``, ``online_constraint``),
 each run as a migration by the project's runner. Printed side by side: the
 longest wait any writer saw while each ran, and how long it took.
 
@@ -83,14 +83,14 @@ class Writers:
 
 
 def plain(forwards: str, backwards: str):
-    from platform_db.migration_sql import SqlStep
+    from platform_db.migrations.steps import SqlStep
 
     return [SqlStep(forwards, backwards)], True
 
 
 def forms():
     """(label, steps, in a transaction) of each change, plain then online."""
-    from platform_db.migration_sql import ConcurrentIndex, online_constraint
+    from platform_db.migrations.online import ConcurrentIndex, online_constraint
 
     check = "CHECK (amount >= 0)"
     fk = f"FOREIGN KEY (owner_id) REFERENCES {OWNERS} (id)"
@@ -133,7 +133,7 @@ def forms():
 async def migrate(steps, transaction: bool, backwards: bool = False) -> None:
     from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-    from platform_db.migration_sql import add_sql_steps
+    from platform_db.migrations.steps import add_sql_steps
 
     manager = MigrationManager(
         migration_id="bench", app_name="bench", wrap_in_transaction=transaction

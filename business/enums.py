@@ -1,7 +1,7 @@
 """Choices of the business tables' status and type columns (seed 004).
 
 Each is enforced twice: by Piccolo's ``choices`` in Python and by a CHECK
-built with ``platform_db.choices.values_check`` in the database.
+built with ``platform_db.values.choices.values_check`` in the database.
 """
 
 from enum import Enum

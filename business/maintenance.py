@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from business.tables import Company
-from platform_db.connection import fetch
+from platform_db.database.connection import fetch
 
 # table: the function deleting its expired rows (returns how many)
 CLEANUPS = {

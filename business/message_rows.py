@@ -13,9 +13,10 @@ from enum import Enum
 
 from business.enums import MessageDirection, MessageStatus, MessageType
 from business.phones import normalize_phone
-from platform_db.choices import InvalidChoice
-from platform_db.json_text import json_text
-from platform_db.rejections import DataRejected, text_problem
+from platform_db.values.choices import InvalidChoice
+from platform_db.values.guarded import text_problem
+from platform_db.values.json_text import json_text
+from platform_db.values.rejections import DataRejected
 
 TABLE = "messages"
 
@@ -91,7 +92,7 @@ def _created_at(value) -> datetime:
         return datetime.now(timezone.utc)
     if not isinstance(value, datetime):
         raise DataRejected(TABLE, "created_at", value, "a datetime is required")
-    # Naive datetimes are UTC in this project (platform_db.clock).
+    # Naive datetimes are UTC in this project (platform_db.values.clock).
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 

@@ -20,7 +20,7 @@ import asyncpg
 from piccolo.table import Table
 
 from platform_db.cli import Bounds, UsageError
-from platform_db.connection import fetch
+from platform_db.database.connection import fetch
 
 # What the database functions accept too (they refuse the rest).
 MONTHS_AHEAD = Bounds(0, 60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from platform_db.rejections import DataRejected
+from platform_db.values.rejections import DataRejected
 
 # What people type around the digits: "+7 (900) 123-45-67".
 _DECORATION = re.compile(r"[+\s\-().]")

@@ -10,11 +10,11 @@ services and staff stay as they are).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import uuid
 from collections.abc import Callable
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -45,7 +45,7 @@ from business.tables import (
     SyncStatus,
     WhatsAppAuthKey,
 )
-from platform_db.connection import copy_rows
+from platform_db.database.connection import copy_rows
 
 SAMPLE_YCLIENTS_COMPANY_ID = "sample-salon-004"
 BATCH = 5_000

@@ -36,6 +36,7 @@ from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
+from business import message_rows, partitions
 from business.enums import (
     BookingSource,
     BookingStatus,
@@ -49,13 +50,13 @@ from business.enums import (
     SyncState,
     WhatsAppKeyType,
 )
-from business import message_rows, partitions
 from business.phones import PHONE_CHECK, normalize_phone
-from platform_db import encryption
-from platform_db.choices import values_check
-from platform_db.connection import connection, copy_rows, fetch
-from platform_db.key_rotation import EncryptedAtRest
-from platform_db.rejections import SECRET_SHOWN, DataRejected, Guarded, rejecting
+from platform_db.database.connection import connection, copy_rows, fetch
+from platform_db.secrets import encryption
+from platform_db.secrets.key_rotation import EncryptedAtRest
+from platform_db.values.choices import values_check
+from platform_db.values.guarded import Guarded
+from platform_db.values.rejections import SECRET_SHOWN, DataRejected, rejecting
 
 
 class Company(Guarded, Table, tablename="companies"):
@@ -353,7 +354,7 @@ class Message(Guarded, Table, tablename="messages"):
         """The newest ``limit`` messages between a company and a phone.
 
         ``stale_ok``: a read replica within its lag bound may answer
-        (``platform_db.replicas``), for a caller that can miss the messages
+        (``platform_db.database.replicas``), for a caller that can miss the messages
         of the last moments (a history page, an export). The default reads
         the primary: a bot reads its own just-stored messages."""
         return await fetch(
@@ -436,7 +437,7 @@ class WhatsAppAuthKey(EncryptedAtRest, Guarded, Table, tablename="whatsapp_auth_
     whatsapp_auth_keys_company_key = Unique([company, key_type, key_id])
     whatsapp_auth_keys_key_type_check = values_check("key_type", WhatsAppKeyType)
 
-    # Kept under the newest key by rotate_encryption() (platform_db.key_rotation).
+    # Kept under the newest key by rotate_encryption() (platform_db.secrets.key_rotation).
     ENCRYPTED_COLUMNS = ("value",)
 
     @classmethod

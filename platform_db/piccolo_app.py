@@ -4,17 +4,17 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
-from .commands.check import check
-from .commands.help import help, install_app_help
-from .commands.lint import lint
-from .commands.migrate import migrate
-from .commands.rollback import rollback
-from .commands.sql import sql
-from .migration_hooks import install
-from .preflight import install as install_preflight
+from platform_db.cli.preflight import install as install_preflight
+from platform_db.commands.check import check
+from platform_db.commands.help import help, install_app_help
+from platform_db.commands.lint import lint
+from platform_db.commands.migrate import migrate
+from platform_db.commands.rollback import rollback
+from platform_db.commands.sql import sql
+from platform_db.migrations.hooks import install
 
 # Piccolo's own migration commands get the project's timeouts and safe
-# rollbacks wherever this app is registered (see migration_hooks).
+# rollbacks wherever this app is registered (see platform_db.migrations.hooks).
 install()
 # A project command's arguments are checked before Piccolo's CLI connects.
 install_preflight()

@@ -1,7 +1,7 @@
 """The seed's five enums, and the two this app adds for report exports.
 
 PostgreSQL enforces each through a CHECK built from these values
-(``platform_db.choices.values_check``), not through a native enum type:
+(``platform_db.values.choices.values_check``), not through a native enum type:
 Piccolo cannot create native enum types, and ``business`` owns a table named
 ``sync_status`` in ``public``, whose row type a native ``sync_status`` enum
 would collide with.

@@ -52,10 +52,11 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
-from platform_db.choices import values_check
-from platform_db.rejections import DataRejected, Guarded
-from platform_db.replicas import read
-from platform_db.secret_columns import SecretsLeftOut
+from platform_db.database.replicas import read
+from platform_db.secrets.secret_columns import SecretsLeftOut
+from platform_db.values.choices import values_check
+from platform_db.values.guarded import Guarded
+from platform_db.values.rejections import DataRejected
 from reporting.enums import (
     ExportFormat,
     ExportStatus,

@@ -1,7 +1,7 @@
 """ServiceTitan API values (what a record's fields hold) parsed into what
 the cache's columns take, or ``ValueError`` saying why not.
 
-Standard library only (and ``platform_db.json_text``, which is too), on
+Standard library only (and ``platform_db.values.json_text``, which is too), on
 purpose: these parsers must behave the same on every Python the project
 claims (``requires-python``), and ``tests/servicetitan/test_api_values.py``
 runs them under the oldest one too.
@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from platform_db.json_text import check_text
+from platform_db.values.json_text import check_text
 
 BIGINT_RANGE = range(-(2**63), 2**63)
 INTEGER_RANGE = range(-(2**31), 2**31)

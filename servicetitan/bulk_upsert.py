@@ -45,8 +45,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from platform_db.connection import connection as connection_for
-from platform_db.rejections import DataRejected
+from platform_db.database.connection import connection as connection_for
+from platform_db.values.rejections import DataRejected
 from servicetitan.api_values import BIGINT_RANGE
 from servicetitan.records import (
     Rejected,

@@ -40,8 +40,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
-from platform_db.choices import coerce, values_check
-from platform_db.rejections import Guarded
+from platform_db.values.choices import coerce, values_check
+from platform_db.values.guarded import Guarded
 from servicetitan.bulk_upsert import upsert
 
 SCHEMA = "raw"

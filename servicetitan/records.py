@@ -36,7 +36,7 @@ from piccolo.columns import (
     Timestamptz,
 )
 
-from platform_db.rejections import DataRejected
+from platform_db.values.rejections import DataRejected
 from servicetitan.api_values import (
     INTEGER_RANGE,
     bigint,

@@ -20,8 +20,8 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-from platform_db.connection import connection as connection_for
-from platform_db.rejections import DataRejected
+from platform_db.database.connection import connection as connection_for
+from platform_db.values.rejections import DataRejected
 from servicetitan.bulk_upsert import UpsertResult, check_tenant
 from servicetitan.pages import Page, page_records
 from servicetitan.raw_tables import CacheTable, SyncState

@@ -29,11 +29,12 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from business.tables import Company
-from platform_db import encryption
-from platform_db.choices import values_check
-from platform_db.key_rotation import EncryptedAtRest
-from platform_db.rejections import DataRejected, Guarded, rejecting
-from platform_db.clock import UtcNow, as_utc_naive, utc_now_naive
+from platform_db.secrets import encryption
+from platform_db.secrets.key_rotation import EncryptedAtRest
+from platform_db.values.choices import values_check
+from platform_db.values.clock import UtcNow, as_utc_naive, utc_now_naive
+from platform_db.values.guarded import Guarded
+from platform_db.values.rejections import DataRejected, rejecting
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
 
 
@@ -69,7 +70,7 @@ class ServiceTitanCredential(
     )
     environment = Varchar(length=20, null=False, default=None, choices=Environment)
     client_id = Text(null=False, default=None)
-    # Fernet ciphertext (platform_db.encryption); never plaintext.
+    # Fernet ciphertext (platform_db.secrets.encryption); never plaintext.
     client_secret = Text(null=False, default=None, secret=True)
     access_token = Text(null=True, default=None, secret=True)
     refresh_token = Text(null=True, default=None, secret=True)
@@ -95,7 +96,7 @@ class ServiceTitanCredential(
     servicetitan_credentials_tenant_id_environment_key = Unique([tenant_id, environment])
 
     SECRET_COLUMNS = ("client_secret", "access_token", "refresh_token")
-    # Kept under the newest key by rotate_encryption() (platform_db.key_rotation).
+    # Kept under the newest key by rotate_encryption() (platform_db.secrets.key_rotation).
     ENCRYPTED_COLUMNS = SECRET_COLUMNS
 
     @classmethod

@@ -82,7 +82,7 @@ async def standby(migrated):
     with PLATFORM_TEST_STANDBY_REQUIRED=1; another DATABASE_URL server that
     cannot have one (no replication entry in its pg_hba.conf, no binaries
     of its version) skips the tests that need it."""
-    from platform_db.database import database_name
+    from platform_db.database.urls import database_name
     from tests.support.standby import StandbyUnavailable, make_standby
 
     try:

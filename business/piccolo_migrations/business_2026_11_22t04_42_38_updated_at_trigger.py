@@ -2,8 +2,8 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import add_sql_steps
-from platform_db.updated_at import CREATE_FUNCTION, trigger_step
+from platform_db.migrations.steps import add_sql_steps
+from platform_db.migrations.updated_at import CREATE_FUNCTION, trigger_step
 
 ID = "2026-11-22T04:42:38:428392"
 VERSION = "1.38.0"

@@ -4,7 +4,7 @@ and the reminder worker run (seed 004: "60+ indexes")."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:53:21:794296"
 VERSION = "1.38.0"

@@ -3,8 +3,8 @@ business table that has ``updated_at``, so raw SQL updates keep it true."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import add_sql_steps
-from platform_db.updated_at import trigger_step
+from platform_db.migrations.steps import add_sql_steps
+from platform_db.migrations.updated_at import trigger_step
 
 ID = "2026-11-22T04:53:23:832038"
 VERSION = "1.38.0"

@@ -13,7 +13,7 @@ Partitions are named ``messages_YYYY_MM`` and cover UTC months.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:53:25:902514"
 VERSION = "1.38.0"

@@ -4,7 +4,7 @@ returns how many rows went), and per-table / per-key-type statistics."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:53:27:820795"
 VERSION = "1.38.0"

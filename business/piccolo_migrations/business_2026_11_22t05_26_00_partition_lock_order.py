@@ -28,7 +28,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from business.piccolo_migrations import (
     business_2026_11_22t04_53_25_messages_partitioned as partitioned,
 )
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T05:26:00:995017"
 VERSION = "1.38.0"

@@ -8,7 +8,7 @@ tables, before pg_catalog: a temporary ``pg_inherits`` made
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import add_sql_steps, search_path_step
+from platform_db.migrations.steps import add_sql_steps, search_path_step
 
 ID = "2026-11-22T05:36:37:434874"
 VERSION = "1.38.0"

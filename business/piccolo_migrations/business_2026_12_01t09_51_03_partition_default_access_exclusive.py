@@ -24,7 +24,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from business.piccolo_migrations import (
     business_2026_11_22t05_26_00_partition_lock_order as lock_order,
 )
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T09:51:03:014403"
 VERSION = "1.38.0"

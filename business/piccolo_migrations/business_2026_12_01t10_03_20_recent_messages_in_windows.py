@@ -40,7 +40,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from business.piccolo_migrations.business_2026_11_22t05_26_00_partition_lock_order import (
     previous_definition,
 )
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T10:03:20:299059"
 VERSION = "1.38.0"

@@ -27,7 +27,7 @@ from business.piccolo_migrations.business_2026_11_22t04_53_27_maintenance_functi
 from business.piccolo_migrations.business_2026_11_22t05_26_00_partition_lock_order import (
     previous_definition,
 )
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T10:03:22:650727"
 VERSION = "1.38.0"

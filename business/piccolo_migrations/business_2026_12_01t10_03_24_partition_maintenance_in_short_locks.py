@@ -81,7 +81,7 @@ from business.piccolo_migrations import (
 from business.piccolo_migrations import (
     business_2026_12_01t09_51_03_partition_default_access_exclusive as access_exclusive,
 )
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T10:03:24:840492"
 VERSION = "1.38.0"

@@ -22,8 +22,8 @@ read ``value``.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-from platform_db import encryption
-from platform_db.key_rotation import EncryptedColumn
+from platform_db.secrets import encryption
+from platform_db.secrets.key_rotation import EncryptedColumn
 
 ID = "2026-12-01T10:11:43:139037"
 VERSION = "1.38.0"

@@ -17,8 +17,8 @@ async def check(skip_schema: bool = False):
     :param skip_schema:
         Leave out the schema comparison (no scratch database needed).
     """
-    from platform_db.schema_check import KINDS, SchemaCheckError
-    from platform_db.schema_check import check as run_check
+    from platform_db.migrations.schema_check import KINDS, SchemaCheckError
+    from platform_db.migrations.schema_check import check as run_check
 
     try:
         report = await run_check(schema=not skip_schema)

@@ -7,15 +7,15 @@ async def lint(show_baselined: bool = False):
     Judge every migration's SQL with Squawk (the rules in .squawk.toml), as
     the migration really runs it, raw steps included; captured on a scratch
     database ($PLATFORM_SCRATCH_SERVER, else the embedded server), never the
-    configured one. The migrations in platform_db/lint_baseline.txt landed
+    configured one. The migrations in platform_db/migrations/lint_baseline.txt landed
     before this check and are not judged. Exit status 1 when something is
     found.
 
     :param show_baselined:
         Also print what Squawk finds in the baselined migrations.
     """
-    from platform_db.lint import LintError
-    from platform_db.lint import lint as run_lint
+    from platform_db.migrations.lint import LintError
+    from platform_db.migrations.lint import lint as run_lint
 
     try:
         report = await run_lint()

@@ -7,8 +7,8 @@ def duration(setting: str) -> Check:
     """A PostgreSQL duration within ``setting``'s limits, or "" (not given)."""
 
     def rule(label: str, text: str) -> str:
-        from platform_db.durations import InvalidDuration
-        from platform_db.migration_runner import setting_value
+        from platform_db.migrations.runner import setting_value
+        from platform_db.values.durations import InvalidDuration
 
         if text == "":
             return text
@@ -46,9 +46,9 @@ async def migrate(
     :param wait:
         How many seconds to wait for another process's migration run, 0-86400.
     """
-    from platform_db.deploy import migrate as run_migrate
-    from platform_db.durations import InvalidDuration
-    from platform_db.migration_runner import MigrationError, Timeouts
+    from platform_db.migrations.deploy import migrate as run_migrate
+    from platform_db.migrations.runner import MigrationError, Timeouts
+    from platform_db.values.durations import InvalidDuration
 
     try:
         timeouts = Timeouts.from_environment(

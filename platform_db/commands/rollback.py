@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from platform_db.cli import Check, CommandError, UsageError, command, confirm
-from platform_db.migration_runner import app_argument
+from platform_db.migrations.runner import app_argument
 
 
 def migration_count(label: str, count: str) -> str:
@@ -31,8 +31,8 @@ async def rollback(
     :param yes:
         Go ahead without asking (for scripts), once the plan has been read.
     """
-    from platform_db.migration_runner import MigrationError, Timeouts
-    from platform_db.rollback import execute_rollback, plan_rollback
+    from platform_db.migrations.rollback import execute_rollback, plan_rollback
+    from platform_db.migrations.runner import MigrationError, Timeouts
 
     try:
         plan = await plan_rollback(app, count)

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from platform_db.cli import UsageError, command
-from platform_db.migration_runner import app_argument
+from platform_db.migrations.runner import app_argument
 
 
 @command
@@ -25,8 +25,8 @@ async def sql(
     :param backwards:
         The SQL that reverses it instead.
     """
-    from platform_db.migration_capture import capture, migration_table_sql
-    from platform_db.migration_runner import all_migration_files, migration_files
+    from platform_db.migrations.capture import capture, migration_table_sql
+    from platform_db.migrations.runner import all_migration_files, migration_files
 
     if app == "all" and migration_id:
         raise UsageError("a migration id needs its app, not all")

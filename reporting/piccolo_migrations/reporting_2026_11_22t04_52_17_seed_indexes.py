@@ -6,7 +6,7 @@ Nothing else indexes these columns alone: the table classes leave
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:52:17:272615"
 VERSION = "1.38.0"

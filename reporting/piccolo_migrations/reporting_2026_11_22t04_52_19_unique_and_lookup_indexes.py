@@ -3,7 +3,7 @@ declare: on an expression, with NULLS NOT DISTINCT, partial, or descending."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:52:19:265406"
 VERSION = "1.38.0"

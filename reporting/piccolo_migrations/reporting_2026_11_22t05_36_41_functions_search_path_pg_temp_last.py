@@ -5,7 +5,7 @@ migration of the same name)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import add_sql_steps, search_path_step
+from platform_db.migrations.steps import add_sql_steps, search_path_step
 
 ID = "2026-11-22T05:36:41:474371"
 VERSION = "1.38.0"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from business.tables import WhatsAppAuthKey
 from platform_db.cli import CommandError, command, confirm
-from platform_db.encryption import KEYS_VARIABLE, DecryptionFailed, EncryptionKeyMissing
-from platform_db.key_rotation import ColumnCheck
+from platform_db.secrets.encryption import KEYS_VARIABLE, DecryptionFailed, EncryptionKeyMissing
+from platform_db.secrets.key_rotation import ColumnCheck
 from servicetitan.tables import ServiceTitanCredential
 
-# Every table with encrypted columns (platform_db.key_rotation.EncryptedAtRest).
+# Every table with encrypted columns (platform_db.secrets.key_rotation.EncryptedAtRest).
 ENCRYPTED_TABLES = (ServiceTitanCredential, WhatsAppAuthKey)
 
 UNREADABLE = {"undecryptable": "that no configured key decrypts"}

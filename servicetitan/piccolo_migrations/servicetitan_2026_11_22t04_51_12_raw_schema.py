@@ -8,7 +8,7 @@ then leaves nothing behind.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-11-22T04:51:12:381838"
 VERSION = "1.38.0"

@@ -12,8 +12,8 @@ loads than the default ``jsonb_ops`` (docs/performance.md has the numbers).
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
-from platform_db.updated_at import trigger_step
+from platform_db.migrations.steps import SqlStep, add_sql_steps
+from platform_db.migrations.updated_at import trigger_step
 
 ID = "2026-11-22T04:52:57:040980"
 VERSION = "1.38.0"

@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Timestamp
 from piccolo.columns.defaults.timestamp import TimestampNow
-from platform_db.clock import UtcNow
+from platform_db.values.clock import UtcNow
 
 ID = "2026-11-22T06:12:17:976952"
 VERSION = "1.38.0"

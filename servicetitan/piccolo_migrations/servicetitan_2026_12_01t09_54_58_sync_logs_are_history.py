@@ -10,7 +10,7 @@ for an instant (no rewrite, no scan), under the deploy's lock_timeout.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T09:54:58:081410"
 VERSION = "1.38.0"

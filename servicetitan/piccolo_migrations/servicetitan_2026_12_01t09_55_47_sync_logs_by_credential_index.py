@@ -9,7 +9,7 @@ migration runs outside a transaction, one statement per step.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T09:55:47:417376"
 VERSION = "1.38.0"

@@ -15,7 +15,7 @@ A view: no data, no lock beyond an instant on the catalog.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps
+from platform_db.migrations.steps import SqlStep, add_sql_steps
 
 ID = "2026-12-01T09:55:49:203398"
 VERSION = "1.38.0"

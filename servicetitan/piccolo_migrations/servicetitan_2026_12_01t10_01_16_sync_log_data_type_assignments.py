@@ -7,7 +7,7 @@ from enum import Enum
 from piccolo.columns.column_types import Varchar
 from piccolo.constraints import Check
 
-from platform_db.migration_sql import LiveTableMigrationManager
+from platform_db.migrations.online import LiveTableMigrationManager
 
 ID = "2026-12-01T10:01:16:561388"
 VERSION = "1.38.0"

@@ -123,7 +123,7 @@ async def fleet(known_credential, failed_log):
     from datetime import datetime, timedelta, timezone
 
     from business.tables import Company
-    from platform_db.connection import connection
+    from platform_db.database.connection import connection
     from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
     now = datetime.now(timezone.utc)

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_db.database import PROJECT_ROOT
+from platform_db.database.engine import PROJECT_ROOT
 
 PICCOLO = str(Path(sys.executable).parent / "piccolo")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_db.database import PROJECT_ROOT
+from platform_db.database.engine import PROJECT_ROOT
 from tests.admin.served import served
 from tests.admin.support import PASSWORD, assert_no_secret, create_admin_user
 
@@ -155,7 +155,7 @@ async def _rows_of(page, selector: str) -> list[str]:
 async def test_the_five_questions_one_click_each_from_the_home(
     server, browser, known_credential, failed_log, fleet, message_without_a_partition
 ):
-    from platform_db.connection import fetch
+    from platform_db.database.connection import fetch
     from servicetitan.tables import ServiceTitanCredential
 
     rows = await fetch(

@@ -17,7 +17,7 @@ from admin.forms import (
 )
 from business.maintenance import CLEANUPS, cleanup_expired_in
 from business.tables import Company
-from platform_db.connection import fetch
+from platform_db.database.connection import fetch
 from tests.admin.support import csrf, month_start
 
 CLEANED = {  # table -> its row of a company, minus expires_at

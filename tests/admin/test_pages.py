@@ -16,7 +16,7 @@ from admin.formatting import when
 async def quick_sync(migrated):
     """A sync that took 40.5 ms, of a credential of its own."""
     from business.tables import Company
-    from platform_db.connection import connection
+    from platform_db.database.connection import connection
     from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
     company = await Company.create(name=f"Quick Salon {uuid.uuid4().hex[:6]}")

@@ -8,7 +8,7 @@ import pytest
 
 from business.message_rows import InvalidMessage
 from business.tables import Company, Message
-from platform_db.rejections import DataRejected
+from platform_db.values.rejections import DataRejected
 
 UNKNOWN_COMPANY = uuid.UUID("00000000-0000-0000-0000-00000000beef")
 

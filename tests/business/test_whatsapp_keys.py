@@ -13,7 +13,7 @@ from business.piccolo_migrations.business_2026_12_01t10_11_43_whatsapp_key_value
     ID as ENCRYPTED,
 )
 from business.tables import Company, WhatsAppAuthKey
-from platform_db.rejections import SECRET_SHOWN, DataRejected
+from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from tests.business.rows import insert, new_company
 from tests.conftest import SERVER_URL
 from tests.support.databases import connect, create_database, drop_database, piccolo_on

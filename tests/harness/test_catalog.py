@@ -1,6 +1,6 @@
 """The catalog snapshot sees every kind of object a migration can leave."""
 
-from platform_db.catalog import diff, snapshot, without_piccolo
+from platform_db.database.catalog import diff, snapshot, without_piccolo
 from tests.conftest import SERVER_URL
 from tests.support.databases import connect, create_database, drop_database
 

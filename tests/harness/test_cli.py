@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from platform_db.catalog import diff, snapshot, without_piccolo
-from platform_db.database import redacted
+from platform_db.database.catalog import diff, snapshot, without_piccolo
+from platform_db.database.urls import redacted
 from tests.conftest import SERVER_URL
 from tests.support.commands import PICCOLO, PROJECT, embedded_env
 from tests.support.databases import connect, create_database, drop_database

@@ -6,7 +6,7 @@ from piccolo.columns import Varchar
 from piccolo.conf.apps import AppConfig, Finder
 from piccolo.constraints import Check
 
-from platform_db.drift import drift
+from platform_db.migrations.drift import drift
 from tests.support.migrations import app_names
 
 

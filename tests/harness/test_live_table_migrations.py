@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from piccolo.constraints import Check
 
-from platform_db.migration_sql import LiveTableMigrationManager
+from platform_db.migrations.online import LiveTableMigrationManager
 
 CONSTRAINT = "scratch_live_n_positive"
 

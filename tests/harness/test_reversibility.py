@@ -7,7 +7,7 @@ import pytest
 from piccolo.apps.migrations.commands.backwards import run_backwards
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from platform_db.catalog import diff, snapshot, without_piccolo
+from platform_db.database.catalog import diff, snapshot, without_piccolo
 from tests.conftest import SERVER_URL
 from tests.support.databases import connect, create_database, drop_database, piccolo_on
 from tests.support.migrations import data_only, migration_plan, python_only, reordered_tables

@@ -73,10 +73,9 @@ class World:
 
 @pytest.fixture(scope="module")
 async def world(migrated, tmp_path_factory):
+    from servicetitan.tables import ServiceTitanCredential
     from tests.conftest import TEST_DATABASE_URL
     from tests.support.databases import connect
-
-    from servicetitan.tables import ServiceTitanCredential
 
     w = World(tmp_path_factory.mktemp("refusals"))
     conn = await connect(TEST_DATABASE_URL)
@@ -302,7 +301,7 @@ def test_an_argument_refused_opens_no_database(world, tmp_path):
     """An argument refused for its form is refused before Piccolo's CLI
     counts the migrations (which connects, and on the embedded default
     starts the server): the server's data directory is never even created
-    (platform_db/preflight.py)."""
+    (platform_db/cli/preflight.py)."""
     env = embedded_env(tmp_path / "pg")
 
     def run(case: str) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from platform_db import encryption
+from platform_db.secrets import encryption
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
@@ -62,7 +62,7 @@ def test_processes_starting_together_share_one_key(development):
 def test_the_warning_is_one_line_once_per_process(development):
     key_file = development / ".dev-secret-keys"
     script = (
-        "import sys; from pathlib import Path; from platform_db import encryption as e; "
+        "import sys; from pathlib import Path; from platform_db.secrets import encryption as e; "
         "e.DEV_KEY_FILE = Path(sys.argv[1]); t = e.encrypt('x'); e.decrypt(t); "
         "e.is_current(t); e.rotate(t); e.key_index(t)"
     )

@@ -1,12 +1,12 @@
 """``piccolo platform lint``: Squawk over the SQL each migration really runs.
 The landed history passes only through its baseline; each unsafe pattern
-fails with its rule; each online pattern of platform_db.migration_sql passes."""
+fails with its rule; each online pattern of platform_db.migrations.steps passes."""
 
 import re
 
 import pytest
 
-from platform_db.lint import BASELINE, lint, read_baseline
+from platform_db.migrations.lint import BASELINE, lint, read_baseline
 from tests.platform.test_sql_command import NOWHERE
 from tests.support.commands import run_piccolo
 
@@ -84,7 +84,7 @@ async def test_the_baseline_only_shrinks(tmp_path):
 
 @pytest.mark.parametrize("line", ["business", "justone"])
 def test_a_malformed_baseline_line_is_named(tmp_path, line):
-    from platform_db.lint import LintError
+    from platform_db.migrations.lint import LintError
 
     baseline = tmp_path / "baseline.txt"
     baseline.write_text(f"# comment\n{line}\n")

@@ -1,4 +1,4 @@
-"""The online DDL helpers of ``platform_db.migration_sql``, run through real
+"""The online DDL helpers of ``platform_db.migrations.steps``, run through real
 migrations on a table with rows: each one does its work, reverses exactly,
 refuses where it cannot be online, and leaves nothing behind when it fails.
 (Writers' waits under load: ``python -m bench.online_ddl``.)"""
@@ -8,19 +8,17 @@ import pytest
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import Integer
 
-from platform_db.catalog import diff, snapshot
-from platform_db.migration_sql import (
+from platform_db.database.catalog import diff, snapshot
+from platform_db.migrations.online import (
     ChangeColumnType,
     ConcurrentIndex,
     NotValidConstraint,
-    OnlineDDLRefused,
     SetNotNull,
     UniqueUsingIndex,
     ValidateConstraint,
-    add_sql_steps,
-    done_by_sql_steps,
     online_constraint,
 )
+from platform_db.migrations.steps import OnlineDDLRefused, add_sql_steps, done_by_sql_steps
 
 TABLE = "public.online_probe"
 

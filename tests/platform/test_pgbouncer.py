@@ -18,9 +18,10 @@ import asyncpg
 import pytest
 
 from business.tables import Company, Message
-from platform_db.database import database_name, engine_config
-from platform_db.pooler import PooledConnection, behind_pooler, pooled_settings
-from platform_db.replicas import ReplicatedEngine
+from platform_db.database.engine import engine_config
+from platform_db.database.pooler import PooledConnection, behind_pooler, pooled_settings
+from platform_db.database.replicas import ReplicatedEngine
+from platform_db.database.urls import database_name
 from servicetitan.raw_tables import StJob
 from servicetitan.sync_run import run_sync
 from servicetitan.tables import ServiceTitanCredential

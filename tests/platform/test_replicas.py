@@ -16,11 +16,11 @@ import uuid
 import pytest
 
 from business.tables import Company, Message
-from platform_db.connection import fetch
-from platform_db.database import PROJECT_ROOT, engine_config
-from platform_db.replicas import (
-    ReplicatedEngine,
+from platform_db.database.connection import fetch
+from platform_db.database.engine import PROJECT_ROOT, engine_config
+from platform_db.database.replicas import (
     ReplicaSettings,
+    ReplicatedEngine,
     read,
     replica_nodes,
     replica_urls,

@@ -5,7 +5,7 @@ rollback whose second migration fails reverses nothing."""
 
 import pytest
 
-from platform_db.catalog import snapshot
+from platform_db.database.catalog import snapshot
 from tests.support.commands import run_piccolo
 from tests.support.databases import connect, copy_database, drop_database
 

@@ -1,4 +1,4 @@
-"""Session tokens stay out of a default ``select()`` (platform_db.secret_columns):
+"""Session tokens stay out of a default ``select()`` (platform_db.secrets.secret_columns):
 the reporting app's ``sessions.token_hash`` and the admin's session tokens,
 as the credentials' and WhatsApp keys' ciphertexts already were
 (tests/servicetitan/test_credentials.py). Asked for, they are returned."""

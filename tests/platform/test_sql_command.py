@@ -4,7 +4,7 @@ the configured one."""
 
 import pytest
 
-from platform_db.catalog import diff, snapshot
+from platform_db.database.catalog import diff, snapshot
 from tests.conftest import SERVER_URL
 from tests.support import pg_tools
 from tests.support.commands import run_piccolo

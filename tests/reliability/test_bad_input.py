@@ -25,7 +25,8 @@ import pytest
 from piccolo.conf.apps import Finder
 
 from business import tables as b
-from platform_db.rejections import SECRET_SHOWN, DataRejected, Guarded
+from platform_db.values.guarded import Guarded
+from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from reporting import tables as r
 from servicetitan import raw_tables as raw
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog

@@ -74,7 +74,7 @@ async def test_a_migration_failing_half_way_leaves_nothing_and_can_be_rerun(migr
 
 
 async def test_concurrent_deploys_apply_each_migration_exactly_once(fresh_database, tmp_path):
-    from platform_db.deploy import ADVISORY_LOCK_KEY
+    from platform_db.migrations.deploy import ADVISORY_LOCK_KEY
 
     env = {**os.environ, "DATABASE_URL": fresh_database}
     holder = await connect(fresh_database)
@@ -160,7 +160,7 @@ async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_
     """The lock holder's session is killed while its deploy is inside a slow
     migration: the second deploy must not run that migration again, and each
     deploy reports what really happened (issue 15, item 3)."""
-    from platform_db.deploy import ADVISORY_LOCK_KEY
+    from platform_db.migrations.deploy import ADVISORY_LOCK_KEY
 
     fresh_database = migrated_copy()
     env = {
@@ -213,7 +213,7 @@ async def test_idle_session_timeout_does_not_end_the_deploy_lock(fresh_database,
         await admin.execute(f'ALTER DATABASE "{name}" SET idle_session_timeout = \'1s\'')
     finally:
         await admin.close()
-    from platform_db.deploy import ADVISORY_LOCK_KEY
+    from platform_db.migrations.deploy import ADVISORY_LOCK_KEY
 
     logs, output = _two_deploys(env, tmp_path)
     try:
@@ -237,8 +237,8 @@ async def test_idle_session_timeout_does_not_end_the_deploy_lock(fresh_database,
 async def test_migrate_leaves_the_shared_engine_configuration_alone(fresh_database):
     """lock_timeout is set per migration transaction, never in engine.config,
     where it would stick to every later connection of the process."""
-    from platform_db.deploy import migrate
-    from platform_db.migration_runner import Timeouts
+    from platform_db.migrations.deploy import migrate
+    from platform_db.migrations.runner import Timeouts
     from tests.support.databases import piccolo_on
 
     with piccolo_on(fresh_database) as engine:

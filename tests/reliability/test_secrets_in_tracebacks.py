@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from platform_db.rejections import SECRET_SHOWN, DataRejected
+from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from reporting.tables import Session
 from tests.reporting.rows import insert_user
 from tests.servicetitan.conftest import CLIENT_SECRET

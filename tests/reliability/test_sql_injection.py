@@ -19,8 +19,8 @@ from business.message_rows import InvalidMessage
 from business.partitions import PartitionMaintenanceRefused
 from business.phones import InvalidPhone, normalize_phone
 from business.tables import Company, DialogContext, Message
-from platform_db.catalog import diff, snapshot
-from platform_db.choices import InvalidChoice
+from platform_db.database.catalog import diff, snapshot
+from platform_db.values.choices import InvalidChoice
 from reporting.tables import AuditLog, CtRawSnapshot, InvalidEmail, ReportWeek, Tenant, User
 from servicetitan.commands.load import load
 from servicetitan.raw_tables import StJob, SyncState

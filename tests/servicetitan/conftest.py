@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from business.tables import Company
-from platform_db import encryption
+from platform_db.secrets import encryption
 from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
 from servicetitan.tables import ServiceTitanCredential
 from tests.servicetitan.records import new_tenant

@@ -7,9 +7,9 @@ import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
-from platform_db import encryption
-from platform_db.choices import InvalidChoice
-from platform_db.rejections import DataRejected
+from platform_db.secrets import encryption
+from platform_db.values.choices import InvalidChoice
+from platform_db.values.rejections import DataRejected
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 from tests.servicetitan.conftest import CLIENT_SECRET
 

@@ -9,9 +9,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-
 from business.tables import WhatsAppAuthKey
-from platform_db import encryption
+from platform_db.secrets import encryption
 from servicetitan.tables import ServiceTitanCredential
 from tests.conftest import TEST_DATABASE_URL
 from tests.servicetitan.conftest import CLIENT_SECRET

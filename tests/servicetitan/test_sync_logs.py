@@ -6,7 +6,7 @@ import json
 import asyncpg
 import pytest
 
-from platform_db.choices import InvalidChoice
+from platform_db.values.choices import InvalidChoice
 from servicetitan.tables import InvalidSyncCounts, ServiceTitanSyncLog, SyncLogNotRunning
 
 # completed_at follows the status, so that only the constraint under test fails.

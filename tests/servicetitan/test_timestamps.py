@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from platform_db import clock
+from platform_db.values import clock
 from servicetitan.tables import ServiceTitanSyncLog
 
 PLUS_TWO = timezone(timedelta(hours=2))

@@ -10,9 +10,9 @@ import uuid
 
 import asyncpg
 
-from platform_db import scratch
-from platform_db.database import SERVER_SETTINGS, embedded_url
-from platform_db.scratch import piccolo_on, piccolo_using  # noqa: F401  (tests point Piccolo)
+from platform_db.database import scratch
+from platform_db.database.engine import SERVER_SETTINGS, embedded_url
+from platform_db.database.scratch import piccolo_on, piccolo_using  # noqa: F401  (tests point Piccolo)
 
 
 def server_url() -> str:
@@ -58,7 +58,7 @@ def migrate_all(url: str) -> None:
 def copy_database(template: str, prefix: str) -> str:
     """A new database made from ``template`` (nobody may be connected to it):
     a file copy, much faster than migrating again."""
-    from platform_db.database import database_name, with_database
+    from platform_db.database.urls import database_name, with_database
 
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     run_sync(scratch._admin(template, f'CREATE DATABASE "{name}" TEMPLATE "{database_name(template)}"'))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 
-from platform_db.migration_runner import all_migration_files, app_names  # noqa: F401
+from platform_db.migrations.runner import all_migration_files, app_names  # noqa: F401
 
 
 def migration_plan() -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ async def reordered_tables(app: str, migration_id: str) -> set[str]:
     """Tables whose column order the migration changes for good: a
     ``ChangeColumnType`` puts its column last, forwards and backwards (the
     SQL steps' runners carry their step as ``.step``)."""
-    from platform_db.migration_sql import ChangeColumnType
+    from platform_db.migrations.online import ChangeColumnType
 
     base = BaseMigrationManager()
     config = base.get_app_config(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from platform_db.database import client_program
+from platform_db.database.engine import client_program
 
 
 def run(tool: str, *args: str, stdin=None, binary: bool = False) -> subprocess.CompletedProcess:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from platform_db.database import database_name, engine_config
-from platform_db.replicas import ReplicatedEngine, ReplicaSettings, replica_nodes
+from platform_db.database.engine import engine_config
+from platform_db.database.replicas import ReplicaSettings, ReplicatedEngine, replica_nodes
+from platform_db.database.urls import database_name
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import connect, piccolo_using
 

@@ -2,7 +2,7 @@ import os
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from platform_db.migration_sql import SqlStep, add_sql_steps, execute
+from platform_db.migrations.steps import SqlStep, add_sql_steps, execute
 
 ID = "2026-01-01T00:00:00:000000"
 VERSION = "1.38.0"

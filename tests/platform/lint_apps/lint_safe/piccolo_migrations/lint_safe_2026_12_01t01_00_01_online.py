@@ -1,6 +1,6 @@
 """Each online pattern of docs/migrations.md on a table that already exists."""
 
-from platform_db.migration_sql import (
+from platform_db.migrations.online import (
     ChangeColumnType,
     ConcurrentIndex,
     SetNotNull,

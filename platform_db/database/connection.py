@@ -13,6 +13,9 @@ from contextlib import asynccontextmanager
 
 from piccolo.table import Table
 
+from platform_db.database.engine import engine_connection
+from platform_db.database.replicas import read
+
 
 @asynccontextmanager
 async def connection(table: type[Table], given=None) -> AsyncIterator:
@@ -25,28 +28,7 @@ async def connection(table: type[Table], given=None) -> AsyncIterator:
         yield conn
 
 
-@asynccontextmanager
-async def engine_connection(engine) -> AsyncIterator:
-    """The current Piccolo transaction's connection
-    (``engine.current_transaction``), else one from the engine's pool, else a
-    new one (commands run without a pool)."""
-    transaction = engine.current_transaction.get()
-    if transaction is not None:
-        yield transaction.connection
-    elif engine.pool is not None:
-        async with engine.pool.acquire() as pooled:
-            yield pooled
-    else:
-        new = await engine.get_new_connection()
-        try:
-            yield new
-        finally:
-            await new.close()
-
-
-async def copy_rows(
-    table: type[Table], columns: Sequence[str], records: Iterable[tuple]
-) -> int:
+async def copy_rows(table: type[Table], columns: Sequence[str], records: Iterable[tuple]) -> int:
     """Binary COPY of ``records`` (tuples in ``columns`` order) into ``table``;
     all or nothing: inside the caller's transaction, a savepoint, so that a
     refused COPY leaves that transaction usable. Returns the rows copied."""
@@ -62,14 +44,12 @@ async def copy_rows(
 
 async def fetch(table: type[Table], sql: str, *args, stale_ok: bool = False) -> list[dict]:
     """The rows of ``sql``; with ``stale_ok``, from a read replica fit to
-    answer when there is one (``platform_db.replicas``): ``sql`` must only read."""
+    answer when there is one (``platform_db.database.replicas``): ``sql`` must only read."""
 
     async def rows(conn) -> list[dict]:
         return [dict(row) for row in await conn.fetch(sql, *args)]
 
     if stale_ok:
-        from platform_db.replicas import read
-
         return await read(rows, engine=table._meta.db)
     async with connection(table) as conn:
         return await rows(conn)

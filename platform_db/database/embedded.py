@@ -8,7 +8,7 @@ handler: its id stayed in the list, and the server stayed up for good. So:
 
 - a process joining the server first drops the ids of processes that are no
   longer running, so the next command to exit stops the server;
-- each process that joins starts a watcher (``python -m platform_db.embedded``,
+- each process that joins starts a watcher (``python -m platform_db.database.embedded``,
   in a session of its own) that waits for the end of a pipe only the process
   holds. However the process ends, the pipe closes; the watcher then drops
   the process's id and stops the server if no live process is left;
@@ -94,12 +94,12 @@ def _start_watcher(data_dir: Path) -> None:
     # process only, so it closes exactly when this process ends.
     read_end, _write_end = os.pipe()
     subprocess.Popen(
-        [sys.executable, "-m", "platform_db.embedded", str(data_dir), str(os.getpid())],
+        [sys.executable, "-m", "platform_db.database.embedded", str(data_dir), str(os.getpid())],
         stdin=read_end,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
     )
     os.close(read_end)
 

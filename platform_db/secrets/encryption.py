@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from platform_db.database import PROJECT_ROOT, uses_embedded
-from platform_db.json_text import json_text
+from platform_db.database.engine import PROJECT_ROOT, uses_embedded
+from platform_db.values.json_text import json_text
 
 KEYS_VARIABLE = "CREDENTIALS_ENCRYPTION_KEYS"
 # How every Fernet token begins (version byte 0x80, then a timestamp whose
@@ -170,7 +170,7 @@ def is_current(token: str) -> bool:
 
 
 def encrypt_json(value: Any) -> str:
-    """``value`` (JSON text, or a value to serialize: ``platform_db.json_text``)
+    """``value`` (JSON text, or a value to serialize: ``platform_db.values.json_text``)
     encrypted, as a ``json`` / ``jsonb`` column stores it: the JSON string of
     the Fernet token of its JSON text."""
     return json.dumps(encrypt(json_text(value)))

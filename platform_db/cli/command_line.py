@@ -15,93 +15,33 @@ and reports any refusal in one line on stderr with a distinct exit status:
 
 ``PLATFORM_TRACE=1`` adds the traceback of an unexpected error.
 
-A command that drops or rewrites data asks first through ``confirm``; its
-``--yes`` answers for a script or cron.
+A command that drops or rewrites data asks first through
+``platform_db.cli.prompts.confirm``; its ``--yes`` answers for a script or cron.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import getpass
 import inspect
 import os
 import sys
 import traceback
 import typing
-from dataclasses import dataclass
 from typing import Annotated, Any, Callable
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from platform_db.values.arguments import (
+    EXIT_FAILED,
+    Bounds,
+    Check,
+    CommandError,
+    OneOf,
+    UsageError,
+)
+from platform_db.values.rejections import DataRejected
+
 EXIT_INTERRUPTED = 130
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a pager's early exit
-
-
-class CommandError(Exception):
-    """What went wrong, in one sentence a user can act on."""
-
-    exit_code = EXIT_FAILED
-
-
-class UsageError(CommandError):
-    """An argument that cannot be used; nothing has run."""
-
-    exit_code = EXIT_USAGE
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """The range a numeric argument must fall in (either end optional), as
-    ``months_ahead: Annotated[int, Bounds(0, 60)] = 5``."""
-
-    minimum: float | None = None
-    maximum: float | None = None
-
-    def check(self, label: str, value):
-        if self.minimum is not None and value < self.minimum or (
-            self.maximum is not None and value > self.maximum
-        ):
-            if self.minimum is not None and self.maximum is not None:
-                wanted = f"between {_number(self.minimum)} and {_number(self.maximum)}"
-            elif self.minimum is not None:
-                wanted = f"at least {_number(self.minimum)}"
-            else:
-                wanted = f"at most {_number(self.maximum)}"
-            raise UsageError(f"{label} must be {wanted}, not {_number(value)}")
-        return value
-
-
-def _number(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-class OneOf:
-    """The values a text argument may take, as
-    ``entity: Annotated[str, OneOf("jobs", "locations")]``."""
-
-    def __init__(self, *values: str):
-        self.values = values
-
-    def check(self, label: str, value: str) -> str:
-        if value not in self.values:
-            raise UsageError(f"{label} must be one of {', '.join(self.values)}; not {value!r}")
-        return value
-
-
-class Check:
-    """Any other rule for a text argument's form, as
-    ``app: Annotated[str, Check(known_app)]``: ``rule(label, value)`` returns
-    the value or raises ``UsageError``. Like the bounds, it is applied before
-    the command runs (and before Piccolo's CLI connects: platform_db.preflight),
-    so it must not need the database."""
-
-    def __init__(self, rule: Callable[[str, str], str]):
-        self.rule = rule
-
-    def check(self, label: str, value: str) -> str:
-        return self.rule(label, value)
-
 
 _WORDS = {int: "a whole number", float: "a number"}
 _TRUE = {"1", "true", "yes", "y", "on"}
@@ -149,8 +89,6 @@ _NOT_MIGRATED = {"UndefinedTableError", "UndefinedFunctionError"}
 
 def report(exc: BaseException) -> int:
     """Print ``exc`` as the one line a command ends with; its exit status."""
-    from platform_db.rejections import DataRejected
-
     if isinstance(exc, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -230,23 +168,9 @@ def command(func: Callable) -> Callable:
         return_annotation=inspect.Signature.empty,
     )
     wrapper.__annotations__ = {name: str for name in parameters}
-    # For platform_db.preflight: the same checks before Piccolo's CLI connects.
+    # For platform_db.cli.preflight: the same checks before Piccolo's CLI connects.
     wrapper.check_arguments = checked
     return wrapper
-
-
-def read_secret(label: str) -> str:
-    """A secret typed at a prompt that does not echo it, or the first line
-    of standard input when that is not a terminal (``... < file``, a pipe).
-    Never a command-line argument: the shell's history and ``ps`` show those.
-    """
-    if sys.stdin.isatty():
-        value = getpass.getpass(f"{label}: ")
-    else:
-        value = sys.stdin.readline().rstrip("\r\n")
-    if not value.strip():
-        raise UsageError(f"no {label} given (nothing was stored)")
-    return value
 
 
 def help_requested(argv: list[str] | None = None) -> bool:
@@ -264,22 +188,3 @@ def help_requested(argv: list[str] | None = None) -> bool:
         or "--help" in arguments
         or (len(arguments) == 2 and arguments[1] in ("help", "-h"))  # an app's listing
     )
-
-
-def confirm(plan: str, yes: bool, action: str = "go ahead") -> None:
-    """Show ``plan``; go on only with ``--yes`` or a "y" typed at the prompt.
-
-    Without a terminal to ask on and without ``--yes``, refuse: a script or
-    cron job passes ``--yes`` once it has seen the plan.
-    """
-    print(plan)
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise CommandError(f"not done: pass --yes to {action} (nothing was changed)")
-    try:
-        answer = input(f"{action}? [y/N] ")
-    except EOFError:
-        answer = ""
-    if answer.strip().lower() not in {"y", "yes"}:
-        raise CommandError("not done: declined at the prompt (nothing was changed)")

@@ -1,12 +1,5 @@
-"""Raw SQL steps for migrations, each carrying its reverse, and the online
-forms of the DDL that would lock a busy table.
-
-Piccolo runs a migration's ``add_raw`` functions before its other
-operations (PICCOLO_NOTES.md), so a raw step that needs a table created by
-``add_table`` goes into a later migration of its own.
-
-Online DDL, each step with its exact reverse (docs/migrations.md shows them
-in migrations):
+"""The online forms of the DDL that would lock a busy table, each step with
+its exact reverse (docs/migrations.md shows them in migrations):
 
 - ``ConcurrentIndex``: ``CREATE INDEX CONCURRENTLY`` / ``DROP INDEX
   CONCURRENTLY``; drops the INVALID index a failed build leaves behind.
@@ -18,146 +11,32 @@ in migrations):
   needs no scan.
 - ``ChangeColumnType``: a new column, kept in step by a trigger, backfilled
   in batches, then swapped in one short transaction.
+- ``LiveTableMigrationManager``: a migration whose generated CHECKs go in
+  through ``online_constraint``.
 
 All but ``NotValidConstraint`` run only in a migration declared
 ``MigrationManager(..., wrap_in_transaction=False)`` and refuse otherwise;
-each statement then commits on its own, with the migration's
-``lock_timeout`` / ``statement_timeout``, retried when it gave up on a lock.
-``done_by_sql_steps`` keeps a generated operation that such steps carry out
-in the migration (for Piccolo's snapshot) without running it.
+each statement then commits on its own (``platform_db.migrations.steps``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.constraints import Check
 from piccolo.engine import engine_finder
 
-from platform_db.migration_runner import (
-    BOOKKEEPING,
-    Timeouts,
-    session_connection,
-    statement_timeouts,
-    with_lock_retries,
+from platform_db.migrations.runner import BOOKKEEPING, with_lock_retries
+from platform_db.migrations.steps import (
+    OnlineDDLRefused,
+    alone,
+    atomic,
+    execute,
+    own_session,
+    refuse_in_transaction,
 )
-
-
-class OnlineDDLRefused(Exception):
-    """An online step used where it cannot be online; nothing ran."""
-
-
-@dataclass(frozen=True)
-class SqlStep:
-    forwards: str
-    backwards: str
-
-    async def run_forwards(self) -> None:
-        await execute(self.forwards)
-
-    async def run_backwards(self) -> None:
-        await execute(self.backwards)
-
-
-async def execute(sql: str) -> None:
-    """Run ``sql`` (several statements allowed) in the migration's
-    transaction; in a migration without one, on a connection of its own with
-    the migration's timeouts, tried again when it gave up on a lock."""
-    engine = engine_finder()
-    transaction = engine.current_transaction.get()
-    if transaction is not None:
-        await transaction.connection.execute(sql)
-        return
-    async with _own_session() as (connection, timeouts):
-        await with_lock_retries(lambda: connection.execute(sql), timeouts, _first_line(sql))
-
-
-async def _alone(sql: str, what: str) -> None:
-    """``sql`` committed on its own (refused in the migration's transaction),
-    tried again when it gave up on a lock."""
-    async with _own_session(what) as (conn, timeouts):
-        await with_lock_retries(lambda: conn.execute(sql), timeouts, what)
-
-
-async def _atomic(conn, sql: str) -> None:
-    """``sql``'s statements in one transaction, BEGIN and COMMIT said
-    aloud (so the captured script keeps them together in psql too)."""
-    async with conn.transaction():
-        await conn.execute(sql)
-
-
-def _first_line(sql: str) -> str:
-    return next((line.strip() for line in sql.splitlines() if line.strip()), "")[:80]
-
-
-def _refuse_in_transaction(what: str) -> None:
-    """``what`` must commit on its own: in the migration's transaction it
-    would hold its locks to the end (or PostgreSQL refuses it there)."""
-    if engine_finder().current_transaction.get() is not None:
-        raise OnlineDDLRefused(
-            f"{what} cannot run inside the migration's transaction; declare the migration "
-            "MigrationManager(..., wrap_in_transaction=False)"
-        )
-
-
-@asynccontextmanager
-async def _own_session(refuse_in_transaction: str | None = None) -> AsyncIterator:
-    """A connection of its own, with the running migration's timeouts;
-    ``refuse_in_transaction`` names a step that must commit on its own."""
-    if refuse_in_transaction:
-        _refuse_in_transaction(refuse_in_transaction)
-    timeouts = statement_timeouts() or Timeouts.from_environment()
-    connection = await session_connection()
-    try:
-        await connection.execute(timeouts.settings_sql(local=False))
-        yield connection, timeouts
-    finally:
-        await connection.close()
-
-
-def add_sql_steps(manager: MigrationManager, *steps) -> None:
-    """Forwards runs the steps in order; backwards undoes them in reverse."""
-    for step in steps:
-        manager.add_raw(_runner(step, backwards=False))
-    for step in reversed(steps):
-        manager.add_raw_backwards(_runner(step, backwards=True))
-
-
-def _runner(step, backwards: bool):
-    async def run() -> None:
-        await (step.run_backwards() if backwards else step.run_forwards())
-
-    run.step = step  # read by the reversibility walk (tests/support/migrations.py)
-    return run
-
-
-def done_by_sql_steps(manager: MigrationManager, table_class_name: str, name: str) -> None:
-    """Keep the generated operations on ``table_class_name``'s column or
-    constraint ``name`` (``alter_column``, ``add_constraint``,
-    ``drop_constraint``) in the migration, so that Piccolo's snapshot (and
-    ``--auto``) sees them, without running them: the migration's SQL steps,
-    which run first, did that work online. Call it after ``add_sql_steps``."""
-
-    def skip() -> None:
-        def other(op) -> bool:
-            named = getattr(op, "column_name", None) or getattr(op, "constraint_name", None)
-            if named is None:
-                named = op.constraint._meta.name
-            return not (op.table_class_name == table_class_name and named == name)
-
-        for ops in (
-            manager.alter_columns.alter_columns,
-            manager.add_constraints.add_constraints,
-            manager.drop_constraints.drop_constraints,
-        ):
-            ops[:] = [op for op in ops if other(op)]
-
-    manager.add_raw(skip)
-    manager.add_raw_backwards(skip)
 
 
 def _identifier(*parts: str) -> str:
@@ -204,7 +83,7 @@ class ConcurrentIndex:
         return f"DROP INDEX CONCURRENTLY IF EXISTS {self.qualified_name}"
 
     async def run_forwards(self) -> None:
-        async with _own_session(f"CREATE INDEX CONCURRENTLY {self.name}") as (conn, timeouts):
+        async with own_session(f"CREATE INDEX CONCURRENTLY {self.name}") as (conn, timeouts):
 
             async def attempt() -> None:
                 await self.drop_if_invalid(conn)
@@ -217,7 +96,7 @@ class ConcurrentIndex:
             await with_lock_retries(attempt, timeouts, f"CREATE INDEX CONCURRENTLY {self.name}")
 
     async def run_backwards(self) -> None:
-        await _alone(self.backwards, f"DROP INDEX CONCURRENTLY {self.name}")
+        await alone(self.backwards, f"DROP INDEX CONCURRENTLY {self.name}")
 
     async def drop_if_invalid(self, conn) -> bool:
         invalid = await conn.fetchval(
@@ -250,10 +129,10 @@ class UniqueUsingIndex:
         return f"ALTER TABLE {self.index.table} DROP CONSTRAINT {self.index.name}"
 
     async def run_forwards(self) -> None:
-        await _alone(self.forwards, f"UNIQUE USING INDEX {self.index.name}")
+        await alone(self.forwards, f"UNIQUE USING INDEX {self.index.name}")
 
     async def run_backwards(self) -> None:
-        await _alone(self.backwards, f"UNIQUE USING INDEX {self.index.name}")
+        await alone(self.backwards, f"UNIQUE USING INDEX {self.index.name}")
         await self.index.run_forwards()
 
 
@@ -295,7 +174,7 @@ class NotValidConstraint:
             if await _constraint_definition(transaction.connection, self.table, self.name) is None:
                 await transaction.connection.execute(self.forwards)
             return
-        async with _own_session() as (conn, timeouts):
+        async with own_session() as (conn, timeouts):
             if await _constraint_definition(conn, self.table, self.name) is None:
                 await with_lock_retries(
                     lambda: conn.execute(self.forwards), timeouts, f"ADD CONSTRAINT {self.name}"
@@ -329,7 +208,7 @@ class ValidateConstraint:
         )
 
     async def run_forwards(self) -> None:
-        await _alone(self.forwards, f"VALIDATE CONSTRAINT {self.name}")
+        await alone(self.forwards, f"VALIDATE CONSTRAINT {self.name}")
 
     async def run_backwards(self) -> None:
         await execute(self.backwards)
@@ -382,12 +261,12 @@ class SetNotNull:
 
     async def run_forwards(self) -> None:
         what = f"SET NOT NULL on {self.table}.{self.column}"
-        _refuse_in_transaction(what)
+        refuse_in_transaction(what)
         add, validate = self._check
         await add.run_forwards()
         await validate.run_forwards()
-        async with _own_session() as (conn, timeouts):
-            await with_lock_retries(lambda: _atomic(conn, self._set), timeouts, what)
+        async with own_session() as (conn, timeouts):
+            await with_lock_retries(lambda: atomic(conn, self._set), timeouts, what)
 
     async def run_backwards(self) -> None:
         await execute(self.backwards)
@@ -451,13 +330,13 @@ class ChangeColumnType:
         schema, table = _split(self.table)
         new = self._new_column
         sync = _identifier(table, self.column, "type_sync")
-        async with _own_session(what) as (conn, timeouts):
+        async with own_session(what) as (conn, timeouts):
             column = await self._column(conn, what)
             key, key_type = column["key"], column["key_type"]
 
             async def run(sql: str, *args):
                 # several statements go in one transaction, and take no parameters
-                call = (lambda: conn.fetch(sql, *args)) if args else (lambda: _atomic(conn, sql))
+                call = (lambda: conn.fetch(sql, *args)) if args else (lambda: atomic(conn, sql))
                 return await with_lock_retries(call, timeouts, what)
 
             await run(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {new} {to_type}")
@@ -553,16 +432,6 @@ $$""")
         if not column["key"] or "," in column["key"]:
             raise OnlineDDLRefused(f"{what}: the table needs a one-column primary key")
         return column
-
-
-def search_path_step(functions: list[str], search_path: str, previous: str) -> SqlStep:
-    """Set the ``search_path`` that ``functions`` (signatures such as
-    ``public.f(integer)``) run with; backwards restores ``previous``."""
-
-    def alter(path: str) -> str:
-        return "\n".join(f"ALTER FUNCTION {f} SET search_path = {path};" for f in functions)
-
-    return SqlStep(forwards=alter(search_path), backwards=alter(previous))
 
 
 @dataclass

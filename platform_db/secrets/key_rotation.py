@@ -24,9 +24,9 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from platform_db import encryption
-from platform_db.connection import connection
-from platform_db.secret_columns import SecretsLeftOut
+from platform_db.secrets import encryption
+from platform_db.database.connection import connection
+from platform_db.secrets.secret_columns import SecretsLeftOut
 
 BATCH = 500
 # Rounds of re-reading the values that changed under a rewrite; one changed

@@ -4,7 +4,7 @@ The function is created by the ``business`` app, which every other app
 depends on; each app attaches the trigger to its own tables.
 """
 
-from platform_db.migration_sql import SqlStep
+from platform_db.migrations.steps import SqlStep
 
 FUNCTION = "update_updated_at_column"
 

@@ -5,11 +5,11 @@ it is loaded:
 
 - ``MigrationManager.run``: every migration runs with ``lock_timeout`` and
   ``statement_timeout`` from the environment, in a transaction retried when
-  it gave up on a lock (``platform_db.migration_runner``). A run inside a
+  it gave up on a lock (``platform_db.migrations.runner``). A run inside a
   transaction the project already opened is left as it is: that caller set
   them.
 - ``BackwardsMigrationManager.run_migrations_backwards``: goes through
-  ``platform_db.rollback``, which refuses before anything changes while a
+  ``platform_db.migrations.rollback``, which refuses before anything changes while a
   dependent app is applied, and reverses the chosen migrations together.
   ``run_backwards("all")`` stops at the first app that fails instead of going
   on with the apps it depends on.
@@ -26,7 +26,7 @@ from piccolo.apps.migrations.commands.base import MigrationResult
 from piccolo.engine import engine_finder
 from piccolo.utils.printing import print_heading
 
-from platform_db.migration_runner import (
+from platform_db.migrations.runner import (
     MigrationError,
     Timeouts,
     outside_transaction,
@@ -58,7 +58,7 @@ async def run(self: MigrationManager, backwards: bool = False):
 
 
 async def run_migrations_backwards(self, app_config) -> MigrationResult:
-    from platform_db.rollback import execute_rollback, plan_rollback
+    from platform_db.migrations.rollback import execute_rollback, plan_rollback
 
     if self.preview:
         return await _piccolo_run_migrations_backwards(self, app_config)
@@ -96,7 +96,7 @@ async def run_backwards(
 ) -> MigrationResult:
     if app_name != "all" or preview:
         return await _piccolo_run_backwards(app_name, migration_id, auto_agree, clean, preview)
-    from platform_db.migration_runner import app_names
+    from platform_db.migrations.runner import app_names
 
     names = list(reversed(app_names()))
     if not auto_agree:

@@ -1,9 +1,9 @@
 """``piccolo platform check``: is everything where the migrations say?
 
-- table classes against what their migrations build (``platform_db.drift``);
+- table classes against what their migrations build (``platform_db.migrations.drift``);
 - migrations pending on the database, and applied ones whose file is gone;
 - the database's schema against what its applied migrations build on a
-  scratch database (``platform_db.scratch``): tables, columns, constraints,
+  scratch database (``platform_db.database.scratch``): tables, columns, constraints,
   indexes, functions with their settings, triggers, partitions, types.
 
 What PostgreSQL merely prints differently is not drift: a ``pg_dump`` /
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import asyncpg
 from piccolo.conf.apps import Finder
 
-from platform_db.catalog import QUERIES, USER_SCHEMAS, Snapshot, snapshot, without_piccolo
-from platform_db.database import client_program
-from platform_db.drift import drift
-from platform_db.migration_runner import (
+from platform_db.database.catalog import QUERIES, USER_SCHEMAS, Snapshot, snapshot, without_piccolo
+from platform_db.database.engine import client_program
+from platform_db.migrations.drift import drift
+from platform_db.migrations.runner import (
     Applied,
     Timeouts,
     app_names,
@@ -38,7 +38,7 @@ from platform_db.migration_runner import (
     ensure_migration_table,
     migration_files,
 )
-from platform_db.scratch import SCRATCH_SERVER_ENV, piccolo_on, scratch_database
+from platform_db.database.scratch import SCRATCH_SERVER_ENV, piccolo_on, scratch_database
 
 # Exit statuses, added together when several kinds are found.
 CLASS_DRIFT = 4

@@ -1,8 +1,8 @@
 """``piccolo platform lint``: Squawk over the SQL each migration really
-executes (``platform_db.migration_capture``), with the project's rules
+executes (``platform_db.migrations.capture``), with the project's rules
 (``.squawk.toml``). The migrations that landed before the lint existed ran
 on empty databases and are history that cannot be edited: they are listed
-in ``platform_db/lint_baseline.txt`` and skipped; every other migration is
+in ``platform_db/migrations/lint_baseline.txt`` and skipped; every other migration is
 judged.
 """
 
@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_db.database import PROJECT_ROOT
-from platform_db.migration_capture import CapturedMigration, capture
+from platform_db.database.engine import PROJECT_ROOT
+from platform_db.migrations.capture import CapturedMigration, capture
 
 CONFIG = PROJECT_ROOT / ".squawk.toml"
 BASELINE = Path(__file__).with_name("lint_baseline.txt")
@@ -25,7 +25,7 @@ BASELINE = Path(__file__).with_name("lint_baseline.txt")
 # cannot be baselined, it is fixed (the baseline only ever shrinks).
 BASELINE_CUTOFF = "2026-11-22T06:20:37:999999"
 
-# What to write instead, in this project's helpers (platform_db/migration_sql.py).
+# What to write instead, in this project's helpers (platform_db/migrations/steps.py).
 REWRITES = {
     "require-concurrent-index-creation": "build it with ConcurrentIndex, in a migration with "
     "wrap_in_transaction=False",

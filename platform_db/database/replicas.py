@@ -8,7 +8,7 @@ module adds is the choice of node:
 
 - a reader says it accepts staleness, and how much: ``with stale_reads():``
   around Piccolo queries, ``read(fn)`` for a function of an asyncpg
-  connection, ``fetch(table, sql, stale_ok=True)`` (platform_db.connection);
+  connection, ``fetch(table, sql, stale_ok=True)`` (platform_db.database.connection);
 - a replica answers it only while its replay lag, measured on the replica,
   is within the bound (``DATABASE_REPLICA_MAX_LAG``, seconds), it is a
   standby (``pg_is_in_recovery()``) and it is streaming from its primary;
@@ -26,7 +26,7 @@ module adds is the choice of node:
 - only statements that read go to a replica: a Piccolo query inside
   ``stale_reads()`` that writes or locks rows (``INSERT``, ``UPDATE``,
   ``DELETE``, ``SELECT ... FOR UPDATE``) runs on the primary, as does every
-  bulk path of ``platform_db.connection`` but ``fetch(..., stale_ok=True)``.
+  bulk path of ``platform_db.database.connection`` but ``fetch(..., stale_ok=True)``.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from platform_db.connection import engine_connection
-from platform_db.database import LazyEngine, engine_config, redacted
+from platform_db.database.engine import LazyEngine, engine_config, engine_connection
+from platform_db.database.urls import redacted
 
 REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS"
 MAX_LAG_ENV = "DATABASE_REPLICA_MAX_LAG"
@@ -269,7 +269,9 @@ class Router:
         return chosen
 
     async def run(
-        self, max_lag: float | None, on_replica: Callable[[PostgresEngine], Awaitable[T]],
+        self,
+        max_lag: float | None,
+        on_replica: Callable[[PostgresEngine], Awaitable[T]],
         on_primary: Callable[[], Awaitable[T]],
     ) -> T:
         """``on_replica(node)`` on a fit replica, else (or if it fails there)
@@ -338,8 +340,11 @@ class ReplicatedEngine(LazyEngine):
 
 
 async def read(
-    fn: Callable[..., Awaitable[T]], *args: Any, engine: PostgresEngine | None = None,
-    stale_ok: bool = True, max_lag: float | None = None,
+    fn: Callable[..., Awaitable[T]],
+    *args: Any,
+    engine: PostgresEngine | None = None,
+    stale_ok: bool = True,
+    max_lag: float | None = None,
 ) -> T:
     """``await fn(connection, *args)`` on a fit replica's connection, else
     (or with ``stale_ok=False``) the primary's: for readers of raw SQL (the

@@ -10,7 +10,7 @@ That lock lives on an idle side connection, and a connection can die
 ``pg_terminate_backend``). So the lock is kept alive (pinged, with
 ``idle_session_timeout`` off for its session) and verified before each
 migration, and taken again if it was lost. What makes "each migration
-applied once" hold even then is ``platform_db.migration_runner.apply``: each
+applied once" hold even then is ``platform_db.migrations.runner.apply``: each
 migration commits with its record, under a transaction-level lock, after
 checking the record again. Each run reports what it applied itself.
 """
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import asyncpg
 from piccolo.engine import engine_finder
 
-from platform_db import pooler
-from platform_db.migration_runner import (
+from platform_db.database import pooler
+from platform_db.migrations.runner import (
     MigrationError,
     MigrationFile,
     Timeouts,
@@ -49,7 +49,7 @@ POLL_SECONDS = 0.2
 async def lock_connection() -> asyncpg.Connection:
     """The session that holds the deploy lock, named in pg_stat_activity: the
     server itself, never a pooler (``DATABASE_DIRECT_URL`` when set, which the
-    run's other connections then use too; ``platform_db.pooler``)."""
+    run's other connections then use too; ``platform_db.database.pooler``)."""
     connection = await pooler.session_connection(engine_finder())
     await connection.execute("SET application_name = 'platform-data migrate (deploy lock)'")
     return connection

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 
-from platform_db.cli import UsageError, report
+from platform_db.cli.command_line import report
+from platform_db.values.arguments import UsageError
 
 _piccolo_havent_ran_count = CheckMigrationManager.havent_ran_count
 

@@ -1,6 +1,6 @@
 """The SQL each migration really executes, raw steps included: the
 migrations are run, through the project's own runner, on a scratch database
-(``platform_db.scratch``, never the configured one) whose engine records
+(``platform_db.database.scratch``, never the configured one) whose engine records
 every statement its connections send. ``--preview`` cannot do this: it
 leaves out every raw step.
 
@@ -23,7 +23,7 @@ from uuid import UUID
 
 from piccolo.engine.postgres import PostgresEngine
 
-from platform_db.migration_runner import (
+from platform_db.migrations.runner import (
     BOOKKEEPING,
     MigrationFile,
     Timeouts,
@@ -31,7 +31,7 @@ from platform_db.migration_runner import (
     apply,
     ensure_migration_table,
 )
-from platform_db.scratch import piccolo_on, scratch_database
+from platform_db.database.scratch import piccolo_on, scratch_database
 
 
 class RecordingEngine(PostgresEngine):

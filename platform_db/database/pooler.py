@@ -26,8 +26,8 @@ from collections.abc import Mapping
 
 import asyncpg
 
-from platform_db.cli import CommandError
-from platform_db.database import database_name, redacted
+from platform_db.values.arguments import CommandError
+from platform_db.database.urls import database_name, redacted
 
 DIRECT_URL_ENV = "DATABASE_DIRECT_URL"
 

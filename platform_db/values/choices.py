@@ -11,7 +11,7 @@ from enum import Enum
 
 from piccolo.constraints import Check
 
-from platform_db.rejections import DataRejected
+from platform_db.values.rejections import DataRejected
 
 
 def sql_literal(value: str) -> str:

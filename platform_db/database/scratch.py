@@ -16,7 +16,8 @@ from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
 
-from platform_db.database import database_name, embedded_url, with_database
+from platform_db.database.urls import database_name, with_database
+from platform_db.database.engine import embedded_url
 
 SCRATCH_SERVER_ENV = "PLATFORM_SCRATCH_SERVER"
 
@@ -58,7 +59,7 @@ def piccolo_on(url: str, engine_class=None) -> Iterator:
     through a new engine (``engine_class``, default ``PostgresEngine``)."""
     from piccolo.engine.postgres import PostgresEngine
 
-    from platform_db.database import engine_config
+    from platform_db.database.engine import engine_config
 
     with piccolo_using((engine_class or PostgresEngine)(config=engine_config(url))) as engine:
         yield engine
