@@ -101,13 +101,14 @@ def extract(spec_dir: Path) -> dict:
 
 
 @cache
-def _extract() -> dict:
+def extracted() -> dict:
+    """``specs.json``: per spec file, its ``module``, ``paths`` and ``schemas``."""
     return json.loads(EXTRACT.read_text())
 
 
 def schemas(spec_file: str) -> dict:
     """The schemas of a spec file, by name."""
-    return _extract()[spec_file]["schemas"]
+    return extracted()[spec_file]["schemas"]
 
 
 def _items(spec_file: str, envelope: str) -> str:
@@ -144,7 +145,7 @@ class Feed:
 
 def _feed(entity: str) -> Feed:
     spec_file, export, listed = FEEDS[entity]
-    spec = _extract()[spec_file]
+    spec = extracted()[spec_file]
     record = TENANT + listed + "/{id}"
     return Feed(
         entity=entity,
