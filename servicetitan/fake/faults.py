@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 KINDS = (
     "status", "rate_limited", "slow", "drop", "revoke_token", "invalid_client", "malformed"
@@ -148,8 +148,8 @@ class Rule:
         return True
 
     def to_json(self) -> dict:
-        values = {k: v for k, v in asdict(self).items() if k != "fault" and not k.startswith("_")}
-        return {"fault": asdict(self.fault), **values}
+        shown = (f.name for f in fields(self) if f.name not in ("fault", "_random"))
+        return {"fault": asdict(self.fault)} | {name: getattr(self, name) for name in shown}
 
 
 class Faults:

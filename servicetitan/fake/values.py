@@ -62,7 +62,9 @@ def value(spec_file: str, schema: dict, rng: random.Random, name: str = "", dept
     if kind == "array":
         items = schema.get("items", {})
         return (
-            [] if depth > DEPTH else [value(spec_file, items, rng, name, depth + 1) for _ in "ab"]
+            []
+            if depth > DEPTH
+            else [value(spec_file, items, rng, name, depth + 1) for _ in range(2)]
         )
     if depth > DEPTH:
         return {}
