@@ -236,6 +236,14 @@ async def test_migrate_refuses_the_pooler_and_runs_on_the_direct_url(pgbouncer):
     assert "nothing left to do" in direct.stdout
 
 
+async def test_the_refusal_names_the_pooler_without_its_password(pgbouncer):
+    secret = "s3cr3t-pw"
+    refused = migrate({"DATABASE_URL": f"{pgbouncer.url(DATABASE)}?password={secret}"})
+    assert refused.returncode == 1
+    assert f"({pgbouncer.url(DATABASE)}?password=***) goes through" in refused.stderr
+    assert secret not in refused.stderr
+
+
 async def test_migrate_refuses_a_pooler_that_lets_its_settings_through(migrated):
     """A pooler told to ignore lock_timeout accepts the connection: migrate
     sees that its queries run on another backend than the one it was told."""
