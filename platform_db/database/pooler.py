@@ -6,7 +6,9 @@ transaction at a time, so whatever lives in a session is shared with, or
 lost to, other clients: named prepared statements, ``SET``, advisory locks
 taken outside a transaction, session temporary tables. The project's
 application paths keep to one transaction for what they need (the upsert's
-staging table is created, filled and merged in one), and its startup
+staging table is created, filled and merged in one; a server session keeps
+it, so its name says its shape, and a session that kept another release's
+never hands that one over), and its startup
 settings (``timezone``, ``application_name``) are ones PgBouncer keeps per
 client. What is left:
 
