@@ -438,7 +438,8 @@ class ReplicatedEngine(LazyEngine):
 
     async def close_connection_pool(self) -> None:
         for node in self.extra_nodes.values():
-            if node.pool is not None:
+            # A replica not settled yet has no pool, but would start one.
+            if node.pool is not None or isinstance(node, ReplicaNode):
                 await node.close_connection_pool()
         await super().close_connection_pool()
 
