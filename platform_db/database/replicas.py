@@ -47,11 +47,10 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 import asyncpg
@@ -60,6 +59,13 @@ from piccolo.querystring import QueryString
 
 from platform_db.database.engine import LazyEngine, engine_config, engine_connection
 from platform_db.database.pooler import POOLED_SETTINGS, behind_pooler
+from platform_db.database.replica_lag import (
+    POSITIONS_KEPT,
+    PRIMARY_POSITION_SQL,
+    REPLICA_SQL,
+    WalPosition,
+    replica_lag,
+)
 from platform_db.database.urls import redacted
 
 REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS"
@@ -80,26 +86,6 @@ REPLICA_DOWN = (
     # 0.32 leaves it waiting for the end of the error it was sent.
     asyncpg.InternalClientError,
 )
-
-# Asked of the primary just before each measurement of a replica: how far
-# its WAL is written, and its clock. Every commit visible there is written
-# (but one made with synchronous_commit = off, for up to three
-# wal_writer_delay: the project makes none). Not the insert position: after
-# a record that ends a page it points past the next page's header, where no
-# replica's replay ever ends.
-PRIMARY_POSITION_SQL = "SELECT pg_current_wal_lsn() AS lsn, clock_timestamp() AS clock"
-
-# Asked of the replica: what it is, how far it has replayed, and the time
-# (the primary's clock) of the last commit it replayed.
-REPLICA_SQL = """
-SELECT pg_is_in_recovery() AS in_recovery,
-       EXISTS (SELECT FROM pg_stat_wal_receiver) AS streaming,
-       pg_last_wal_replay_lsn() AS replayed,
-       pg_last_xact_replay_timestamp() AS replayed_commit_at
-"""
-# The primary's positions kept to measure against: a replica that has
-# replayed one of them is at most as far behind as that position is old.
-POSITIONS_KEPT = 32
 
 _READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
@@ -205,39 +191,6 @@ def replica_nodes(
         )
         for number, url in enumerate(urls, start=1)
     }
-
-
-@dataclass(frozen=True)
-class WalPosition:
-    """Where the primary's WAL was (``lsn``) when asked at ``asked_at``
-    (``time.monotonic()``, just before the question left), by its own clock."""
-
-    asked_at: float
-    lsn: int
-    clock: datetime
-
-
-def replica_lag(
-    now: WalPosition,
-    earlier: Iterable[WalPosition],
-    replayed: int | None,
-    replayed_commit_at: datetime | None,
-) -> float | None:
-    """How far behind the primary (seconds, as of ``now.asked_at``) a replica
-    is that has replayed up to ``replayed``, its last replayed commit made at
-    ``replayed_commit_at`` (the primary's clock); None: unknown.
-
-    Bounds, the tighter wins: having replayed a position the primary had at
-    some moment, it shows at least what the primary showed then; having
-    replayed a commit, it shows at least what the primary showed when it was
-    made. Never what it has received: a standby whose WAL receipt stalled
-    has replayed everything it received, and is behind all the same."""
-    if replayed is None:
-        return None
-    bounds = [now.asked_at - p.asked_at for p in (now, *earlier) if replayed >= p.lsn]
-    if replayed_commit_at is not None:
-        bounds.append((now.clock - replayed_commit_at).total_seconds())
-    return max(0.0, min(bounds)) if bounds else None
 
 
 @dataclass(frozen=True)
