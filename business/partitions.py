@@ -201,4 +201,8 @@ async def _carry_out(table: type[Table], plan: Plan, step: Step) -> dict | None:
         )
     if not row["row_count"]:
         return None
-    return {"action": "purged", "partition_name": step.partition_name, "row_count": row["row_count"]}
+    return {
+        "action": "purged",
+        "partition_name": step.partition_name,
+        "row_count": row["row_count"],
+    }
