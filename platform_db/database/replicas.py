@@ -143,7 +143,8 @@ class ReplicaNode(PostgresEngine):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pooler: bool | None = None  # None: not asked yet (or down since)
+        self.pooler: bool | None = None  # what its connections are set up for (None: not yet)
+        self.settled = False  # asked since it was last found down
         self._pool_settings: dict | None = None
 
     async def check_version(self) -> None:
@@ -158,6 +159,7 @@ class ReplicaNode(PostgresEngine):
             pooler = await behind_pooler(probe)
         finally:
             await probe.close()
+        self.settled = True
         if pooler == self.pooler:
             return
         direct = {k: v for k, v in self.config.items() if k not in POOLED_SETTINGS}
@@ -282,7 +284,7 @@ class Router:
 
     @staticmethod
     async def _replica_row(engine: PostgresEngine):
-        if isinstance(engine, ReplicaNode) and engine.pooler is None:
+        if isinstance(engine, ReplicaNode) and not engine.settled:
             await engine.settle()
         async with engine_connection(engine) as conn:
             return await conn.fetchrow(REPLICA_SQL)
@@ -298,7 +300,7 @@ class Router:
         if node.pool is not None:
             await node.pool.expire_connections()
         if isinstance(node, ReplicaNode):
-            node.pooler = None  # asked again: its address may lead elsewhere now
+            node.settled = False  # asked again: its address may lead elsewhere now
 
     def _refresh(self, name: str) -> None:
         """Measure ``name`` in the background when its measurement is due."""
