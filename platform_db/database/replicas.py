@@ -273,6 +273,11 @@ class Router:
         return self._record(ReplicaHealth(name, primary.asked_at, lag, problem))
 
     def _record(self, health: ReplicaHealth) -> ReplicaHealth:
+        """Keep ``health`` unless what is known is newer: a measurement that
+        began before a read found the replica down does not undo that."""
+        known = self._health.get(health.node)
+        if known is not None and known.measured_at > health.measured_at:
+            return known
         self._health[health.node] = health
         return health
 
