@@ -17,17 +17,11 @@ checking the record again. Each run reports what it applied itself.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import sys
-import time
-from dataclasses import dataclass, field
 
 import asyncpg
-from piccolo.engine import engine_finder
 
-from platform_db.database import pooler
 from platform_db.migrations.runner import (
     MigrationError,
     MigrationFile,
@@ -37,75 +31,37 @@ from platform_db.migrations.runner import (
     apply,
     ensure_migration_table,
 )
+from platform_db.migrations.sessions import CONNECTION_LOST, SessionLock
 
 # A stable 64-bit key for pg_advisory_lock, derived from a name.
 ADVISORY_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"platform-data migrations").digest()[:8], "big", signed=True
 )
-KEEPALIVE_SECONDS = 5.0
-POLL_SECONDS = 0.2
-
-
-async def lock_connection() -> asyncpg.Connection:
-    """The session that holds the deploy lock, named in pg_stat_activity: the
-    server itself, never a pooler (``DATABASE_DIRECT_URL`` when set, which the
-    run's other connections then use too; ``platform_db.database.pooler``)."""
-    connection = await pooler.session_connection(engine_finder())
-    await connection.execute("SET application_name = 'platform-data migrate (deploy lock)'")
-    return connection
 
 
 class DeployLockLost(MigrationError):
     pass
 
 
-@dataclass
-class DeployLock:
-    wait_seconds: float
-    connection: asyncpg.Connection | None = None
-    losses: int = 0
-    _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _keepalive: asyncio.Task | None = None
+class DeployLock(SessionLock):
+    """The deploy lock: on the server itself, never a pooler
+    (``DATABASE_DIRECT_URL`` when set, which the run's other connections then
+    use too; ``platform_db.database.pooler``)."""
 
-    async def acquire(self) -> None:
-        self.connection = await lock_connection()
-        with contextlib.suppress(asyncpg.UndefinedObjectError):  # before PostgreSQL 14
-            await self.connection.execute("SET idle_session_timeout = 0")
-        if not await self._try():
-            print("another process is migrating this database; waiting for it", file=sys.stderr)
-            deadline = time.monotonic() + self.wait_seconds
-            while not await self._try():
-                if time.monotonic() >= deadline:
-                    raise MigrationError(
-                        f"gave up waiting {self.wait_seconds:g}s for the migration lock "
-                        "(another deploy holds it); nothing was run by this process"
-                    )
-                await asyncio.sleep(POLL_SECONDS)
-        self._keepalive = asyncio.create_task(self._ping())
+    def __init__(self, wait_seconds: float):
+        super().__init__(
+            ADVISORY_LOCK_KEY, "platform-data migrate (deploy lock)", "piccolo platform migrate"
+        )
+        self.wait_seconds = wait_seconds
+        self.losses = 0
 
-    async def _try(self) -> bool:
-        return await self.connection.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_LOCK_KEY)
-
-    async def _ping(self) -> None:
-        # Traffic on the lock's session, so nothing between here and the
-        # server takes it for idle.
-        while True:
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            async with self._busy:
-                with contextlib.suppress(Exception):  # a dead session shows in held()
-                    await self.connection.fetchval("SELECT 1")
-
-    async def held(self) -> bool:
-        async with self._busy:
-            try:
-                return await self.connection.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND pid = pg_backend_pid() AND granted"
-                    " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)",
-                    ADVISORY_LOCK_KEY,
-                )
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                return False
+    async def take(self) -> None:
+        waiting = "another process is migrating this database; waiting for it"
+        if not await self.acquire(self.wait_seconds, waiting):
+            raise MigrationError(
+                f"gave up waiting {self.wait_seconds:g}s for the migration lock "
+                "(another deploy holds it); nothing was run by this process"
+            )
 
     async def ensure(self, done: list[MigrationFile]) -> None:
         """Before each migration: the lock is still ours, or is taken again."""
@@ -119,26 +75,12 @@ class DeployLock:
         )
         await self.release()
         try:
-            await self.acquire()
-        except (MigrationError, OSError, asyncpg.PostgresError) as exc:
+            await self.take()
+        except (MigrationError, *CONNECTION_LOST, asyncpg.PostgresError) as exc:
             raise DeployLockLost(
                 f"lost the deploy lock and could not take it again ({exc}); "
                 f"{_applied_summary(done)}; run migrate again"
             ) from None
-
-    async def release(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._keepalive
-            self._keepalive = None
-        if self.connection is not None:
-            # A dead session released its lock already; closing cannot fail.
-            with contextlib.suppress(Exception):
-                await self.connection.execute("SELECT pg_advisory_unlock_all()")
-            with contextlib.suppress(Exception):
-                await self.connection.close()
-            self.connection = None
 
 
 def _applied_summary(done: list[MigrationFile]) -> str:
@@ -158,7 +100,7 @@ async def migrate(timeouts: Timeouts, wait_seconds: float = 600.0) -> list[Migra
     """Apply every pending migration of every app, once; the ones this
     process applied (another process may have applied some meanwhile)."""
     lock = DeployLock(wait_seconds)
-    await lock.acquire()
+    await lock.take()
     done: list[MigrationFile] = []
     try:
         await ensure_migration_table()
