@@ -13,6 +13,11 @@ migration, and taken again if it was lost. What makes "each migration
 applied once" hold even then is ``platform_db.migrations.runner.apply``: each
 migration commits with its record, under a transaction-level lock, after
 checking the record again. Each run reports what it applied itself.
+
+Before the first migration, the ones not yet applied are judged by ``piccolo
+platform lint`` (``platform_db.migrations.lint``): a statement the lint finds
+unsafe, and that is not acknowledged, stops the deploy before anything runs,
+unless the operator says ``--ignore_lint``.
 """
 
 from __future__ import annotations
@@ -96,15 +101,59 @@ async def pending_files() -> list[MigrationFile]:
     return [f for f in all_migration_files() if (f.app, f.migration_id) not in applied]
 
 
-async def migrate(timeouts: Timeouts, wait_seconds: float = 600.0) -> list[MigrationFile]:
+class LintRefused(MigrationError):
+    """A pending migration has a lint finding; nothing was run."""
+
+
+async def lint_gate(pending: list[MigrationFile]) -> None:
+    """``LintRefused`` when the lint finds an unacknowledged problem in one of
+    ``pending`` (the findings printed on stderr first)."""
+    from platform_db.migrations.lint import LintError, lint
+
+    if not pending:
+        return
+    override = "or deploy them anyway with --ignore_lint"
+    try:
+        report = await lint()
+    except (LintError, MigrationError) as exc:
+        raise LintRefused(
+            f"refused: the lint could not judge the pending migrations ({exc}); nothing was "
+            f"run. Fix that, {override}"
+        ) from None
+    wanted = {(f.app, f.migration_id) for f in pending}
+    findings = [
+        f
+        for f in report.findings
+        if (f.migration.file.app, f.migration.file.migration_id) in wanted
+    ]
+    if not findings:
+        return
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    migrations = {(f.migration.file.app, f.migration.file.migration_id) for f in findings}
+    raise LintRefused(
+        f"refused: the lint found {len(findings)} unsafe statement(s) in {len(migrations)} "
+        "pending migration(s) (above); nothing was run. Rewrite them with the online helpers "
+        f"(docs/migrations.md, Online patterns), acknowledge a finding in its migration, {override}"
+    )
+
+
+async def migrate(
+    timeouts: Timeouts, wait_seconds: float = 600.0, lint: bool = True
+) -> list[MigrationFile]:
     """Apply every pending migration of every app, once; the ones this
-    process applied (another process may have applied some meanwhile)."""
+    process applied (another process may have applied some meanwhile).
+    ``lint``: judge the pending ones first (``lint_gate``)."""
     lock = DeployLock(wait_seconds)
     await lock.take()
     done: list[MigrationFile] = []
     try:
         await ensure_migration_table()
-        for file in await pending_files():
+        pending = await pending_files()
+        if lint:
+            # Under the lock: a deploy that waited finds nothing left to judge.
+            await lint_gate(pending)
+        for file in pending:
             await lock.ensure(done)
             try:
                 if await apply(file, timeouts):

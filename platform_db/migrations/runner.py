@@ -373,7 +373,10 @@ async def _run(
     try:
         await manager.run(backwards=backwards)
     except (MigrationError, asyncpg.LockNotAvailableError):
-        raise
+        if transactional:
+            raise  # rolled back whole: the caller retries it, or says it stays
+        await asyncio.sleep(0)  # query loggers are called soon after, not at once
+        raise MigrationFailed(file, sys.exc_info()[1], transactional, backwards, ledger) from None
     except Exception as exc:
         await asyncio.sleep(0)  # query loggers are called soon after, not at once
         raise MigrationFailed(file, exc, transactional, backwards, ledger) from exc
