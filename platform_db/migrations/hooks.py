@@ -18,8 +18,10 @@ it is loaded:
   gets its timeouts too; by then the engine connects to the server itself
   (``platform_db.migrations.sessions``), so no pooled session keeps them.
 - ``BackwardsMigrationManager.run_migrations_backwards``: goes through
-  ``platform_db.migrations.rollback``, which refuses before anything changes while a
-  dependent app is applied, and reverses the chosen migrations together.
+  ``platform_db.migrations.rollback``, which refuses before anything changes
+  while a migration of a dependent app needs the ones to reverse, or while
+  the data present would stop a backwards half way; shows the plan with its
+  costs, and reverses the chosen migrations together.
   ``run_backwards("all")`` stops at the first app that fails instead of going
   on with the apps it depends on.
 """
@@ -112,7 +114,8 @@ async def run_migrations_backwards(self, app_config) -> MigrationResult:
     if self.preview:
         return await _piccolo_run_migrations_backwards(self, app_config)
     try:
-        plan = await plan_rollback(self.app_name, self.migration_id)
+        timeouts = Timeouts.from_environment()
+        plan = await plan_rollback(self.app_name, self.migration_id, timeouts)
         if not plan.files:
             print("🏁 No migrations to reverse!")
             return MigrationResult(success=True, message="No migrations to reverse")
@@ -125,7 +128,7 @@ async def run_migrations_backwards(self, app_config) -> MigrationResult:
         if not self.auto_agree and input(f"Reverse {n} migration(s)? [y/N] ").lower() != "y":
             print("Not proceeding.", file=sys.stderr)
             return MigrationResult(success=False, message="Not proceeding.")
-        await execute_rollback(plan, Timeouts.from_environment())
+        await execute_rollback(plan, timeouts)
     except (MigrationError, CommandError) as exc:
         print(exc, file=sys.stderr)
         return MigrationResult(success=False, message=str(exc))
