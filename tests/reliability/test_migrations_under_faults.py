@@ -505,29 +505,21 @@ async def test_generated_operations_outside_a_transaction_have_a_lock_timeout(mi
     a fresh connection with no lock_timeout: rolled back behind a reader, it
     queued every writer of the sync logs behind it for as long as the reader
     ran. Now it gives up after lock_timeout, is tried again, and fails
-    saying so, having changed nothing."""
+    saying so; the rollback's message says which of its migrations were
+    reversed before (issue 23 item 5) and that this one changed nothing."""
     url = migrated_copy()
     env = {**os.environ, "DATABASE_URL": url}
-    newest = subprocess.run(
-        [PICCOLO, "platform", "rollback", "servicetitan", "1", "--yes"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert newest.returncode == 0, newest.stdout + newest.stderr
     reader = await connect(url)
     transaction = reader.transaction()
     await transaction.start()
     await reader.fetchval("SELECT count(*) FROM servicetitan_sync_logs")  # ACCESS SHARE
     try:
         done = subprocess.run(
-            [PICCOLO, "platform", "rollback", "servicetitan", "1", "--yes"],
+            [PICCOLO, "platform", "rollback", "servicetitan", "2", "--yes"],
             cwd=PROJECT,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             env={**env, "PLATFORM_LOCK_TIMEOUT": "200ms", "PLATFORM_LOCK_ATTEMPTS": "2"},
         )
     finally:
@@ -536,17 +528,67 @@ async def test_generated_operations_outside_a_transaction_have_a_lock_timeout(mi
         assert done.returncode == 1, done.stdout + done.stderr
         assert "lock_timeout=200ms); attempt 1 of 2" in done.stderr, done.stderr
         assert (
+            "servicetitan 2026-12-01T10:01:16:561388 failed: LockTimeout:" in done.stderr
+            and "none of its statements had committed; it stays recorded as applied" in done.stderr
+            and "Reversed by this rollback, and recorded so: servicetitan"
+            " 2026-12-01T10:20:44:698106. Still applied: servicetitan 2026-12-01T10:01:16:561388"
+            in done.stderr
+        ), done.stderr
+        assert (
             await reader.fetchval(
                 "SELECT count(*) FROM pg_constraint WHERE conname ="
                 " 'servicetitan_sync_logs_data_type_8_values'"
             )
             == 1
         )
-        assert (
-            await reader.fetchval(
-                "SELECT count(*) FROM migration WHERE name = '2026-12-01T10:01:16:561388'"
-            )
-            == 1
-        )
+        recorded = await reader.fetch("SELECT name FROM migration WHERE app_name = 'servicetitan'")
+        names = {r["name"] for r in recorded}
+        assert "2026-12-01T10:01:16:561388" in names and "2026-12-01T10:20:44:698106" not in names
     finally:
         await reader.close()
+
+
+async def test_a_migration_outside_a_transaction_failing_half_way_names_what_stays(
+    migrated_copy,
+):
+    """Its statements commit one by one: the failure's message lists the
+    ones that did, and says it is not recorded (issue 19 item 4)."""
+    import types
+
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+    import platform_db.piccolo_app  # noqa: F401  (the hooks, as every command has them)
+    from platform_db.migrations.runner import MigrationFailed, MigrationFile, Timeouts, apply
+    from platform_db.migrations.steps import SqlStep, add_sql_steps
+    from tests.support.databases import piccolo_on
+
+    async def forwards():
+        manager = MigrationManager(
+            migration_id="2099-01-01T00:00:00:000000",
+            app_name="half_way",
+            wrap_in_transaction=False,
+        )
+        add_sql_steps(
+            manager,
+            SqlStep("CREATE TABLE half_way_probe (id int)", "DROP TABLE half_way_probe"),
+            SqlStep("INSERT INTO half_way_probe VALUES ('not a number')", "SELECT 1"),
+        )
+        return manager
+
+    module = types.SimpleNamespace(__name__="half_way", DESCRIPTION="half_way", forwards=forwards)
+    url = migrated_copy()
+    with piccolo_on(url):
+        with pytest.raises(MigrationFailed) as failed:
+            await apply(MigrationFile("half_way", "2099-01-01T00:00:00:000000", module), Timeouts())
+    assert (
+        "1 of its statements had committed and stay: `CREATE TABLE half_way_probe (id int)`;"
+        " it is not recorded" in str(failed.value)
+    ), failed.value
+    conn = await connect(url)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('public.half_way_probe') IS NOT NULL")
+        assert (
+            await conn.fetchval("SELECT count(*) FROM migration WHERE app_name = 'half_way'") == 0
+        )
+    finally:
+        await conn.close()
