@@ -88,6 +88,8 @@ async def run_query(self: MigrationManager, query):
     if self.preview or timeouts is None or engine.current_transaction.get() is not None:
         return await _piccolo_run_query(self, query)
     sql = ";\n".join(query.ddl) if hasattr(query, "ddl") else str(query)
+    if not sql.strip():
+        return await _piccolo_run_query(self, query)  # an operation with nothing to send
 
     async def attempt():
         async with engine.transaction() as transaction:

@@ -106,10 +106,19 @@ async def captured_backwards(files: list[MigrationFile]) -> list[CapturedMigrati
     everything = all_migration_files()
     key = _fingerprint(everything)
     if key not in _captured:
-        with redirect_stdout(io.StringIO()):
-            found = await capture([(f, True) for f in everything])
+        try:
+            found = await _capture(everything)
+        except Exception:  # one that cannot run on a scratch database: only ``files`` then
+            return await _capture(files)
         _captured[key] = {(c.file.app, c.file.migration_id): c for c in found}
     return [_captured[key][(f.app, f.migration_id)] for f in files]
+
+
+async def _capture(files: list[MigrationFile]) -> list[CapturedMigration]:
+    order = {(f.app, f.migration_id): i for i, f in enumerate(files)}
+    with redirect_stdout(io.StringIO()):  # Piccolo's line per migration run
+        found = await capture([(f, True) for f in files])
+    return sorted(found, key=lambda c: order[(c.file.app, c.file.migration_id)])
 
 
 async def analyse(files: list[MigrationFile], timeouts: Timeouts) -> Analysis:

@@ -33,6 +33,7 @@ engine's shared configuration.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import os
@@ -467,13 +468,21 @@ async def _record_outside(
 
 
 async def _record_checked(connection, file: MigrationFile, timeouts: Timeouts, backwards) -> bool:
-    async with connection.transaction():
-        await connection.execute(timeouts.settings_sql(local=True))
+    # Said as bookkeeping, BEGIN and COMMIT included: the SQL capture leaves
+    # it out of the migration's script, which records the migration its own way.
+    await connection.execute(BOOKKEEPING + "BEGIN")
+    try:
+        await connection.execute(BOOKKEEPING + timeouts.settings_sql(local=True))
         await connection.execute(CLAIM_SQL, APPLY_LOCK_KEY)
-        if await _recorded(connection, file) != backwards:
-            return False
-        await _record(connection, file, backwards)
-        return True
+        recorded = await _recorded(connection, file) == backwards
+        if recorded:
+            await _record(connection, file, backwards)
+    except BaseException:
+        with contextlib.suppress(*CONNECTION_LOST, asyncpg.PostgresError):
+            await connection.execute(BOOKKEEPING + "ROLLBACK")
+        raise
+    await connection.execute(BOOKKEEPING + "COMMIT")
+    return recorded
 
 
 async def _recorded(connection, file: MigrationFile) -> bool:

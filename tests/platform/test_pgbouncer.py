@@ -29,7 +29,7 @@ from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
 from tests.conftest import SERVER_URL, TEST_DATABASE_URL
 from tests.harness.test_cli import PICCOLO, PROJECT
 from tests.servicetitan.records import job, new_tenant
-from tests.support.commands import run_piccolo
+from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
 from tests.support.databases import connect, piccolo_using
 from tests.support.pgbouncer import PGBOUNCER, SERVER_CONNECTIONS, start_pgbouncer
 
@@ -274,20 +274,7 @@ async def test_the_admin_through_the_pooler(pooled):
     await Company.delete().where(Company.id == company.id)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["platform", "rollback", "servicetitan", "2", "--yes"],
-        [
-            "migrations",
-            "backwards",
-            "servicetitan",
-            "--migration_id=2026-12-01T10:01:16:561388",
-            "--auto_agree",
-        ],
-    ],
-    ids=["platform rollback", "migrations backwards"],
-)
+@pytest.mark.parametrize("command", SERVICETITAN_TWO_NEWEST, ids=ROLLBACK_PATHS)
 async def test_a_rollback_outside_a_transaction_leaves_nothing_on_pooled_sessions(
     pgbouncer, migrated_copy, command
 ):

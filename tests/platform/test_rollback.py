@@ -11,7 +11,7 @@ import pytest
 
 from platform_db.database.catalog import snapshot
 from tests.servicetitan.records import job, new_tenant
-from tests.support.commands import run_piccolo
+from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
 from tests.support.databases import connect, copy_database, drop_database, piccolo_on
 
 
@@ -156,20 +156,7 @@ async def assignments_sync_log(url: str) -> None:
         await ServiceTitanSyncLog.start(credential, "manual", "assignments")
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["platform", "rollback", "servicetitan", "2", "--yes"],
-        [
-            "migrations",
-            "backwards",
-            "servicetitan",
-            "--migration_id=2026-12-01T10:01:16:561388",
-            "--auto_agree",
-        ],
-    ],
-    ids=["platform rollback", "migrations backwards"],
-)
+@pytest.mark.parametrize("args", SERVICETITAN_TWO_NEWEST, ids=ROLLBACK_PATHS)
 async def test_a_rollback_the_data_would_stop_half_way_is_refused_before_its_first_step(
     migrated_copy, args
 ):
