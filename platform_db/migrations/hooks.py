@@ -70,8 +70,7 @@ async def run(self: MigrationManager, backwards: bool = False):
             # Plain `piccolo migrations forwards`: the engine moves to the
             # server itself before any statement (a pooler refused here).
             await (await session_connection("a migration outside a transaction")).close()
-        current = ledger.current()
-        with outside_transaction(timeouts), ledger.keeping(current or ledger.Ledger()):
+        with outside_transaction(timeouts):
             return await _piccolo_run(self, backwards=backwards)
 
     async def attempt():

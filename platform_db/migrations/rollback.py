@@ -178,7 +178,12 @@ async def plan_rollback(app: str, selection: str, timeouts: Timeouts | None = No
             "if the schema no longer has what it built). Nothing was changed"
         )
     newest_first = [files[a.migration_id] for a in reversed(chosen)]
-    plan = RollbackPlan(app, newest_first, await _blockers(app, chosen, applied))
+    plan = RollbackPlan(app, newest_first, [])
+    try:
+        plan.blockers = await _blockers(app, chosen, applied)
+    except Exception as exc:  # the scratch database could not be had
+        plan.problem = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return plan
     if newest_first and not plan.blockers:
         try:
             plan.analysis = await analyse(newest_first, timeouts)
