@@ -31,6 +31,7 @@ from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
 from tests.conftest import SERVER_URL, TEST_DATABASE_URL
 from tests.harness.test_cli import PICCOLO, PROJECT
 from tests.servicetitan.records import job, new_tenant
+from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
 from tests.support.databases import connect, piccolo_using
 from tests.support.pgbouncer import PGBOUNCER, SERVER_CONNECTIONS, start_pgbouncer
 
@@ -347,3 +348,45 @@ async def test_the_admin_through_the_pooler(pooled):
         assert health.status_code == 200 and "Migrations" in health.text
     assert (await Company.objects().get(Company.id == company.id)).address == "Via the pooler"
     await Company.delete().where(Company.id == company.id)
+
+
+@pytest.mark.parametrize("command", SERVICETITAN_TWO_NEWEST, ids=ROLLBACK_PATHS)
+async def test_a_rollback_outside_a_transaction_leaves_nothing_on_pooled_sessions(
+    pgbouncer, migrated_copy, command
+):
+    """Issue 19 item 1: reversing a migration declared
+    wrap_in_transaction=False (servicetitan's sync_log_data_type_assignments)
+    took the apply lock and SET lock_timeout / statement_timeout on a
+    connection through PgBouncer, whose server session outlives the client:
+    the next deploy waited for a lock nobody released, and the application's
+    transactions ran with the migration's timeouts. Every session-level lock
+    and setting is on DATABASE_DIRECT_URL now."""
+    url = migrated_copy()
+    env = {"DATABASE_URL": pgbouncer.url(database_name(url)), "DATABASE_DIRECT_URL": url}
+    done = run_piccolo(*command, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    direct = await connect(url)
+    clients = [
+        await asyncpg.connect(pgbouncer.url(database_name(url)), statement_cache_size=0)
+        for _ in range(SERVER_CONNECTIONS)
+    ]
+    try:
+        assert await direct.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ) == 0
+        defaults = [await direct.fetchval(f"SHOW {name}") for name in SESSION_SETTINGS]
+        for client in clients:  # each holds a server session of the pool while the others look
+            await client.execute("BEGIN")
+        for client in clients:
+            assert [await client.fetchval(f"SHOW {name}") for name in SESSION_SETTINGS] == defaults
+    finally:
+        for client in clients:
+            await client.close()
+        await direct.close()
+    again = run_piccolo("platform", "migrate", **env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "migrations applied by this run: 2" in again.stdout, again.stdout
+
+
+SESSION_SETTINGS = ("lock_timeout", "statement_timeout", "idle_session_timeout")
