@@ -39,10 +39,15 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def _label(path: Path) -> str:
+    """``path`` relative to the project (a checkout moved keeps its keys)."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def files_digest(paths: Iterable[Path]) -> str:
     parts: list[str | bytes] = []
     for path in sorted(set(paths)):
-        parts += [str(path.relative_to(PROJECT_ROOT)), path.read_bytes()]
+        parts += [_label(path), path.read_bytes()]
     return digest(*parts)
 
 
@@ -65,14 +70,14 @@ def _ours(path: str | None) -> Path | None:
     ``machinery()`` covers whole) and outside hidden folders (``.venv``)."""
     if not path or not path.endswith(".py"):
         return None
-    resolved = Path(path).resolve()
-    try:
-        relative = resolved.relative_to(PROJECT_ROOT)
-    except ValueError:
+    path = os.path.abspath(path)
+    root = str(PROJECT_ROOT) + os.sep
+    if not path.startswith(root):
         return None
-    if relative.parts[0].startswith(".") or resolved.is_relative_to(MACHINERY):
+    relative = path[len(root) :]
+    if relative.startswith(".") or relative.startswith(MACHINERY.name + os.sep):
         return None
-    return resolved
+    return Path(path)
 
 
 @cache
@@ -112,7 +117,7 @@ def _imports(path: Path) -> frozenset[Path]:
     """The project files ``path`` imports (``from a import b`` may name the
     module ``a.b``: both are tried). Read with a pattern, not parsed: it runs
     on every command, and a name too many only costs a look-up."""
-    package = path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1]
+    package = Path(_label(path)).with_suffix("").parts[:-1]
     names = set()
     for base, imported, plain in _IMPORT.findall(path.read_text()):
         if plain:

@@ -21,11 +21,13 @@ when the database differs from the build.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import subprocess
 from contextlib import redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import asyncpg
 from piccolo.conf.apps import Finder
@@ -35,13 +37,19 @@ from platform_db.database.engine import client_program
 from platform_db.database.scratch import SCRATCH_SERVER_ENV, scratch_database
 from platform_db.migrations import cache
 from platform_db.migrations.capture import replay
-from platform_db.migrations.drift import drift, index_name_problems, piccolo_indexes
+from platform_db.migrations.drift import (
+    PiccoloIndex,
+    drift,
+    index_name_problems,
+    piccolo_indexes,
+)
 from platform_db.migrations.fingerprints import (
     digest,
     files_digest,
     loaded_project_files,
     machinery,
     migration_chain,
+    module_files,
 )
 from platform_db.migrations.runner import Applied, app_names, applied_migrations, migration_files
 from platform_db.migrations.schema_diff import column_order, compare, kept_months, normalised
@@ -137,7 +145,7 @@ class CheckReport:
 async def check(schema: bool = True) -> CheckReport:
     report = CheckReport()
     files = {(f.app, f.migration_id): f for app in app_names() for f in migration_files(app)}
-    report.add(CLASS_DRIFT, await _class_drift())
+    report.add(CLASS_DRIFT, await _class_drift(list(files.values())))
     applied = await applied_migrations()
     done = {(a.app, a.migration_id) for a in applied}
     report.add(
@@ -161,7 +169,7 @@ async def check(schema: bool = True) -> CheckReport:
 
     live_conn = await engine_finder().get_new_connection()
     try:
-        report.add(CLASS_DRIFT, await _index_names(live_conn, done))
+        report.add(CLASS_DRIFT, await _index_names(live_conn, list(files.values()), done))
         if schema:
             lines, notes = await schema_drift(live_conn, applied, files)
             report.add(SCHEMA_DRIFT, lines)
@@ -171,12 +179,22 @@ async def check(schema: bool = True) -> CheckReport:
     return report
 
 
-async def _class_drift() -> list[str]:
+async def _class_drift(files: list) -> list[str]:
     """Piccolo's own comparison of each app's classes with its migrations,
-    kept by the fingerprint of every project file loaded (the classes, the
-    migrations and what they import)."""
+    kept by the fingerprint of what decides it: the migrations (``files``),
+    the table classes' modules, every project file loaded, and what they
+    import."""
     finder = Finder()
-    key = digest(machinery(), files_digest(loaded_project_files()), *app_names())
+    tables = {
+        Path(inspect.getfile(table)).resolve()
+        for app in app_names()
+        for table in finder.get_app_config(app).table_classes
+    }
+    key = digest(
+        migration_chain(files)[-1] if files else machinery(),
+        files_digest(loaded_project_files().union(*(module_files(t) for t in tables))),
+        *app_names(),
+    )
     kept = cache.load("class-drift", key)
     if kept is not None:
         return kept
@@ -189,19 +207,28 @@ async def _class_drift() -> list[str]:
     return lines
 
 
-async def _index_names(conn, done: set[tuple[str, str]]) -> list[str]:
+async def _index_names(conn, files: list, done: set[tuple[str, str]]) -> list[str]:
     """Indexes the database does not have under the name Piccolo gives them
-    (for the migrations applied to it)."""
-    finder = Finder()
+    (for the migrations applied to it); Piccolo's expectations kept by the
+    migrations' fingerprint."""
+    key = digest(migration_chain(files)[-1] if files else machinery(), *sorted(map(str, done)))
+    kept = cache.load("piccolo-indexes", key)
+    if kept is None:
+        finder = Finder()
+        kept = {}
+        for app in app_names():
+            applied = {mid for a, mid in done if a == app}
+            expected = await piccolo_indexes(finder.get_app_config(app), applied)
+            kept[app] = [asdict(index) for index in expected]
+        cache.store("piccolo-indexes", key, kept)
     live: dict[tuple[str, str], list[str]] = {}
     for row in await conn.fetch(_COLUMN_INDEXES):
         live.setdefault((row["table"], row["column"]), []).append(row["index"])
-    lines = []
-    for app in app_names():
-        applied = {mid for a, mid in done if a == app}
-        expected = await piccolo_indexes(finder.get_app_config(app), applied)
-        lines += [f"{app}: {p}" for p in index_name_problems(expected, live)]
-    return lines
+    return [
+        f"{app}: {problem}"
+        for app, expected in kept.items()
+        for problem in index_name_problems([PiccoloIndex(**i) for i in expected], live)
+    ]
 
 
 async def schema_drift(conn, applied: list[Applied], files: dict) -> tuple[list[str], list[str]]:

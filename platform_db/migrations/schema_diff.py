@@ -35,13 +35,23 @@ def normalised(snap: Snapshot, partitions, partition_indexes: dict[str, str]) ->
     """Owners left out; each range partition of a partitioned table named
     ``<parent>_<partition>`` and its bounds ``<range>``; a partition's index
     named after its parent index."""
-    renames = sorted(((r["partition"], r["parent"]) for r in partitions), key=lambda p: -len(p[0]))
+    parents = {r["partition"].split(".", 1)[1]: r["parent"] for r in partitions}
+    # One pass for every partition's name, longest first (a name may start
+    # another's), qualified or not.
+    names = re.compile(
+        r"\b(?:[\w]+\.)?("
+        + "|".join(re.escape(name) for name in sorted(parents, key=len, reverse=True))
+        + ")"
+    )
+
+    def renamed(found: re.Match) -> str:
+        parent = parents[found.group(1)]
+        qualified = found.group(0) != found.group(1)
+        return f"{parent if qualified else parent.split('.', 1)[1]}_<partition>"
 
     def rename(text: str) -> str:
-        for partition, parent in renames:
-            table = partition.split(".", 1)[1]
-            text = text.replace(partition, f"{parent}_<partition>")
-            text = re.sub(rf"\b{re.escape(table)}", f"{parent.split('.', 1)[1]}_<partition>", text)
+        if parents:
+            text = names.sub(renamed, text)
         return re.sub(r"FOR VALUES FROM \(.*?\) TO \(.*?\)$", "FOR VALUES <range>", text)
 
     def by_parent(key: str, value) -> tuple[str, str]:
