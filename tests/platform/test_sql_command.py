@@ -5,7 +5,9 @@ applied with psql on a filled database, the scripts do what
 ``piccolo platform migrate`` does, or are refused."""
 
 import json
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +27,7 @@ from tests.platform.history_apps.backfill_demo.piccolo_migrations import (
     backfill_demo_2026_12_07t03_00_26_email_wider as EMAIL_WIDER,
 )
 from tests.support import pg_tools
-from tests.support.commands import run_piccolo
+from tests.support.commands import PICCOLO, PROJECT, run_piccolo
 from tests.support.databases import connect, copy_database, create_database, drop_database
 
 # Nothing answers here: the commands must not need the configured database.
@@ -118,22 +120,47 @@ async def test_the_scripts_build_what_piccolo_builds(databases):
     assert await state(by_psql) == await state(by_piccolo)
 
 
-def operator_applies(url: str, pending: list[tuple[str, str]], **env) -> None:
-    """docs/migrations.md's psql workflow on a live database: each pending
-    migration's script, applied with psql; a migration the command refuses
-    (it runs only through `piccolo platform migrate`) is applied by that, and
-    with it every one after it."""
-    for app, migration_id in pending:
-        done = sql(app, migration_id, **env)
-        if done.returncode == 0:
-            applied = psql(url, done.stdout)
-            assert applied.returncode == 0, applied.stderr
+def documented_workflow() -> str:
+    """The psql workflow of docs/migrations.md (SQL scripts), as written there."""
+    text = (PROJECT / "docs" / "migrations.md").read_text()
+    block = text.split("<!-- psql-workflow -->", 1)[1]
+    return block.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+async def pending(url: str, migrations: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    conn = await connect(url)
+    try:
+        done = {tuple(r) for r in await conn.fetch("SELECT app_name, name FROM migration")}
+    finally:
+        await conn.close()
+    return [m for m in migrations if m not in done]
+
+
+async def operator_applies(url: str, migrations: list[tuple[str, str]], **env) -> None:
+    """docs/migrations.md's psql workflow on a live database, for each of
+    ``migrations`` still pending, in order (a migration the command refuses
+    is applied by `piccolo platform migrate`, with every one after it)."""
+    path = f"{Path(PICCOLO).parent}{os.pathsep}{Path(client_program('psql')).parent}"
+    for app, migration_id in await pending(url, migrations):
+        if (app, migration_id) not in await pending(url, migrations):
             continue
-        assert done.returncode == 2 and MIGRATE_ONLY in done.stderr, done.stderr
-        assert done.stdout == ""
-        migrate = run_piccolo("platform", "migrate", url=url, **env)
-        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-        return
+        done = subprocess.run(
+            ["bash", "-c", documented_workflow()],
+            cwd=PROJECT,
+            env={
+                **os.environ,
+                **env,
+                "PATH": f"{path}{os.pathsep}{os.environ['PATH']}",
+                "DATABASE_URL": url,
+                "APP": app,
+                "ID": migration_id,
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert await pending(url, migrations) == []
 
 
 async def whatsapp_keys(url: str) -> tuple[int, int, str]:
@@ -181,7 +208,7 @@ async def test_a_data_migration_gets_no_script_that_records_it(migrated_copy, co
 
     migrate = run_piccolo("platform", "migrate", url=by_migrate)
     assert migrate.returncode == 0, migrate.stderr
-    operator_applies(by_psql, [("business", ENCRYPTED)])
+    await operator_applies(by_psql, [("business", ENCRYPTED)])
     migrated, by_script = await whatsapp_keys(by_migrate), await whatsapp_keys(by_psql)
     assert migrated == (1200, 1200, before[2])
     assert by_script == migrated
@@ -235,7 +262,7 @@ async def test_a_batched_backfill_gets_no_script_that_loses_rows(migrated_copy, 
 
     migrate = run_piccolo("platform", "migrate", url=by_migrate, **HISTORY)
     assert migrate.returncode == 0, migrate.stderr
-    operator_applies(by_psql, [("backfill_demo", EMAIL_WIDER.ID)], **HISTORY)
+    await operator_applies(by_psql, [("backfill_demo", EMAIL_WIDER.ID)], **HISTORY)
     migrated, by_script = await backfill_demo(by_migrate), await backfill_demo(by_psql)
     assert migrated == (*before[:3], "character varying(320)")
     assert by_script == migrated
