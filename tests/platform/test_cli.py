@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-DEMO = textwrap.dedent('''
+DEMO = textwrap.dedent(
+    '''
     from typing import Annotated
     from targ import CLI
     from platform_db.cli import Bounds, CommandError, OneOf, command, confirm
@@ -38,7 +39,8 @@ DEMO = textwrap.dedent('''
     cli = CLI()
     cli.register(demo)
     cli.run()
-    ''')
+    '''
+)
 
 
 def run(tmp_path, *args, stdin=""):
@@ -66,17 +68,9 @@ def test_typed_arguments_reach_the_command_converted(tmp_path):
         (["abc"], 2, "error: tenant_id must be a whole number, not 'abc'"),
         (["1", "--months=2000"], 2, "error: --months must be between 0 and 60, not 2,000"),
         (["1", "--months=-1"], 2, "error: --months must be between 0 and 60, not -1"),
-        (
-            ["1", "--yes=maybe"],
-            2,
-            "error: --yes is a flag: give it alone, or as --yes=true / false",
-        ),
+        (["1", "--yes=maybe"], 2, "error: --yes is a flag: give it alone, or as --yes=true / false"),
         ([], 2, "error: missing argument tenant_id: usage: demo tenant_id"),
-        (
-            ["1", "--bogus=1"],
-            2,
-            "error: unknown option --bogus (options: --months, --yes, --mode, --colour)",
-        ),
+        (["1", "--bogus=1"], 2, "error: unknown option --bogus (options: --months, --yes, --mode, --colour)"),
         (["1", "--colour=green"], 2, "error: --colour must be one of red, blue; not 'green'"),
         (["1", "--mode"], 2, "error: --mode needs a text value, not true"),
         (["1", "--mode=fail"], 1, "error: the demo failed"),

@@ -38,11 +38,13 @@ def piccolo(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 
 async def everything(conn) -> dict[str, str]:
     """A digest of every row of every project table (Piccolo's own aside)."""
-    tables = await conn.fetch("""
+    tables = await conn.fetch(
+        """
         SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables
         WHERE schemaname IN ('public', 'raw') AND relname <> 'migration'
         ORDER BY 1
-        """)
+        """
+    )
     return {
         t["name"]: await conn.fetchval(
             f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {t['name']} t"
@@ -79,14 +81,10 @@ async def world(migrated, tmp_path_factory):
     conn = await connect(TEST_DATABASE_URL)
     ids = []
     for name in (w.company, w.bare_company):
-        ids.append(
-            await conn.fetchval("INSERT INTO companies (name) VALUES ($1) RETURNING id", name)
-        )
+        ids.append(await conn.fetchval("INSERT INTO companies (name) VALUES ($1) RETURNING id", name))
     for company_id, tenant in ((ids[0], w.tenant), (ids[1], None)):
         if tenant is not None:
-            await ServiceTitanCredential.register(
-                company_id, "integration", "c", "s", tenant_id=tenant
-            )
+            await ServiceTitanCredential.register(company_id, "integration", "c", "s", tenant_id=tenant)
     # the other company's production credentials hold other_tenant
     await ServiceTitanCredential.register(ids[1], "production", "c", "s", tenant_id=w.other_tenant)
     await conn.execute(
@@ -96,7 +94,7 @@ async def world(migrated, tmp_path_factory):
     )
     sample = await conn.fetchval(
         "INSERT INTO companies (name, yclients_company_id, settings) "
-        'VALUES (\'Test salon\', $1, \'{"sample": {"seed": 4, "scale": 1}}\') RETURNING id',
+        "VALUES ('Test salon', $1, '{\"sample\": {\"seed\": 4, \"scale\": 1}}') RETURNING id",
         SAMPLE_YCLIENTS_COMPANY_ID,
     )
     busy = socket.socket()
@@ -119,207 +117,136 @@ async def world(migrated, tmp_path_factory):
 # take the world.
 CASES = {
     "scale out of range": (
-        lambda w: ["business", "load_sample_data", "--scale=100000000"],
-        "",
-        2,
+        lambda w: ["business", "load_sample_data", "--scale=100000000"], "", 2,
         "error: --scale must be between 1 and 1,000, not 100,000,000",
     ),
     "scale not a number": (
-        lambda w: ["business", "load_sample_data", "--scale=abc"],
-        "",
-        2,
+        lambda w: ["business", "load_sample_data", "--scale=abc"], "", 2,
         "error: --scale must be a whole number, not 'abc'",
     ),
     "second seed names the loaded company": (
-        lambda w: ["business", "load_sample_data", "--seed=5"],
-        "",
-        1,
+        lambda w: ["business", "load_sample_data", "--seed=5"], "", 1,
         lambda w: f"error: the sample company is already loaded: 'Test salon' ({w.sample_id}; "
         "seed 4, scale 1: 0 clients, 0 messages). --replace deletes it, and all it owns, and "
         "loads seed 5 at scale 1",
     ),
     "replace without yes": (
-        lambda w: ["business", "load_sample_data", "--seed=5", "--replace"],
-        "",
-        1,
+        lambda w: ["business", "load_sample_data", "--seed=5", "--replace"], "", 1,
         "error: not done: pass --yes to go ahead (nothing was changed)",
     ),
     "unknown option": (
-        lambda w: ["business", "load_sample_data", "--sclae=2"],
-        "",
-        2,
+        lambda w: ["business", "load_sample_data", "--sclae=2"], "", 2,
         "error: unknown option --sclae (options: --seed, --scale, --replace, --yes)",
     ),
     "cleanup without yes": (
-        lambda w: ["business", "cleanup"],
-        "",
-        1,
+        lambda w: ["business", "cleanup"], "", 1,
         "error: not done: pass --yes to delete them (nothing was changed)",
     ),
     "port out of range": (
-        lambda w: ["admin", "serve", "--port=99999"],
-        "",
-        2,
+        lambda w: ["admin", "serve", "--port=99999"], "", 2,
         "error: --port must be between 1 and 65,535, not 99,999",
     ),
     "port in use": (
-        lambda w: ["admin", "serve", f"--port={w.busy_port}"],
-        "",
-        1,
+        lambda w: ["admin", "serve", f"--port={w.busy_port}"], "", 1,
         lambda w: f"error: cannot listen on 127.0.0.1:{w.busy_port}: Address already in use",
     ),
     "tenant out of bigint range": (
-        lambda w: ["servicetitan", "load", "jobs", "99999999999999999999999", w.jobs],
-        "",
-        2,
+        lambda w: ["servicetitan", "load", "jobs", "99999999999999999999999", w.jobs], "", 2,
         "error: tenant_id must be between 1 and 9,223,372,036,854,775,807, "
         "not 99,999,999,999,999,999,999,999",
     ),
     "tenant not a number": (
-        lambda w: ["servicetitan", "load", "jobs", "abc", w.jobs],
-        "",
-        2,
+        lambda w: ["servicetitan", "load", "jobs", "abc", w.jobs], "", 2,
         "error: tenant_id must be a whole number, not 'abc'",
     ),
     "unknown entity": (
-        lambda w: ["servicetitan", "load", "invoices", str(w.tenant), w.jobs],
-        "",
-        2,
+        lambda w: ["servicetitan", "load", "invoices", str(w.tenant), w.jobs], "", 2,
         "error: entity must be one of locations, jobs, appointments, appointment_assignments, "
         "technicians; not 'invoices'",
     ),
     "no credentials for the tenant": (
-        lambda w: ["servicetitan", "load", "jobs", "1", w.jobs],
-        "",
-        1,
+        lambda w: ["servicetitan", "load", "jobs", "1", w.jobs], "", 1,
         "error: no servicetitan_credentials row has tenant_id 1: add one with "
         "`piccolo servicetitan add_credential` (nothing was loaded)",
     ),
     "records of another entity": (
-        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.locations],
-        "",
-        1,
+        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.locations], "", 1,
         lambda w: f"error: {w.locations} page 1: record 1 is a location, not a job: it has "
         "address, taxExempt (nothing was loaded)",
     ),
     "a non-record": (
-        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.non_record],
-        "",
-        1,
+        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.non_record], "", 1,
         lambda w: f"error: {w.non_record} page 1: no record is a job: record 1 is not a job "
         "record: it has none of the fields a job has in jpm-v2 Jpm.V2.JobResponse "
         "(appointmentCount, campaignId, customerPo, estimateIds, ...) (nothing was loaded)",
     ),
     "missing file": (
-        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), str(w.tmp / "nope.json")],
-        "",
-        1,
+        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), str(w.tmp / "nope.json")], "", 1,
         lambda w: f"error: {w.tmp / 'nope.json'} does not exist (nothing was loaded)",
     ),
     "empty folder": (
-        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), str(w.tmp / "empty")],
-        "",
-        1,
+        lambda w: ["servicetitan", "load", "jobs", str(w.tenant), str(w.tmp / "empty")], "", 1,
         lambda w: f"error: {w.tmp / 'empty'} holds no .json files (nothing was loaded)",
     ),
     "unknown company": (
         lambda w: ["servicetitan", "add_credential", "No such salon", "integration", "c", "5"],
-        "secret\n",
-        1,
-        "error: no company has the name 'No such salon'",
+        "secret\n", 1, "error: no company has the name 'No such salon'",
     ),
     "credential environment": (
-        lambda w: ["servicetitan", "add_credential", w.company, "staging", "c", "5"],
-        "secret\n",
-        2,
+        lambda w: ["servicetitan", "add_credential", w.company, "staging", "c", "5"], "secret\n", 2,
         "error: environment must be one of integration, production; not 'staging'",
     ),
     "secret on the command line": (
-        lambda w: [
-            "servicetitan",
-            "add_credential",
-            w.company,
-            "production",
-            "c",
-            "5",
-            f"--client_secret={SECRET}",
-        ],
-        "",
-        2,
-        "error: unknown option --client_secret",
+        lambda w: ["servicetitan", "add_credential", w.company, "production", "c", "5",
+                   f"--client_secret={SECRET}"],
+        "", 2, "error: unknown option --client_secret",
     ),
     "no secret on stdin": (
-        lambda w: ["servicetitan", "add_credential", w.company, "production", "c", "5"],
-        "\n",
-        2,
+        lambda w: ["servicetitan", "add_credential", w.company, "production", "c", "5"], "\n", 2,
         "error: no client secret given (nothing was stored)",
     ),
     "credentials already there": (
         lambda w: ["servicetitan", "add_credential", w.company, "integration", "c", "5"],
-        "secret\n",
-        1,
+        "secret\n", 1,
         lambda w: f"error: {w.company} already has integration credentials (",
     ),
     "tenant of another company": (
-        lambda w: [
-            "servicetitan",
-            "add_credential",
-            w.company,
-            "production",
-            "c",
-            str(w.other_tenant),
-        ],
-        "secret\n",
-        1,
+        lambda w: ["servicetitan", "add_credential", w.company, "production", "c",
+                   str(w.other_tenant)],
+        "secret\n", 1,
         "error: servicetitan_credentials.tenant_id, environment = ",
     ),
     "replacing a tenant id without yes": (
-        lambda w: ["servicetitan", "set_tenant_id", w.company, "integration", "77"],
-        "",
-        1,
+        lambda w: ["servicetitan", "set_tenant_id", w.company, "integration", "77"], "", 1,
         "error: not done: pass --yes to change the tenant id (nothing was changed)",
     ),
     "lock timeout not a duration": (
-        lambda w: ["platform", "migrate", "--lock_timeout=abc"],
-        "",
-        2,
+        lambda w: ["platform", "migrate", "--lock_timeout=abc"], "", 2,
         "error: --lock_timeout: 'abc' is not a PostgreSQL duration",
     ),
     "deploy wait below zero": (
-        lambda w: ["platform", "migrate", "--wait=-1"],
-        "",
-        2,
+        lambda w: ["platform", "migrate", "--wait=-1"], "", 2,
         "error: --wait must be between 0 and 86,400, not -1",
     ),
     "rollback under dependent apps": (
-        lambda w: ["platform", "rollback", "business", "all", "--yes"],
-        "",
-        1,
+        lambda w: ["platform", "rollback", "business", "all", "--yes"], "", 1,
         "error: refused: reversing business would remove what migrations of apps that depend "
         "on it were built on: ",
     ),
     "rollback count": (
-        lambda w: ["platform", "rollback", "business", "some"],
-        "",
-        2,
+        lambda w: ["platform", "rollback", "business", "some"], "", 2,
         "error: count must be a whole number of migrations (at least 1) or all, not 'some'",
     ),
     "rollback of an unknown app": (
-        lambda w: ["platform", "rollback", "nonsense", "1"],
-        "",
-        2,
+        lambda w: ["platform", "rollback", "nonsense", "1"], "", 2,
         "error: unknown app 'nonsense'; apps: ",
     ),
     "sql of an unknown migration": (
-        lambda w: ["platform", "sql", "business", "2020-01-01T00:00:00:000000"],
-        "",
-        2,
+        lambda w: ["platform", "sql", "business", "2020-01-01T00:00:00:000000"], "", 2,
         "error: business has no migration '2020-01-01T00:00:00:000000'",
     ),
     "tenant id of missing credentials": (
-        lambda w: ["servicetitan", "set_tenant_id", w.company, "production", "77"],
-        "",
-        1,
+        lambda w: ["servicetitan", "set_tenant_id", w.company, "production", "77"], "", 1,
         lambda w: f"error: {w.company} has no production credentials: add them with "
         "`piccolo servicetitan add_credential`",
     ),
@@ -330,7 +257,6 @@ CASES = {
 async def refused(world):
     """Every case run, four at a time (each is a whole ``piccolo`` process),
     with a digest of the database before and after them all."""
-
     def run(case: str) -> subprocess.CompletedProcess:
         arguments, stdin, _, _ = CASES[case]
         return piccolo(*arguments(world), stdin=stdin)
@@ -381,13 +307,8 @@ def test_an_argument_refused_opens_no_database(world, tmp_path):
     def run(case: str) -> subprocess.CompletedProcess:
         arguments, stdin, _, _ = CASES[case]
         return subprocess.run(
-            [PICCOLO, *arguments(world)],
-            cwd=PROJECT,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            [PICCOLO, *arguments(world)], cwd=PROJECT, env=env, input=stdin,
+            capture_output=True, text=True, timeout=120,
         )
 
     assert len(USAGE_CASES) >= 10

@@ -66,9 +66,7 @@ def test_the_warning_is_one_line_once_per_process(development):
         "e.DEV_KEY_FILE = Path(sys.argv[1]); t = e.encrypt('x'); e.decrypt(t); "
         "e.is_current(t); e.rotate(t); e.key_index(t)"
     )
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", encryption.KEYS_VARIABLE)
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", encryption.KEYS_VARIABLE)}
     run = subprocess.run(
         [sys.executable, "-c", script, str(key_file)],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,

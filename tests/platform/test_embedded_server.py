@@ -53,11 +53,7 @@ def client(data_dir: Path, mode: str) -> subprocess.Popen:
     env = embedded_env(data_dir, quiet=True)
     process = subprocess.Popen(
         [sys.executable, "-c", CLIENT, mode],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        cwd=PROJECT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert process.stdout.readline().strip() == "ready"
     return process

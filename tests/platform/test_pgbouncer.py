@@ -39,9 +39,7 @@ CLIENTS = 8
 @pytest.fixture(scope="module")
 async def pgbouncer(migrated):
     if PGBOUNCER is None:
-        message = (
-            "no pgbouncer: scripts/test installs Debian's `pgbouncer` package when run as root"
-        )
+        message = "no pgbouncer: scripts/test installs Debian's `pgbouncer` package when run as root"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -88,12 +86,9 @@ async def test_clients_share_a_few_server_connections(pooled):
 
 def test_a_direct_url_alone_is_not_taken_for_a_pooler():
     assert pooled_settings({"DATABASE_URL": "postgresql://db/x"}) == {}
-    assert (
-        pooled_settings(
-            {"DATABASE_URL": "postgresql://db/x", "DATABASE_DIRECT_URL": "postgresql://db/x"}
-        )
-        == {}
-    )
+    assert pooled_settings(
+        {"DATABASE_URL": "postgresql://db/x", "DATABASE_DIRECT_URL": "postgresql://db/x"}
+    ) == {}
     assert pooled_settings(
         {"DATABASE_URL": "postgresql://bouncer:6432/x", "DATABASE_DIRECT_URL": "postgresql://db/x"}
     ) == {"statement_cache_size": 0, "connection_class": PooledConnection}
@@ -122,12 +117,8 @@ async def test_orm_reads_writes_and_transactions(pooled):
 async def test_message_insert_bulk(pooled):
     company = await Company.create(name="Pooled messages")
     batch = [
-        {
-            "company_id": company.id,
-            "phone": "79001234567",
-            "direction": "incoming",
-            "content": f"message {n}",
-        }
+        {"company_id": company.id, "phone": "79001234567", "direction": "incoming",
+         "content": f"message {n}"}
         for n in range(50)
     ]
     counts = await asyncio.gather(*(Message.insert_bulk(batch) for _ in range(4)))
@@ -210,8 +201,7 @@ async def test_session_settings_the_pooler_keeps_and_the_one_it_refuses(pooled, 
     asyncpg's pool (whose RESET ALL would make them the server's defaults);
     one it does not keep is refused at connect."""
     tokyo = await asyncpg.connect(
-        pgbouncer.url(DATABASE),
-        statement_cache_size=0,
+        pgbouncer.url(DATABASE), statement_cache_size=0,
         server_settings={"timezone": "Asia/Tokyo", "application_name": "elsewhere"},
     )
     try:
@@ -229,12 +219,8 @@ async def test_session_settings_the_pooler_keeps_and_the_one_it_refuses(pooled, 
 
 def migrate(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PICCOLO, "platform", "migrate"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PLATFORM_DB_QUIET": "1", **env},
+        [PICCOLO, "platform", "migrate"], cwd=PROJECT, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "PLATFORM_DB_QUIET": "1", **env},
     )
 
 
@@ -257,12 +243,9 @@ async def test_migrate_refuses_a_pooler_that_lets_its_settings_through(migrated)
         pytest.skip("no pgbouncer")
     lenient = await start_pgbouncer(SERVER_URL, ignore_startup_parameters="lock_timeout")
     try:
-        refused = migrate(
-            {
-                "DATABASE_URL": TEST_DATABASE_URL,
-                "DATABASE_DIRECT_URL": lenient.url(DATABASE),
-            }
-        )
+        refused = migrate({
+            "DATABASE_URL": TEST_DATABASE_URL, "DATABASE_DIRECT_URL": lenient.url(DATABASE),
+        })
     finally:
         lenient.stop()
     assert refused.returncode == 1
@@ -281,8 +264,7 @@ async def test_the_admin_through_the_pooler(pooled):
         assert rows.status_code == 200 and rows.json()["rows"][0]["name"] == "Pooled admin salon"
         changed = await client.patch(
             f"/admin/api/tables/companies/{company.id}/",
-            json={"address": "Via the pooler"},
-            headers=csrf(client),
+            json={"address": "Via the pooler"}, headers=csrf(client),
         )
         assert changed.status_code == 200, changed.text
         health = await client.get("/health/")

@@ -79,11 +79,8 @@ def test_replica_settings_are_read_from_the_environment_and_checked():
         {"DATABASE_REPLICA_MAX_LAG": "0.5", "DATABASE_REPLICA_CONNECT_TIMEOUT": "3"}
     ) == ReplicaSettings(0.5, 3.0, 1.0)
     for bad in ("soon", "0", "-1", "inf"):
-        with pytest.raises(
-            ValueError,
-            match="DATABASE_REPLICA_MAX_LAG must be a number of "
-            f"seconds greater than 0, not '{bad}'",
-        ):
+        with pytest.raises(ValueError, match="DATABASE_REPLICA_MAX_LAG must be a number of "
+                           f"seconds greater than 0, not '{bad}'"):
             ReplicaSettings.from_env({"DATABASE_REPLICA_MAX_LAG": bad})
 
 
@@ -101,12 +98,8 @@ def test_piccolo_conf_makes_each_replica_an_extra_node():
         "PLATFORM_DB_QUIET": "1",
     }
     shown = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, check=True,
     ).stdout.splitlines()
     assert shown == [
         "replica_1 postgresql://a.example/db 1.5",
@@ -334,3 +327,4 @@ async def test_a_primary_given_as_a_replica_is_not_used(migrated):
         (health,) = await engine.replicas.measure_all()
         assert health.problem.startswith("not in recovery"), health
         assert engine.replicas.choose() is None
+

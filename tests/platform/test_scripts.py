@@ -6,7 +6,8 @@ import subprocess
 import sys
 import textwrap
 
-SCRIPT = textwrap.dedent("""
+SCRIPT = textwrap.dedent(
+    """
     import asyncio
 
     import piccolo_conf
@@ -16,7 +17,8 @@ SCRIPT = textwrap.dedent("""
         print(piccolo_conf.__name__, await ServiceTitanCredential.count() >= 0)
 
     asyncio.run(main())
-    """)
+    """
+)
 
 
 def test_a_script_outside_the_project_root_finds_piccolo_conf(tmp_path, migrated):
@@ -24,11 +26,7 @@ def test_a_script_outside_the_project_root_finds_piccolo_conf(tmp_path, migrated
     script.write_text(SCRIPT)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PICCOLO_CONF")}
     done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
