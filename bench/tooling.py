@@ -198,6 +198,7 @@ def main() -> None:
             newest[name] = newest_migration(env)
         timings: dict[tuple, list[float]] = {}
         for round_number in range(options.runs + 1):  # round 0 warms the caches up
+            print(f"round {round_number} of {options.runs}", file=sys.stderr, flush=True)
             for name, env in histories.items():
                 empty = create_database(server, "bench_tooling_empty")
                 began = time.perf_counter()
