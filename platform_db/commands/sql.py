@@ -30,10 +30,10 @@ async def sql(
         The SQL that reverses it instead.
     """
     from platform_db.migrations.capture import (
-        MIGRATE_ONLY,
         capture,
         migrate_only,
         migration_table_sql,
+        only_through,
     )
     from platform_db.migrations.runner import all_migration_files, migration_files
 
@@ -51,12 +51,7 @@ async def sql(
         chosen = list(reversed(files)) if backwards else files
     unscriptable = await migrate_only(chosen, backwards)
     if migration_id and unscriptable:
-        file = chosen[0]
-        raise UsageError(
-            f"{file.label} {file.description} {MIGRATE_ONLY}: "
-            + "; ".join(unscriptable[file])
-            + ". A script of it would record it as applied without doing that work"
-        )
+        raise UsageError(_refused(chosen[0], unscriptable[chosen[0]], backwards))
     stop = next((i for i, f in enumerate(chosen) if f in unscriptable), len(chosen))
     captured = await capture([(f, backwards) for f in chosen[:stop]])
     order = {(f.app, f.migration_id): i for i, f in enumerate(chosen)}
@@ -66,7 +61,8 @@ async def sql(
     if late < stop:
         stop = late
         unscriptable[chosen[stop]] = captured[stop].migrate_only
-    captured = captured[:stop]
+        if migration_id:
+            raise CommandError(_refused(chosen[0], unscriptable[chosen[0]], backwards))
 
     command_line = " ".join(
         ["piccolo platform sql", app, migration_id, "--backwards" if backwards else ""]
@@ -74,14 +70,31 @@ async def sql(
     print(f"-- {' '.join(command_line)}: the SQL `piccolo platform migrate` runs for it")
     print('-- apply with: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f <this file>')
     for file, why in unscriptable.items():
-        print(f"-- {file.label} {file.description} {MIGRATE_ONLY}: {'; '.join(why)}")
+        print(f"-- {file.label} {file.description} {only_through(backwards)}: {'; '.join(why)}")
     print("\\set ON_ERROR_STOP on")
     print(migration_table_sql() + "\n")
-    print("\n".join(c.script() for c in captured), end="")
-    if stop == len(chosen):
-        return
-    file = chosen[stop]
-    what = f"{file.label} {file.description} {MIGRATE_ONLY}"
+    print("\n".join(c.script() for c in captured[:stop]), end="")
+    if stop < len(chosen):
+        raise _stopped(chosen[stop], unscriptable[chosen[stop]], backwards)
+
+
+def _refused(file, why: list[str], backwards: bool) -> str:
+    from platform_db.migrations.capture import only_through
+
+    record = "as reversed" if backwards else "as applied"
+    return (
+        f"{file.label} {file.description} {only_through(backwards)}: {'; '.join(why)}. A "
+        f"script of it would record it {record} without doing that work"
+    )
+
+
+def _stopped(file, why: list[str], backwards: bool) -> CommandError:
+    """The end of a script that stops before ``file`` (a statement that
+    fails on purpose, so that psql applies what came before and no more),
+    and the command's refusal."""
+    from platform_db.migrations.capture import only_through
+
+    what = f"{file.label} {file.description} {only_through(backwards)}"
     if backwards:
         instead = f"`piccolo platform rollback {file.app} <n>` reverses it"
     else:
@@ -93,6 +106,4 @@ async def sql(
         + f"{what}: this script stops before it".replace("'", "''")
         + "'; END $$;"
     )
-    raise CommandError(
-        f"the script stops before {what} ({'; '.join(unscriptable[file])}); {instead}"
-    )
+    return CommandError(f"the script stops before {what} ({'; '.join(why)}); {instead}")

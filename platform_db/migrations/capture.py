@@ -88,6 +88,11 @@ SAME_SQL_FOR_ANY_ROWS = (
 PLAIN_MANAGERS = (MigrationManager, LiveTableMigrationManager)
 
 MIGRATE_ONLY = "runs only through `piccolo platform migrate`"
+ROLLBACK_ONLY = "is reversed only through `piccolo platform rollback`"
+
+
+def only_through(backwards: bool) -> str:
+    return ROLLBACK_ONLY if backwards else MIGRATE_ONLY
 
 
 class RecordingEngine(PostgresEngine):

@@ -217,6 +217,9 @@ async def test_a_data_migration_gets_no_script_that_records_it(migrated_copy, co
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"error: business {ENCRYPTED} whatsapp_key_values_encrypted")
     assert "DATA_ONLY" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    reverse = sql("business", ENCRYPTED, "--backwards")
+    assert reverse.returncode == 2 and reverse.stdout == ""
+    assert "is reversed only through `piccolo platform rollback`" in reverse.stderr
 
 
 async def backfill_demo(url: str) -> tuple:
