@@ -7,6 +7,8 @@ a test starts use it.
 """
 
 import os
+import shutil
+import tempfile
 
 import pytest
 from cryptography.fernet import Fernet
@@ -27,6 +29,10 @@ os.environ["PLATFORM_DB_QUIET"] = "1"
 # server under test, not on a second, embedded one.
 os.environ["PLATFORM_SCRATCH_SERVER"] = SERVER_URL
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+# What check / lint / sql keep between runs: one folder per test session, so
+# that each session starts with nothing kept (and then uses what it kept).
+CACHE_DIR = tempfile.mkdtemp(prefix="platform-test-cache-")
+os.environ["PLATFORM_CACHE_DIR"] = CACHE_DIR
 
 
 # Set by .ci/run for its run on a server made for the standby tests.
@@ -43,6 +49,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session, exitstatus):
     drop_database(TEST_DATABASE_URL)
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,11 @@ embedded default started the server (about a second). The platform app
 names a project command (one made by ``platform_db.cli.command``), its
 arguments are checked first, as targ will hand them over, and a refusal ends
 the run there with its one line and exit status 2, the database untouched.
-Any other command line goes straight to Piccolo's count.
+Any other command line goes straight to Piccolo's count. A command marked
+``without_pending_count`` skips it: one that never opens the configured
+database (``platform sql``, ``platform lint``), or reports pending migrations
+itself (``platform check``); Piccolo's warning would only be noise there,
+and the count one connection per migration.
 """
 
 from __future__ import annotations
@@ -78,8 +82,18 @@ def check_command_line(argv: list[str] | None = None) -> None:
         sys.exit(report(exc))
 
 
+def without_pending_count(func: Callable) -> Callable:
+    """Mark the ``@command`` ``func`` as one Piccolo's CLI runs without
+    counting the pending migrations first."""
+    func.skips_pending_count = True
+    return func
+
+
 async def havent_ran_count(self: CheckMigrationManager) -> int:
     check_command_line()
+    found = _command_for(sys.argv)
+    if found is not None and getattr(found[0], "skips_pending_count", False):
+        return 0
     return await _piccolo_havent_ran_count(self)
 
 

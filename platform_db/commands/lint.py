@@ -1,6 +1,7 @@
-from platform_db.cli import CommandError, command
+from platform_db.cli import CommandError, command, without_pending_count
 
 
+@without_pending_count
 @command
 async def lint(show_baselined: bool = False):
     """
@@ -8,13 +9,14 @@ async def lint(show_baselined: bool = False):
     the migration really runs it, raw steps included; captured on a scratch
     database ($PLATFORM_SCRATCH_SERVER, else the embedded server), never the
     configured one. The migrations in platform_db/migrations/lint_baseline.txt landed
-    before this check and are not judged. Exit status 1 when something is
-    found.
+    before this check and are not judged. A migration whose SQL depends on
+    the rows is judged on what it ran on the empty scratch database, and
+    said so. Exit status 1 when something is found.
 
     :param show_baselined:
         Also print what Squawk finds in the baselined migrations.
     """
-    from platform_db.migrations.lint import LintError
+    from platform_db.migrations.lint import LintError, partly_seen
     from platform_db.migrations.lint import lint as run_lint
 
     try:
@@ -26,11 +28,14 @@ async def lint(show_baselined: bool = False):
         print(finding)
     for problem in report.problems:
         print(problem)
+    for migration in report.partial:
+        print(partly_seen(migration))
     migrations = {(f.migration.file.app, f.migration.file.migration_id) for f in report.findings}
     print(
         f"lint: {report.judged} migration(s) judged, {len(report.findings)} finding(s) in "
         f"{len(migrations)}; {len({(f.migration.file.app, f.migration.file.migration_id) for f in report.baselined})} "
         f"baselined migration(s) not judged ({len(report.baselined)} finding(s))"
+        + (f"; {len(report.partial)} judged only in part" if report.partial else "")
     )
     if not report.clean:
         raise CommandError(

@@ -4,6 +4,11 @@ executes (``platform_db.migrations.capture``), with the project's rules
 on empty databases and are history that cannot be edited: they are listed
 in ``platform_db/migrations/lint_baseline.txt`` and skipped; every other migration is
 judged.
+
+A migration whose SQL depends on the rows (``capture.migrate_only``: a raw
+step in Python, a data migration, batches until no row is left) ran only a
+part of its work on the scratch database, which holds none: what it ran is
+judged, and the report says that this is all Squawk saw of it (``partial``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platform_db.database.engine import PROJECT_ROOT
@@ -135,6 +140,8 @@ class LintReport:
     baselined: list[Finding]
     judged: int
     problems: list[str]  # the baseline's own
+    # Judged migrations whose capture is only a part of what they do.
+    partial: list[CapturedMigration] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -173,4 +180,19 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
         baselined=[f for f in findings if baselined(f)],
         judged=len(known - baseline),
         problems=problems,
+        partial=[
+            m
+            for m in captured
+            if m.migrate_only and (m.file.app, m.file.migration_id) not in baseline
+        ],
+    )
+
+
+def partly_seen(migration: CapturedMigration) -> str:
+    """The line ``lint`` prints for a migration it judged only in part."""
+    file = migration.file
+    return (
+        f"{file.app} {file.migration_id} ({file.module.__name__}.py): judged only on what it ran "
+        f"on an empty database; {'; '.join(migration.migrate_only)}: review what it does to "
+        "rows by hand (it runs only through `piccolo platform migrate`)"
     )

@@ -1,44 +1,58 @@
 """``piccolo platform check``: is everything where the migrations say?
 
-- table classes against what their migrations build (``platform_db.migrations.drift``);
+- table classes against what their migrations build (``platform_db.migrations.drift``),
+  and the indexes Piccolo would drop by a name they do not have;
 - migrations pending on the database, and applied ones whose file is gone;
 - the database's schema against what its applied migrations build on a
   scratch database (``platform_db.database.scratch``): tables, columns, constraints,
   indexes, functions with their settings, triggers, partitions, types.
+  What is not drift (how PostgreSQL prints a CHECK after a dump, monthly
+  partitions, months kept as tables, the order of columns) is in
+  ``platform_db.migrations.schema_diff``.
 
-What PostgreSQL merely prints differently is not drift: a ``pg_dump`` /
-``pg_restore`` round trip re-parses a CHECK's ``IN (...)`` into
-``ARRAY[(...)::text, ...]``, so each object may match what the migrations
-build either as built or after such a round trip (done on a second scratch
-database). The monthly partitions of a partitioned table are data, made by
-maintenance: they are compared by shape, not by month.
+What the migrations build, and how the table classes differ from them,
+change only when the files that decide them do: both are kept by those
+files' fingerprint (``platform_db.migrations.cache``), so a check whose
+migrations and classes were seen before replays nothing and reads only the
+database. A replay needed runs each migration from its kept capture when
+there is one (``capture.replay``). The ``pg_dump`` round trip is made only
+when the database differs from the build.
 """
 
 from __future__ import annotations
 
-import difflib
+import inspect
 import io
-import re
+import os
 import subprocess
 from contextlib import redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import asyncpg
 from piccolo.conf.apps import Finder
 
 from platform_db.database.catalog import QUERIES, USER_SCHEMAS, Snapshot, snapshot, without_piccolo
 from platform_db.database.engine import client_program
-from platform_db.migrations.drift import drift
-from platform_db.migrations.runner import (
-    Applied,
-    Timeouts,
-    app_names,
-    applied_migrations,
-    apply,
-    ensure_migration_table,
-    migration_files,
+from platform_db.database.scratch import SCRATCH_SERVER_ENV, scratch_database
+from platform_db.migrations import cache
+from platform_db.migrations.capture import replay
+from platform_db.migrations.drift import (
+    PiccoloIndex,
+    drift,
+    index_name_problems,
+    piccolo_indexes,
 )
-from platform_db.database.scratch import SCRATCH_SERVER_ENV, piccolo_on, scratch_database
+from platform_db.migrations.fingerprints import (
+    digest,
+    files_digest,
+    loaded_project_files,
+    machinery,
+    migration_chain,
+    module_files,
+)
+from platform_db.migrations.runner import Applied, app_names, applied_migrations, migration_files
+from platform_db.migrations.schema_diff import column_order, compare, kept_months, normalised
 
 # Exit statuses, added together when several kinds are found.
 CLASS_DRIFT = 4
@@ -91,6 +105,20 @@ _PARTITION_INDEXES = """
     JOIN pg_namespace n ON n.oid = ci.relnamespace
 """
 
+# The plain one-column indexes of each column (not a constraint's, not
+# partial, not on an expression): the ones Piccolo's index=True makes.
+_COLUMN_INDEXES = """
+    SELECT n.nspname || '.' || t.relname AS table, a.attname AS column,
+           n.nspname || '.' || ic.relname AS index
+    FROM pg_index i
+    JOIN pg_class ic ON ic.oid = i.indexrelid
+    JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]
+    WHERE i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
 
 @dataclass
 class CheckReport:
@@ -116,16 +144,9 @@ class CheckReport:
 
 async def check(schema: bool = True) -> CheckReport:
     report = CheckReport()
-    finder = Finder()
-    for app in app_names():
-        with redirect_stdout(io.StringIO()):  # Piccolo's summary table of --auto
-            problems = await drift(finder.get_app_config(app))
-        report.add(
-            CLASS_DRIFT,
-            [f"{app}: {p} (run `piccolo migrations new {app} --auto`)" for p in problems],
-        )
-    applied = await applied_migrations()
     files = {(f.app, f.migration_id): f for app in app_names() for f in migration_files(app)}
+    report.add(CLASS_DRIFT, await _class_drift(list(files.values())))
+    applied = await applied_migrations()
     done = {(a.app, a.migration_id) for a in applied}
     report.add(
         PENDING,
@@ -144,66 +165,153 @@ async def check(schema: bool = True) -> CheckReport:
             if (a.app, a.migration_id) not in files
         ],
     )
-    if schema:
-        report.add(SCHEMA_DRIFT, await schema_drift(applied, files))
+    from piccolo.engine import engine_finder
+
+    live_conn = await engine_finder().get_new_connection()
+    try:
+        report.add(CLASS_DRIFT, await _index_names(live_conn, list(files.values()), done))
+        if schema:
+            lines, notes = await schema_drift(live_conn, applied, files)
+            report.add(SCHEMA_DRIFT, lines)
+            report.notes += notes
+    finally:
+        await live_conn.close()
     return report
 
 
-async def schema_drift(applied: list[Applied], files: dict) -> list[str]:
-    """The live database against what its applied migrations build."""
+async def _class_drift(files: list) -> list[str]:
+    """Piccolo's own comparison of each app's classes with its migrations,
+    kept by the fingerprint of what decides it: the migrations (``files``),
+    the table classes' modules, every project file loaded, and what they
+    import."""
+    finder = Finder()
+    tables = {
+        Path(inspect.getfile(table)).resolve()
+        for app in app_names()
+        for table in finder.get_app_config(app).table_classes
+    }
+    key = digest(
+        migration_chain(files)[-1] if files else machinery(),
+        files_digest(loaded_project_files().union(*(module_files(t) for t in tables))),
+        *app_names(),
+    )
+    kept = cache.load("class-drift", key)
+    if kept is not None:
+        return kept
+    lines = []
+    for app in app_names():
+        with redirect_stdout(io.StringIO()):  # Piccolo's summary table of --auto
+            problems = await drift(finder.get_app_config(app))
+        lines += [f"{app}: {p} (run `piccolo migrations new {app} --auto`)" for p in problems]
+    cache.store("class-drift", key, lines)
+    return lines
+
+
+async def _index_names(conn, files: list, done: set[tuple[str, str]]) -> list[str]:
+    """Indexes the database does not have under the name Piccolo gives them
+    (for the migrations applied to it); Piccolo's expectations kept by the
+    migrations' fingerprint."""
+    key = digest(migration_chain(files)[-1] if files else machinery(), *sorted(map(str, done)))
+    kept = cache.load("piccolo-indexes", key)
+    if kept is None:
+        finder = Finder()
+        kept = {}
+        for app in app_names():
+            applied = {mid for a, mid in done if a == app}
+            expected = await piccolo_indexes(finder.get_app_config(app), applied)
+            kept[app] = [asdict(index) for index in expected]
+        cache.store("piccolo-indexes", key, kept)
+    live: dict[tuple[str, str], list[str]] = {}
+    for row in await conn.fetch(_COLUMN_INDEXES):
+        live.setdefault((row["table"], row["column"]), []).append(row["index"])
+    return [
+        f"{app}: {problem}"
+        for app, expected in kept.items()
+        for problem in index_name_problems([PiccoloIndex(**i) for i in expected], live)
+    ]
+
+
+async def schema_drift(conn, applied: list[Applied], files: dict) -> tuple[list[str], list[str]]:
+    """The live database against what its applied migrations build: the
+    differences, and notes on what differs without being drift."""
     from piccolo.engine import engine_finder
 
-    engine = engine_finder()
-    live_conn = await engine.get_new_connection()
-    try:
-        live = await _snapshot(live_conn)
-        version = await live_conn.fetchval("SHOW server_version_num")
-    finally:
-        await live_conn.close()
-    server = _scratch_server(engine.config["dsn"])
-    async with scratch_database("platform_check", server) as built_url:
-        await _build(built_url, applied, files, version)
-        async with scratch_database("platform_check_restored", server) as restored_url:
-            await _round_trip(built_url, restored_url, int(version))
-            built = await _snapshot_of(built_url)
-            restored = await _snapshot_of(restored_url)
-    return compare(live, built, restored)
+    version = int(await conn.fetchval("SHOW server_version_num"))
+    partitions = await conn.fetch(_PARTITIONS)
+    live = await _snapshot(conn, partitions)
+    order = {name: i for i, name in enumerate(app_names())}
+    wanted = [
+        files[(a.app, a.migration_id)]
+        for a in sorted(
+            (a for a in applied if (a.app, a.migration_id) in files),
+            key=lambda a: (order.get(a.app, len(order)), a.migration_id),
+        )
+    ]
+    key = digest(migration_chain(wanted)[-1] if wanted else machinery(), str(version))
+    server = os.environ.get(SCRATCH_SERVER_ENV) or engine_finder().config["dsn"]
+    built = cache.load("schemas", key)
+    if built is None:
+        async with scratch_database("platform_check", server) as url:
+            await _build(url, wanted, version)
+            built = await _snapshot_of(url)
+        cache.store("schemas", key, built)
+    live, notes, misshapen = kept_months(live, built, partitions)
+    lines = compare(live, built, {})
+    if lines:
+        restored = cache.load("schemas", key + "-restored")
+        if restored is None:
+            restored = await _restored(server, wanted, version)
+            cache.store("schemas", key + "-restored", restored)
+        lines = compare(live, built, restored)
+    return misshapen + lines, notes + column_order(live, built)
 
 
-def _scratch_server(live_dsn: str) -> str:
-    """``PLATFORM_SCRATCH_SERVER``, else the database's own server: what
-    PostgreSQL prints differs between major versions."""
-    import os
-
-    return os.environ.get(SCRATCH_SERVER_ENV) or live_dsn
-
-
-async def _build(url: str, applied: list[Applied], files: dict, live_version: str) -> None:
+async def _build(url: str, wanted: list, live_version: int) -> None:
+    """The ``wanted`` migrations, in order, on the scratch database ``url``
+    (of the database's PostgreSQL major version: what it prints differs
+    between them)."""
     conn = await asyncpg.connect(url)
     try:
-        version = await conn.fetchval("SHOW server_version_num")
+        version = int(await conn.fetchval("SHOW server_version_num"))
     finally:
         await conn.close()
-    if int(version) // 10000 != int(live_version) // 10000:
+    if version // 10000 != live_version // 10000:
         raise SchemaCheckError(
-            f"the scratch server runs PostgreSQL {int(version) // 10000}, the database "
-            f"{int(live_version) // 10000}: point {SCRATCH_SERVER_ENV} at a server of the "
+            f"the scratch server runs PostgreSQL {version // 10000}, the database "
+            f"{live_version // 10000}: point {SCRATCH_SERVER_ENV} at a server of the "
             "database's major version (a database is created there and dropped)"
         )
-    order = {name: i for i, name in enumerate(app_names())}
-    wanted = sorted(
-        (a for a in applied if (a.app, a.migration_id) in files),
-        key=lambda a: (order.get(a.app, len(order)), a.migration_id),
-    )
-    timeouts = Timeouts(attempts=1)
-    with piccolo_on(url), redirect_stdout(io.StringIO()):  # Piccolo's line per migration
-        await ensure_migration_table()
-        for a in wanted:
-            await apply(files[(a.app, a.migration_id)], timeouts)
+    await replay(url, wanted)
+
+
+async def _restored(server: str, wanted: list, version: int) -> Snapshot:
+    """What the migrations build, after a ``pg_dump`` / ``pg_restore``."""
+    async with scratch_database("platform_check", server) as built_url:
+        await _build(built_url, wanted, version)
+        async with scratch_database("platform_check_restored", server) as restored_url:
+            await _round_trip(built_url, restored_url, version)
+            return await _snapshot_of(restored_url)
 
 
 class SchemaCheckError(Exception):
     pass
+
+
+async def _snapshot(conn, partitions=None) -> Snapshot:
+    partitions = partitions if partitions is not None else await conn.fetch(_PARTITIONS)
+    return normalised(
+        without_piccolo(await snapshot(conn, DETAILED)),
+        partitions,
+        {r["index"]: r["parent"] for r in await conn.fetch(_PARTITION_INDEXES)},
+    )
+
+
+async def _snapshot_of(url: str) -> Snapshot:
+    conn = await asyncpg.connect(url)
+    try:
+        return await _snapshot(conn)
+    finally:
+        await conn.close()
 
 
 async def _round_trip(source: str, target: str, version: int) -> None:
@@ -234,88 +342,3 @@ async def _round_trip(source: str, target: str, version: int) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
-
-
-async def _snapshot(conn) -> Snapshot:
-    return normalised(
-        without_piccolo(await snapshot(conn, DETAILED)),
-        await conn.fetch(_PARTITIONS),
-        {r["index"]: r["parent"] for r in await conn.fetch(_PARTITION_INDEXES)},
-    )
-
-
-async def _snapshot_of(url: str) -> Snapshot:
-    conn = await asyncpg.connect(url)
-    try:
-        return await _snapshot(conn)
-    finally:
-        await conn.close()
-
-
-def normalised(snap: Snapshot, partitions, partition_indexes: dict[str, str]) -> Snapshot:
-    """Owners left out; each range partition of a partitioned table named
-    ``<parent>_<partition>`` and its bounds ``<range>``; a partition's index
-    named after its parent index."""
-    renames = sorted(((r["partition"], r["parent"]) for r in partitions), key=lambda p: -len(p[0]))
-
-    def rename(text: str) -> str:
-        for partition, parent in renames:
-            table = partition.split(".", 1)[1]
-            text = text.replace(partition, f"{parent}_<partition>")
-            text = re.sub(rf"\b{re.escape(table)}", f"{parent.split('.', 1)[1]}_<partition>", text)
-        return re.sub(r"FOR VALUES FROM \(.*?\) TO \(.*?\)$", "FOR VALUES <range>", text)
-
-    def by_parent(key: str, value) -> tuple[str, str]:
-        parent = partition_indexes.get(key)
-        if parent is None:
-            return key, str(value)
-        name, parent_name = key.split(".", 1)[1], parent.split(" on ")[0].split(".", 1)[1]
-        return parent, str(value).replace(f"INDEX {name} ", f"INDEX {parent_name} ")
-
-    out: Snapshot = {}
-    for kind, objects in snap.items():
-        if kind == "schemas":
-            out[kind] = {key: "" for key in objects}
-            continue
-        if kind == "indexes":
-            objects = dict(by_parent(key, value) for key, value in objects.items())
-        # The partitions of one table fall together: the set of what they hold.
-        merged: dict[str, set] = {}
-        for key, value in objects.items():
-            merged.setdefault(rename(key), set()).add(rename(str(value)))
-        out[kind] = {key: " | ".join(sorted(values)) for key, values in merged.items()}
-    return out
-
-
-def compare(live: Snapshot, built: Snapshot, restored: Snapshot) -> list[str]:
-    """Readable differences; an object matches what the migrations build as
-    built or as restored from a dump."""
-    lines = []
-    for kind in sorted(set(live) | set(built)):
-        have, want, alt = live.get(kind, {}), built.get(kind, {}), restored.get(kind, {})
-        for key in sorted(set(have) | set(want)):
-            if key not in have:
-                lines.append(f"{kind}: {key} is missing (the migrations build {_short(want[key])})")
-            elif key not in want:
-                lines.append(f"{kind}: {key} is not built by any migration ({_short(have[key])})")
-            elif have[key] not in (want[key], alt.get(key)):
-                lines.append(f"{kind}: {key} differs:")
-                lines += _diff(want[key], have[key])
-    return lines
-
-
-def _short(value) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _diff(built: str, live: str) -> list[str]:
-    built_lines, live_lines = str(built).splitlines(), str(live).splitlines()
-    if len(built_lines) == 1 and len(live_lines) == 1:
-        return [f"    the migrations: {built}", f"    the database:   {live}"]
-    return [
-        "    " + line.rstrip("\n")
-        for line in difflib.unified_diff(
-            built_lines, live_lines, "the migrations", "the database", lineterm="", n=1
-        )
-    ]

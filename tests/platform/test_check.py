@@ -112,3 +112,112 @@ async def test_each_kind_of_drift_has_its_status_and_a_readable_line(migrated_co
 
     skipped = check(live, "--skip_schema")
     assert skipped.returncode == 8 + 16, skipped.stdout
+
+
+async def test_months_kept_as_tables_are_the_projects_own(migrated_copy):
+    """Issue 19.10: after `maintain_partitions --keep_tables` the detached
+    month is a table of the partitions' shape, said so, not drift; a table
+    so named but of another shape, or a kept month changed by hand, is."""
+    live = migrated_copy()
+    conn = await connect(live)
+    try:
+        old = await conn.fetchval(
+            "SELECT (public.create_messages_partition("
+            "(date_trunc('month', now()) - interval '12 months')::date)).partition_name"
+        )
+    finally:
+        await conn.close()
+    kept = run_piccolo("business", "maintain_partitions", "--keep_tables", "--yes", url=live)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert f"detach {old}" in kept.stdout
+
+    done = check(live)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kept months, detached by `maintain_partitions --keep_tables`" in done.stdout
+    assert f"public.{old}" in done.stdout
+
+    conn = await connect(live)
+    try:
+        await conn.execute(f"CREATE INDEX hand_made_idx ON public.{old} (phone)")
+        await conn.execute("CREATE TABLE public.messages_2019_01 (note text)")
+    finally:
+        await conn.close()
+    done = check(live)
+    assert done.returncode == 32, done.stdout + done.stderr
+    for table in (old, "messages_2019_01"):
+        assert (
+            f"relations: public.{table} is named as a month of public.messages kept as a table, "
+            "but its shape is not that of public.messages's partitions"
+        ) in done.stdout
+    assert f"indexes: public.hand_made_idx is not built by any migration" in done.stdout
+
+
+HISTORY = {"PICCOLO_CONF": "tests.platform.history_conf"}
+
+
+async def test_column_order_after_a_rollback_is_not_drift(migrated_copy):
+    """Issue 23.6: rolling back a ChangeColumnType, then a drop_column, puts
+    the column last; the check says so and passes (but for the migrations
+    now pending)."""
+    live = migrated_copy()
+    forwards = run_piccolo("migrations", "forwards", "all", url=live, **HISTORY)
+    assert forwards.returncode == 0, forwards.stdout + forwards.stderr
+    assert check(live, **HISTORY).returncode == 0
+    for reversed_first in ("email_wider", "drop_note"):
+        rollback = run_piccolo(
+            "platform", "rollback", "backfill_demo", "1", "--yes", url=live, **HISTORY
+        )
+        assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+        done = check(live, **HISTORY)
+        assert done.returncode == 8, done.stdout + done.stderr
+        assert reversed_first in done.stdout
+        assert "column order of public.backfill_demo differs from what the migrations build" in (
+            done.stdout
+        )
+    assert "the migrations id, email, note, n; the database id, n, email, note" in done.stdout
+
+
+INDEXES = {"PICCOLO_CONF": "tests.platform.index_conf"}
+
+
+async def test_an_index_not_named_as_piccolo_names_it(migrated_copy):
+    """A ConcurrentIndex named unlike Piccolo's <table>_<column>: the check
+    says so while it exists, and again once a generated drop missed it."""
+    from tests.platform.history_apps.index_demo.piccolo_migrations import (
+        index_demo_2026_12_07t03_00_21_email_index as EMAIL_INDEX,
+    )
+
+    live = migrated_copy()
+    forwards = run_piccolo(
+        "migrations",
+        "forwards",
+        "index_demo",
+        f"--migration_id={EMAIL_INDEX.ID}",
+        url=live,
+        **INDEXES,
+    )
+    assert forwards.returncode == 0, forwards.stdout + forwards.stderr
+    done = check(live, **INDEXES)
+    assert done.returncode == 4 + 8, done.stdout + done.stderr
+    assert (
+        "index_demo: public.index_demo.email: Piccolo names its index public.index_demo_email, "
+        "and creates and drops it by that name; the database has public.index_demo_email_idx"
+    ) in done.stdout
+
+    forwards = run_piccolo("migrations", "forwards", "index_demo", url=live, **INDEXES)
+    assert forwards.returncode == 0, forwards.stdout + forwards.stderr
+    done = check(live, **INDEXES)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert (
+        "dropped its index as Piccolo names it (public.index_demo_email), which did not exist; "
+        "public.index_demo_email_idx is still there"
+    ) in done.stdout
+
+
+async def test_no_piccolo_warning_about_pending_migrations(scratch):
+    """The check reports pending migrations itself (8); Piccolo's count
+    before it would only warn, one connection per migration."""
+    empty = scratch()
+    done = check(empty, PLATFORM_DB_QUIET="0")
+    assert done.returncode == 8, done.stdout + done.stderr
+    assert "haven't been run" not in done.stderr, done.stderr
