@@ -20,7 +20,7 @@ def admin_app(migrated):
     from admin.app import create_app
     from admin.throttle import AdminThrottle
 
-    return create_app(throttle=AdminThrottle(address_limit=10_000, user_failures=10_000))
+    return create_app(throttle=AdminThrottle(address_limit=10_000, pair_failures=10_000))
 
 
 @pytest.fixture(scope="session")

@@ -119,11 +119,18 @@ class Clock:
         return self.now
 
 
-def limited_app(clock: Clock):
+class Pauses(list):
+    """The throttle's sleep, recorded instead of waited."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def limited_app(clock: Clock, **limits):
     from admin.app import create_app
     from admin.throttle import AdminThrottle
 
-    return create_app(throttle=AdminThrottle(clock=clock))
+    return create_app(throttle=AdminThrottle(clock=clock, **limits))
 
 
 def from_address(app, address: str):
@@ -146,23 +153,45 @@ async def _attempts(client, username, count, password="wrong-password") -> list[
     return statuses
 
 
-async def test_failed_logins_of_one_user_are_limited_from_every_address(migrated):
+async def test_failed_logins_block_a_user_only_from_the_address_they_came_from(migrated):
+    """Five wrong passwords from one address block that user there; the
+    right password from another address still gets in (a stranger who knows
+    a username cannot lock its owner out)."""
     clock = Clock()
     app = limited_app(clock)
-    username, other = await create_admin_user(), await create_admin_user()
-    statuses = []
-    for n in range(10):  # ten addresses, one failure each
-        async with from_address(app, f"198.51.100.{n}") as client:
-            statuses += await _attempts(client, username, 1)
-    assert statuses == [401] * 10
-    async with from_address(app, "198.51.100.77") as client:
-        right = await log_in(client, username)
-        assert right.status_code == 429, right.text
-        assert "failed logins for this user" in right.text
-        assert (await log_in(client, other)).status_code == 200  # another user is not blocked
+    username = await create_admin_user()
+    async with from_address(app, "198.51.100.1") as attacker:
+        assert await _attempts(attacker, username, 5) == [401] * 5
+        blocked = await log_in(attacker, username)
+        assert blocked.status_code == 429, blocked.text
+        assert "failed logins for this user from this address" in blocked.text
+        assert 1 <= int(blocked.headers["retry-after"]) <= 300
+    async with from_address(app, "198.51.100.2") as owner:
+        assert (await log_in(owner, username)).status_code == 200
     clock.now += 301  # the window has passed: the block is over
+    async with from_address(app, "198.51.100.1") as attacker:
+        assert (await log_in(attacker, username)).status_code == 200
+
+
+async def test_failures_from_many_addresses_slow_a_user_down_without_blocking(migrated):
+    """Ten failures from ten addresses: every further login of that user
+    waits, longer with each failure, and the right password is let in."""
+    clock, pauses = Clock(), Pauses()
+    app = limited_app(clock, sleep=pauses)
+    username, other = await create_admin_user(), await create_admin_user()
+    for n in range(12):
+        async with from_address(app, f"198.51.100.{n}") as client:
+            assert await _attempts(client, username, 1) == [401]
+    assert pauses == [0.5, 1.0]  # the 11th and 12th attempts waited
+    async with from_address(app, "198.51.100.77") as client:
+        assert (await log_in(client, username)).status_code == 200
+        assert pauses[-1] == 2.0
+        assert (await log_in(client, other)).status_code == 200  # another user: no wait
+    assert len(pauses) == 3
+    clock.now += 301
     async with from_address(app, "198.51.100.78") as client:
         assert (await log_in(client, username)).status_code == 200
+    assert len(pauses) == 3
 
 
 async def test_login_requests_from_one_address_are_limited_and_the_block_expires(migrated):
@@ -174,11 +203,50 @@ async def test_login_requests_from_one_address_are_limited_and_the_block_expires
         blocked = await log_in(client, await create_admin_user())
     assert statuses == [401] * 20
     assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["retry-after"]) <= 300
     async with from_address(app, "203.0.113.10") as elsewhere:
         assert (await _attempts(elsewhere, "nobody-x", 1)) == [401]
     clock.now += 301
     async with from_address(app, "203.0.113.9") as client:
         assert (await log_in(client, await create_admin_user())).status_code == 200
+
+
+def test_a_block_is_not_evicted_by_other_keys():
+    """Issue 19.12: past MAX_KEYS keys the oldest used to go, a block among
+    them; junk keys (usernames, addresses) lifted it."""
+    from admin.throttle import MAX_KEYS, SlidingWindow
+
+    clock = Clock()
+    window = SlidingWindow(3, 300, clock)
+    for _ in range(3):
+        window.hit("198.51.100.1 admin")
+    for n in range(MAX_KEYS + 1):
+        clock.now += 0.001
+        window.hit(f"198.51.100.{n % 250} junk-{n}")
+    assert window.retry_after("198.51.100.1 admin") is not None
+    assert len(window._hits) <= MAX_KEYS + 1  # memory stays bounded all the same
+    clock.now += 301
+    assert window.retry_after("198.51.100.1 admin") is None
+
+
+async def test_junk_usernames_make_no_per_user_key_and_lift_no_block(migrated):
+    """Issue 19.12 over HTTP: a flood of unknown usernames from many
+    addresses, each under the address limit, leaves a block in place."""
+    from admin.app import create_app
+    from admin.throttle import AdminThrottle
+
+    clock = Clock()
+    throttle = AdminThrottle(clock=clock, max_keys=20)
+    app = create_app(throttle=throttle)
+    username = await create_admin_user()
+    async with from_address(app, "198.51.100.1") as attacker:
+        assert await _attempts(attacker, username, 5) == [401] * 5
+    for n in range(30):  # more keys than max_keys, each address under its limits
+        async with from_address(app, f"192.0.2.{n}") as junk:
+            assert await _attempts(junk, f"junk-{n}", 1) == [401]
+    assert set(throttle.failed_users._hits) == {username}
+    async with from_address(app, "198.51.100.1") as attacker:
+        assert (await log_in(attacker, username)).status_code == 429
 
 
 async def test_change_password_is_limited_per_user(migrated):
@@ -191,12 +259,17 @@ async def test_change_password_is_limited_per_user(migrated):
         for _ in range(6):
             response = await client.post(
                 "/admin/api/change-password/",
-                json={"current_password": "wrong", "new_password": "new-password-123",
-                      "confirm_new_password": "new-password-123"},
+                json={
+                    "current_password": "wrong",
+                    "new_password": "new-password-123",
+                    "confirm_new_password": "new-password-123",
+                },
                 headers=csrf(client),
             )
             statuses.append(response.status_code)
+            last = response
     assert statuses == [422] * 5 + [429]
+    assert 1 <= int(last.headers["retry-after"]) <= 300
 
 
 @pytest.mark.parametrize(
@@ -211,15 +284,18 @@ async def test_a_non_superuser_cannot_list_users(client, path):
 async def test_a_non_superuser_sees_neither_users_nor_sessions(client, superuser):
     grouped = (await client.get("/admin/api/tables/grouped/")).json()["grouped"]
     assert "piccolo_user" not in sum(grouped.values(), [])
-    assert "piccolo_user" in sum((await superuser.get("/admin/api/tables/grouped/")).json()[
-        "grouped"].values(), [])
+    assert "piccolo_user" in sum(
+        (await superuser.get("/admin/api/tables/grouped/")).json()["grouped"].values(), []
+    )
     assert (await client.get("/inspect/tables/admin_sessions/")).status_code == 404
     assert "admin_sessions" not in (await client.get("/inspect/tables/")).text
     assert (await superuser.get("/inspect/tables/admin_sessions/")).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/api/tables/", "/inspect/credentials/",
-                                  "/health/", "/static/admin.css"])
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", "/admin/api/tables/", "/inspect/credentials/", "/health/", "/static/admin.css"],
+)
 async def test_every_response_forbids_framing_and_foreign_scripts(client, path):
     response = await client.get(path)
     policy = response.headers["content-security-policy"]
