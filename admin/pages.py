@@ -11,6 +11,7 @@ previous row can linger.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,13 +139,17 @@ class Pages:
             )
         rows = await read(reads.credentials, None if failing is None else failing == "yes", states)
         title = (
-            "Failing credentials" if failing == "yes"
-            else f"Credentials with token {', '.join(states)}" if states
-            else "Credentials"
+            "Failing credentials"
+            if failing == "yes"
+            else f"Credentials with token {', '.join(states)}" if states else "Credentials"
         )
         current = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.render(
-            request, "credentials.html", title=title, rows=rows, views=CREDENTIAL_VIEWS,
+            request,
+            "credentials.html",
+            title=title,
+            rows=rows,
+            views=CREDENTIAL_VIEWS,
             current=current,
         )
 
@@ -334,9 +339,11 @@ class Pages:
             raise HTTPException(405, f"{table.name} is read-only: {table.note}")
         row_id = request.path_params["row_id"]
         primary_key = table.table._meta.primary_key
-        deleted = await table.table.delete().where(
-            primary_key == self._row_id(table, row_id)
-        ).returning(primary_key)
+        deleted = (
+            await table.table.delete()
+            .where(primary_key == self._row_id(table, row_id))
+            .returning(primary_key)
+        )
         if not deleted:
             raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
         return RedirectResponse(f"/inspect/tables/{table.name}/", 303)
@@ -344,15 +351,24 @@ class Pages:
     # Schema health -----------------------------------------------------------
 
     async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
-        report = await read(health.report, app_configs)
+        report = dataclasses.replace(
+            await read(health.report, app_configs),
+            partitions=await health.partitions_on_the_primary(),
+        )
         return self.render(
-            request, "health.html", title="Schema health", report=report,
+            request,
+            "health.html",
+            title="Schema health",
+            report=report,
             replicas=health.replicas(),
         )
 
     async def refused(self, request: Request, exc: HTTPException) -> Response:
         return self.render(
-            request, "refused.html", status_code=exc.status_code, title="Not done",
+            request,
+            "refused.html",
+            status_code=exc.status_code,
+            title="Not done",
             refused=exc.detail,
         )
 
