@@ -125,6 +125,7 @@ async def fleet(known_credential, failed_log):
     from business.tables import Company
     from platform_db.database.connection import connection
     from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+    from tests.support.history import clock_guard_off
 
     now = datetime.now(timezone.utc)
     made = {"valid": known_credential.id}
@@ -143,8 +144,8 @@ async def fleet(known_credential, failed_log):
             await credential.record_connection_failure()
         made[state] = credential.id
     stuck = await ServiceTitanSyncLog.start(made["expired"], "scheduled", "jobs")
-    async with connection(ServiceTitanSyncLog) as conn:
-        # A running log may still change: as if it had started 3 hours ago.
+    async with connection(ServiceTitanSyncLog) as conn, clock_guard_off(conn):
+        # As if it had started 3 hours ago (a time no SQL may write: see tests.support.history).
         await conn.execute(
             "UPDATE servicetitan_sync_logs SET started_at = started_at - interval '3 hours'"
             " WHERE id = $1",

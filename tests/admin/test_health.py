@@ -9,6 +9,7 @@ from piccolo.conf.apps import Finder
 
 from admin import health
 from tests.admin.support import month_start
+from tests.support.history import clock_guard_off
 
 
 @asynccontextmanager
@@ -127,7 +128,7 @@ async def test_no_sync_state_table_is_reported_as_missing(conn):
 
 
 async def test_failed_syncs_of_the_last_24_hours_only(conn, failed_log, known_credential):
-    async with rolled_back(conn):
+    async with rolled_back(conn), clock_guard_off(conn):
         # An old failure and a recent success, which the report leaves out.
         await conn.execute(
             """

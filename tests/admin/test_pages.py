@@ -18,13 +18,14 @@ async def quick_sync(migrated):
     from business.tables import Company
     from platform_db.database.connection import connection
     from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+    from tests.support.history import clock_guard_off
 
     company = await Company.create(name=f"Quick Salon {uuid.uuid4().hex[:6]}")
     credential = await ServiceTitanCredential.register(
         company.id, "production", f"client-{uuid.uuid4().hex[:8]}", "cs-quick"
     )
     log = await ServiceTitanSyncLog.start(credential.id, "manual", "jobs")
-    async with connection(ServiceTitanSyncLog) as conn:
+    async with connection(ServiceTitanSyncLog) as conn, clock_guard_off(conn):
         await conn.execute(
             "UPDATE servicetitan_sync_logs SET status = 'completed', records_processed = 0,"
             " records_successful = 0, records_failed = 0,"
