@@ -21,6 +21,8 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from admin.audit import AuditTrail
+from admin.body_limit import BodyLimit
 from admin.forms import MAINTENANCE_FORMS
 from admin.inspected import OWN_PAGES, inspected_tables
 from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
@@ -28,7 +30,7 @@ from admin.read_routing import ReadsAfterWrites
 from admin.router import PlatformAdmin
 from admin.security_headers import SecurityHeaders
 from admin.table_configs import table_configs
-from admin.tables import AdminSession
+from admin.tables import AdminMfaSecret, AdminSession
 from admin.throttle import AdminThrottle
 
 ADMIN_PATH = "/admin/"
@@ -56,7 +58,12 @@ def create_app(
         The login and change-password limits (default: ``AdminThrottle()``).
     """
     app_configs = Finder().get_app_configs()
-    inspected = inspected_tables(app_configs, auth_table=BaseUser, session_table=AdminSession)
+    inspected = inspected_tables(
+        app_configs,
+        auth_table=BaseUser,
+        session_table=AdminSession,
+        superusers_only={AdminMfaSecret},
+    )
     elsewhere = {table.table for table in inspected} | set(OWN_PAGES)
     admin = PlatformAdmin(
         *table_configs(app_configs, BaseUser, elsewhere, superuser_tables={BaseUser}),
@@ -88,4 +95,5 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
         Mount("", app=pages),
     ]
-    return SecurityHeaders(ReadsAfterWrites(Starlette(routes=routes), secure=production))
+    reads = ReadsAfterWrites(Starlette(routes=routes), secure=production)
+    return SecurityHeaders(BodyLimit(AuditTrail(reads)))

@@ -299,7 +299,8 @@ class AdminCRUD(PiccoloCRUD):
         stored one, so saving a row does not rewrite its times."""
         body = await request.json()
         times = [
-            c for c in self.table._meta.columns
+            c
+            for c in self.table._meta.columns
             if isinstance(c, (Timestamp, Timestamptz)) and isinstance(body.get(c._meta.name), str)
         ]
         primary_key = self.table._meta.primary_key

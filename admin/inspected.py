@@ -15,12 +15,14 @@ password and writes it for superusers only.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from piccolo.columns import JSON, Column, Timestamp, Timestamptz
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
+from admin.tables import AdminAuditEntry
 from reporting.tables import AuditLog
 from servicetitan.raw_tables import (
     CacheTable,
@@ -41,7 +43,11 @@ CACHE_COLUMNS: dict[type[CacheTable], tuple[str, ...]] = {
     StJob: ("job_number", "job_status", "customer_id", "location_id", "completed_on", "total"),
     StAppointment: ("appointment_number", "job_id", "start_time", "end_time", "status"),
     StAppointmentAssignment: (
-        "appointment_id", "technician_id", "technician_name", "assigned_on", "status",
+        "appointment_id",
+        "technician_id",
+        "technician_name",
+        "assigned_on",
+        "status",
     ),
     StTechnician: ("name", "email", "team", "status", "active"),
 }
@@ -80,7 +86,9 @@ class Inspected:
 
     def order_by(self) -> list[tuple[Column, bool]]:
         if self.order:
-            return [(self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order]
+            return [
+                (self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order
+            ]
         names = {c._meta.db_column_name: c for c in self.table._meta.columns}
         newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
         return [(newest, False)] if newest is not None else [(self.table._meta.primary_key, True)]
@@ -107,8 +115,13 @@ SPECIFIC = {
         group,
         WRITTEN_BY_SYNCS,
         columns=(
-            "tenant_id", "table_name", "last_full_sync", "last_incremental_sync",
-            "records_synced", "last_error", "updated_at",
+            "tenant_id",
+            "table_name",
+            "last_full_sync",
+            "last_incremental_sync",
+            "records_synced",
+            "last_error",
+            "updated_at",
         ),
         filters=("tenant_id", "table_name"),
     ),
@@ -120,6 +133,15 @@ SPECIFIC = {
         columns=("created_at", "tenant_id", "actor_user_id", "action", "entity_type", "entity_id"),
         filters=("tenant_id", "actor_user_id", "entity_type", "entity_id"),
     ),
+    AdminAuditEntry: lambda group: Inspected(
+        AdminAuditEntry,
+        group,
+        "Append-only: every admin action that changes data is recorded here by the admin "
+        "itself, at the database's clock; a trigger refuses every change.",
+        columns=("at", "username", "address", "action", "target", "outcome"),
+        filters=("username", "action", "address"),
+        order=("-id",),
+    ),
 }
 
 # Shown on pages of their own (admin.pages).
@@ -127,9 +149,14 @@ OWN_PAGES = (ServiceTitanCredential, ServiceTitanSyncLog)
 
 
 def inspected_tables(
-    app_configs: list[AppConfig], auth_table: type[Table], session_table: type[Table]
+    app_configs: list[AppConfig],
+    auth_table: type[Table],
+    session_table: type[Table],
+    superusers_only: Collection[type[Table]] = (),
 ) -> list[Inspected]:
-    """Every table of the registry that the admin shows read-only."""
+    """Every table of the registry that the admin shows read-only; those
+    with a secret among ``superusers_only`` (sessions, MFA secrets: who is
+    logged in, whose second factor) to superusers only."""
     found = []
     for app in app_configs:
         for table in app.table_classes:
@@ -143,7 +170,7 @@ def inspected_tables(
                         table,
                         app.app_name,
                         "Holds a secret, shown only as set or not set.",
-                        superusers_only=table is session_table,
+                        superusers_only=table is session_table or table in superusers_only,
                         deletable=True,
                     )
                 )

@@ -24,6 +24,7 @@ TOKEN_STATES = ("none", "expired", "expiring", "valid", "unknown")
 
 # Credentials ------------------------------------------------------------------
 
+
 async def credentials(
     conn, failing: bool | None = None, token_states: tuple[str, ...] = ()
 ) -> list[dict]:
@@ -59,6 +60,7 @@ async def credential_with_syncs(conn, credential_id, syncs: int) -> tuple[dict |
 
 
 # Sync logs ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SyncLogQuery:
@@ -117,6 +119,7 @@ async def sync_log(conn, log_id) -> dict | None:
 
 # Any table, read-only -------------------------------------------------------------
 
+
 def qualified(table: type[Table]) -> str:
     return table._meta.get_formatted_tablename(quoted=True)
 
@@ -168,7 +171,7 @@ async def table_row(conn, table: type[Table], row_id: str) -> dict | None:
     primary_key = table._meta.primary_key
     selected = ", ".join(_selected(c) for c in table._meta.columns)
     row = await conn.fetchrow(
-        f'SELECT {selected} FROM {qualified(table)} '
+        f"SELECT {selected} FROM {qualified(table)} "
         f'WHERE "{primary_key._meta.db_column_name}" = {_typed_parameter(primary_key, 1)}',
         row_id,
     )

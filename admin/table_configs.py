@@ -82,7 +82,8 @@ def generic_config(
         menu_group=menu_group,
         time_resolution={
             c: 0.001 for c in table._meta.columns if isinstance(c, (Timestamp, Timestamptz))
-        } or None,
+        }
+        or None,
     )
 
 

@@ -57,8 +57,7 @@ def refuse_secret_params(piccolo_crud: PiccoloCRUD, request: Request) -> None:
     secret = sorted(name for name in named if _secret(table, name))
     if secret:
         _refuse(
-            f"{', '.join(secret)}: secret, so the admin never filters, orders "
-            "or shows by it"
+            f"{', '.join(secret)}: secret, so the admin never filters, orders " "or shows by it"
         )
 
 
@@ -74,8 +73,7 @@ async def refuse_secret_writes(piccolo_crud: PiccoloCRUD, request: Request) -> N
     named = sorted(secret & await _body_keys(request))
     if named:
         _refuse(
-            f"{table._meta.tablename}: {', '.join(named)} cannot be written "
-            "through the admin"
+            f"{table._meta.tablename}: {', '.join(named)} cannot be written " "through the admin"
         )
 
 

@@ -17,9 +17,7 @@ DESCRIPTION = "mfa_secrets_and_audit_log"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="admin", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="admin", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AdminMfaSecret",
