@@ -12,7 +12,9 @@ DESCRIPTION = "admin_sessions"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="admin", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="admin", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="AdminSession",
