@@ -23,7 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from admin.audit import AuditTrail
 from admin.body_limit import BodyLimit
-from admin.forms import MAINTENANCE_FORMS
+from admin.confirmations import Confirmations
+from admin.forms import maintenance_forms
 from admin.inspected import OWN_PAGES, inspected_tables
 from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
 from admin.read_routing import ReadsAfterWrites
@@ -46,6 +47,7 @@ def create_app(
     production: bool = False,
     allowed_hosts: Sequence[str] = (),
     throttle: AdminThrottle | None = None,
+    confirmations: Confirmations | None = None,
 ) -> SecurityHeaders:
     """
     :param production:
@@ -56,7 +58,11 @@ def create_app(
         depth, which piccolo_api applies to HTTPS requests only).
     :param throttle:
         The login and change-password limits (default: ``AdminThrottle()``).
+    :param confirmations:
+        The codes that confirm a plan that removes data (default:
+        ``Confirmations()``, with a secret of this process).
     """
+    confirmations = confirmations or Confirmations()
     app_configs = Finder().get_app_configs()
     inspected = inspected_tables(
         app_configs,
@@ -69,7 +75,7 @@ def create_app(
         *table_configs(app_configs, BaseUser, elsewhere, superuser_tables={BaseUser}),
         superuser_tables=frozenset({BaseUser._meta.tablename}),
         throttle=throttle or AdminThrottle(),
-        forms=MAINTENANCE_FORMS,
+        forms=maintenance_forms(confirmations),
         auth_table=BaseUser,
         session_table=AdminSession,
         session_expiry=SESSION_EXPIRY,

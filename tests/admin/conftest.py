@@ -68,9 +68,13 @@ async def known_credential(migrated) -> KnownCredential:
     await credential.record_token_refresh(
         plaintexts[1], plaintexts[2], datetime.now(timezone.utc) + timedelta(hours=1)
     )
-    stored = await ServiceTitanCredential.select(
-        *ServiceTitanCredential._secret_columns(), exclude_secrets=False
-    ).where(ServiceTitanCredential.id == credential.id).first()
+    stored = (
+        await ServiceTitanCredential.select(
+            *ServiceTitanCredential._secret_columns(), exclude_secrets=False
+        )
+        .where(ServiceTitanCredential.id == credential.id)
+        .first()
+    )
     return KnownCredential(credential.id, plaintexts, tuple(stored.values()))
 
 
@@ -103,7 +107,9 @@ async def synced_tenant(known_credential) -> int:
         ServiceTitanCredential.id == known_credential.id
     )
     await credential.change(tenant_id=new_tenant())
-    await run_sync(credential, StJob, [[job(1), job(2)], [job(3, jobStatus="Completed")]], full=True)
+    await run_sync(
+        credential, StJob, [[job(1), job(2)], [job(3, jobStatus="Completed")]], full=True
+    )
 
     def pages_until_a_rate_limit():
         yield [location(1)]

@@ -36,9 +36,11 @@ async def credential(migrated):
 
 
 async def _stored(table, row_id, *columns):
-    return await table.select(*columns, exclude_secrets=False).where(
-        table._meta.primary_key == row_id
-    ).first()
+    return (
+        await table.select(*columns, exclude_secrets=False)
+        .where(table._meta.primary_key == row_id)
+        .first()
+    )
 
 
 async def test_set_the_connection_status_to_each_status_offered(client, credential):
@@ -128,7 +130,9 @@ async def _whatsapp_key():
 
     company = await Company.create(name=f"Keys Salon {uuid.uuid4().hex[:6]}")
     key = await WhatsAppAuthKey.create(
-        company=company.id, key_type="session", key_id=f"delete-me-{uuid.uuid4().hex[:8]}",
+        company=company.id,
+        key_type="session",
+        key_id=f"delete-me-{uuid.uuid4().hex[:8]}",
         value={"private": secrets.token_hex(8)},
     )
     return WhatsAppAuthKey, key.id
@@ -156,7 +160,8 @@ async def _admin_session():
 
 
 @pytest.mark.parametrize(
-    "table,make", [
+    "table,make",
+    [
         ("whatsapp_auth_keys", _whatsapp_key),
         ("sessions", _reporting_session),
         ("admin_sessions", _admin_session),  # superusers only
@@ -168,7 +173,8 @@ async def test_delete_a_row_of_a_table_with_a_secret(client, superuser, table, m
     page = await who.get(f"/inspect/tables/{table}/{row_id}/")
     (form,) = forms_of(page.text)
     assert (form.action, form.buttons) == (
-        f"/inspect/tables/{table}/{row_id}/delete/", ["Delete this row"]
+        f"/inspect/tables/{table}/{row_id}/delete/",
+        ["Delete this row"],
     )
     done = await submit(who, form)
     assert done.status_code == 303, done.text

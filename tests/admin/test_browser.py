@@ -166,7 +166,9 @@ async def test_the_five_questions_one_click_each_from_the_home(
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
     recorder = Recorder(page)
     violations = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else None)
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
     await _log_in(page, server, await create_admin_user())
     home = f"{server}/admin/#/"
     seen = {}
@@ -237,14 +239,16 @@ async def test_the_five_questions_one_click_each_from_the_home(
 async def test_the_cache_is_shown_read_only(server, browser, synced_tenant):
     from servicetitan.raw_tables import StJob
 
-    job_row = (
-        await StJob.for_tenant(synced_tenant, StJob.row_id).where(StJob.id == 3).first()
-    )["row_id"]
+    job_row = (await StJob.for_tenant(synced_tenant, StJob.row_id).where(StJob.id == 3).first())[
+        "row_id"
+    ]
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
     await _log_in(page, server, await create_admin_user(superuser=True))
     jobs = await _show(
-        page, f"{server}/inspect/tables/st_jobs/?tenant_id={synced_tenant}",
-        "21_raw_jobs_by_tenant.png", "Completed",
+        page,
+        f"{server}/inspect/tables/st_jobs/?tenant_id={synced_tenant}",
+        "21_raw_jobs_by_tenant.png",
+        "Completed",
     )
     below_header = jobs.split("</header>", 1)[1]
     assert 'method="post"' not in below_header and "Add Row" not in below_header
@@ -328,5 +332,6 @@ async def test_saving_a_row_in_piccolo_admin_keeps_its_times(server, browser, co
     await Company.delete().where(Company.id == company.id)
     await page.close()
     assert dict(row) == {
-        "name": "Precise Salon, renamed", "created_at": "2026-01-02 03:04:05.678901+00"
+        "name": "Precise Salon, renamed",
+        "created_at": "2026-01-02 03:04:05.678901+00",
     }

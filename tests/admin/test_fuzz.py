@@ -30,12 +30,29 @@ def fuzz_database():
     url = create_database(SERVER_URL, "test_admin_fuzz")
     env = {**os.environ, "DATABASE_URL": url}
     try:
-        subprocess.run([PICCOLO, "migrations", "forwards", "all"], env=env, check=True,
-                       capture_output=True, timeout=300)
         subprocess.run(
-            [PICCOLO, "user", "create", "--username=fuzzer", "--email=fuzzer@example.com",
-             f"--password={PASSWORD}", "--is_admin=t", "--is_superuser=f", "--is_active=t"],
-            env=env, check=True, capture_output=True, timeout=120,
+            [PICCOLO, "migrations", "forwards", "all"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        subprocess.run(
+            [
+                PICCOLO,
+                "user",
+                "create",
+                "--username=fuzzer",
+                "--email=fuzzer@example.com",
+                f"--password={PASSWORD}",
+                "--is_admin=t",
+                "--is_superuser=f",
+                "--is_active=t",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         yield url, env
     finally:
@@ -69,17 +86,22 @@ async def test_the_fuzzer_finds_no_server_error_and_no_secret(fuzz_database, tmp
             await client.get("/admin/")
             token = client.cookies["csrftoken"]
             login = await client.post(
-                "/admin/public/login/", json={"username": "fuzzer", "password": PASSWORD},
+                "/admin/public/login/",
+                json={"username": "fuzzer", "password": PASSWORD},
                 headers={"X-CSRFToken": token},
             )
             assert login.status_code == 200, login.text
             session = client.cookies["id"]
         done = subprocess.run(
             [
-                str(ST), "run", f"{admin.url}/admin/api/openapi.json",
+                str(ST),
+                "run",
+                f"{admin.url}/admin/api/openapi.json",
                 f"--url={admin.url}/admin/api",
-                "--header", f"Cookie: id={session}; csrftoken={token}",
-                "--header", f"X-CSRFToken: {token}",
+                "--header",
+                f"Cookie: id={session}; csrftoken={token}",
+                "--header",
+                f"X-CSRFToken: {token}",
                 "--checks=not_a_server_error",
                 f"--max-examples={MAX_EXAMPLES}",
                 "--workers=2",
@@ -88,9 +110,13 @@ async def test_the_fuzzer_finds_no_server_error_and_no_secret(fuzz_database, tmp
                 # The fuzzing phase alone: the coverage and stateful phases take
                 # minutes on ~300 operations.
                 "--phases=fuzzing",
-                "--report=har", f"--report-har-path={har}",
+                "--report=har",
+                f"--report-har-path={har}",
             ],
-            capture_output=True, text=True, timeout=60 * MAX_EXAMPLES, env=env,
+            capture_output=True,
+            text=True,
+            timeout=60 * MAX_EXAMPLES,
+            env=env,
         )
         log = admin.log_text()
     entries = json.loads(har.read_text())["log"]["entries"]
@@ -99,7 +125,8 @@ async def test_the_fuzzer_finds_no_server_error_and_no_secret(fuzz_database, tmp
     assert len(entries) > 500, done.stdout[-3000:]
     errors = [
         (e["request"]["method"], e["request"]["url"], e["response"]["status"])
-        for e in entries if e["response"]["status"] >= 500
+        for e in entries
+        if e["response"]["status"] >= 500
     ]
     assert not errors, errors[:20]
     for entry in entries:
