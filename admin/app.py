@@ -89,6 +89,7 @@ def create_app(
     pages = pages_app(
         app_configs,
         inspected,
+        confirmations,
         site_name=SITE_NAME,
         auth_table=BaseUser,
         session_table=AdminSession,

@@ -108,7 +108,8 @@ async def record(scope: Scope, body: bytes, status: int) -> None:
     if user is None:
         return
     action, target = action_of(scope["method"], scope["path"])
-    detail = what_was_asked(scope, body)
+    # What the handler itself noted (e.g. the rows a deletion took with it).
+    detail = {**what_was_asked(scope, body), **scope.get("audit", {})}
     await AdminAuditEntry.insert(
         AdminAuditEntry(
             username=user.username,

@@ -23,7 +23,8 @@ from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
 from admin.tables import AdminAuditEntry
-from reporting.tables import AuditLog
+from business.tables import Message
+from reporting.tables import AuditLog, CtRawSnapshot, SyncRun
 from servicetitan.raw_tables import (
     CacheTable,
     StAppointment,
@@ -132,6 +133,45 @@ SPECIFIC = {
         "application, not typed in.",
         columns=("created_at", "tenant_id", "actor_user_id", "action", "entity_type", "entity_id"),
         filters=("tenant_id", "actor_user_id", "entity_type", "entity_id"),
+    ),
+    Message: lambda group: Inspected(
+        Message,
+        group,
+        "Customers' messages are history: the admin shows them and changes none.",
+        columns=(
+            "created_at",
+            "company_id",
+            "phone",
+            "direction",
+            "message_type",
+            "status",
+            "content",
+        ),
+        filters=("company_id", "phone"),
+        order=("-created_at",),
+    ),
+    SyncRun: lambda group: Inspected(
+        SyncRun,
+        group,
+        "A sync history: a trigger refuses changing a finished run, and runs are written by "
+        "the syncs, not typed in.",
+        columns=(
+            "started_at",
+            "tenant_id",
+            "status",
+            "finished_at",
+            "records_fetched",
+            "records_written",
+            "error_message",
+        ),
+        filters=("tenant_id", "status"),
+    ),
+    CtRawSnapshot: lambda group: Inspected(
+        CtRawSnapshot,
+        group,
+        "The API's responses as they came, written by sync runs only: the admin shows them.",
+        columns=("fetched_at", "tenant_id", "sync_run_id", "endpoint"),
+        filters=("tenant_id", "sync_run_id", "endpoint"),
     ),
     AdminAuditEntry: lambda group: Inspected(
         AdminAuditEntry,

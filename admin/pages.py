@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import JSON
 from piccolo.conf.apps import AppConfig
+from piccolo.table import Table
 from piccolo_api.csrf.middleware import CSRFMiddleware
 from piccolo_api.session_auth.middleware import SessionsAuthBackend
 from piccolo_api.session_auth.tables import SessionsBase
@@ -33,11 +34,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from admin import health, reads
+from admin import cascades, health, reads
+from admin.cascades import Deletion
+from admin.confirmations import ConfirmationRefused, Confirmations
 from admin.crud import checked_value
 from admin.formatting import FILTERS
 from admin.inspected import Inspected
 from admin.read_routing import read
+from platform_db.database.replicas import read as routed_read
 from platform_db.values.rejections import DataRejected
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
@@ -54,6 +58,7 @@ FAILED_SYNCS = "/inspect/sync-logs/?status=failed"
 STUCK_SYNCS = "/inspect/sync-logs/stuck/"
 HEALTH = "/health/"
 READ_ONLY_TABLES = "/inspect/tables/"
+SESSION_COOKIE = "id"
 
 # The five questions, one click each from the admin's home (its sidebar).
 QUESTIONS = [
@@ -69,6 +74,13 @@ CREDENTIAL_VIEWS = [
     ("Failing", FAILING),
     ("Token expired, expiring or missing", TOKENS),
 ]
+
+
+async def primary_read(fn, *args):
+    """``fn(connection, *args)`` on the primary: what a deletion takes is
+    counted where it will be deleted."""
+    return await routed_read(fn, *args, stale_ok=False)
+
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 templates.filters.update(FILTERS)
@@ -108,6 +120,8 @@ def _uuid(text: str, what: str):
 class Pages:
     site_name: str
     inspected: dict[str, Inspected]
+    registry: dict[str, type[Table]]  # every table of the registry, by name
+    confirmations: Confirmations
 
     def render(self, request: Request, template: str, status_code: int = 200, **context):
         user = request.user.user
@@ -348,6 +362,77 @@ class Pages:
             raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
         return RedirectResponse(f"/inspect/tables/{table.name}/", 303)
 
+    # Deleting a row with what goes with it ------------------------------------
+
+    def _deletable(self, request: Request) -> tuple[type[Table], str]:
+        if not request.user.user.superuser:
+            raise HTTPException(
+                403, "Only a superuser deletes a row whose deletion takes history with it"
+            )
+        table = self.registry.get(request.path_params["name"])
+        if table is None:
+            raise HTTPException(404, f"no table {request.path_params['name'][:60]!r}")
+        row_id = request.path_params["row_id"]
+        primary_key = table._meta.primary_key
+        try:
+            value = primary_key.value_type(row_id)
+            checked_value(primary_key, "the row id", value)
+        except ValueError:
+            raise bad_request(f"{row_id[:60]!r} is not an id of {table._meta.tablename}") from None
+        return table, value
+
+    async def _what_goes(self, table: type[Table], row_id) -> Deletion:
+        found = await primary_read(cascades.deletion, table, row_id)
+        if not found.counts[0][1]:
+            raise HTTPException(404, f"{table._meta.tablename} has no row {str(row_id)[:60]!r}")
+        return found
+
+    def _delete_page(self, request, table, found: Deletion, status_code=200, refused=None):
+        session = request.cookies.get(SESSION_COOKIE, "")
+        return self.render(
+            request,
+            "delete.html",
+            status_code=status_code,
+            title=f"Delete {table._meta.tablename} {found.row_id}",
+            deletion=found,
+            history=dict(found.history),
+            action=request.url.path,
+            code=self.confirmations.issue(session, f"delete {found.table}", found.plan()),
+            refused=refused,
+        )
+
+    async def delete_with_history(self, request: Request) -> Response:
+        table, row_id = self._deletable(request)
+        return self._delete_page(request, table, await self._what_goes(table, row_id))
+
+    async def confirm_delete(self, request: Request) -> Response:
+        table, row_id = self._deletable(request)
+        form = request.scope.get("form") or await request.form()
+        primary_key = table._meta.primary_key
+        async with table._meta.db.transaction() as transaction:
+            # Counted in the transaction that deletes, the row locked: no new
+            # row can point to it meanwhile.
+            found = await cascades.deletion(transaction.connection, table, row_id, lock=True)
+            if not found.counts[0][1]:
+                raise HTTPException(404, f"{table._meta.tablename} has no row {str(row_id)[:60]!r}")
+            try:
+                self.confirmations.redeem(
+                    request.cookies.get(SESSION_COOKIE, ""),
+                    f"delete {found.table}",
+                    found.plan(),
+                    str(form.get("confirmation", "")),
+                )
+            except ConfirmationRefused as exc:
+                return self._delete_page(request, table, found, 409, f"Not deleted: {exc}.")
+            await table.delete().where(primary_key == row_id)
+        request.scope.setdefault("audit", {})["deleted"] = dict(found.counts)
+        return self.render(
+            request,
+            "deleted.html",
+            title=f"Deleted {table._meta.tablename} {found.row_id}",
+            deletion=found,
+        )
+
     # Schema health -----------------------------------------------------------
 
     async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
@@ -381,6 +466,7 @@ class Pages:
 def pages_app(
     app_configs: list[AppConfig],
     inspected: list[Inspected],
+    confirmations: Confirmations,
     site_name: str,
     auth_table: type[BaseUser],
     session_table: type[SessionsBase],
@@ -389,7 +475,8 @@ def pages_app(
 ):
     """The pages as an ASGI app: a logged-in admin user only (anyone else is
     sent to the admin's login), CSRF-checked forms."""
-    pages = Pages(site_name, {table.name: table for table in inspected})
+    tables = {t._meta.tablename: t for app in app_configs for t in app.table_classes}
+    pages = Pages(site_name, {table.name: table for table in inspected}, tables, confirmations)
 
     async def health_page(request: Request) -> Response:
         return await pages.health(request, app_configs)
@@ -413,6 +500,13 @@ def pages_app(
         Route("/inspect/tables/{name}/", pages.table_rows),
         Route("/inspect/tables/{name}/{row_id}/", pages.table_row),
         Route("/inspect/tables/{name}/{row_id}/delete/", pages.delete_row, methods=["POST"]),
+        Route("/inspect/delete/{name}/{row_id}/", pages.delete_with_history),
+        Route(
+            "/inspect/delete/{name}/{row_id}/",
+            pages.confirm_delete,
+            methods=["POST"],
+            name="confirm_delete",
+        ),
         Route("/health/", health_page),
     ]
 

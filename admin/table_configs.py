@@ -21,6 +21,7 @@ from piccolo_admin.endpoints import TableConfig, get_all_tables
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.validators import Validators
 
+from admin.cascades import refuse_history_deletes
 from admin.validators import refuse_secret_params, refuse_secret_writes, superusers_only
 
 # The first of these a table has orders its list, newest first.
@@ -64,6 +65,8 @@ def _validators(
         post_single=writes,
         put_single=writes,
         patch_single=writes,
+        delete_single=[refuse_history_deletes],
+        delete_all=[refuse_history_deletes],
     )
 
 

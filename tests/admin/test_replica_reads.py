@@ -172,17 +172,16 @@ async def test_a_month_never_analyzed_shows_its_rows_on_the_health_page_read_fro
                 break
             await primary.execute("SELECT pg_stat_force_next_flush()")
         assert await primary.fetchval(estimate) == rows
-        await standby.catch_up(primary, DATABASE)
-        standby_conn = await standby.connect(DATABASE)
-        try:
-            assert await standby_conn.fetchval(estimate) == 0  # what the standby knows
-        finally:
-            await standby_conn.close()
-        await replicated.replicas.measure_all()
-        async with asgi_client(admin_app) as client:
-            assert (await log_in(client, admin_username)).status_code == 200
-            _as_if_the_bound_had_passed(client)
-            page = (await client.get("/health/")).text
+        async with replay_paused(replicated, standby, primary):
+            standby_conn = await standby.connect(DATABASE)
+            try:
+                assert await standby_conn.fetchval(estimate) == 0  # what the standby knows
+            finally:
+                await standby_conn.close()
+            async with asgi_client(admin_app) as client:
+                assert (await log_in(client, admin_username)).status_code == 200
+                _as_if_the_bound_had_passed(client)
+                page = (await client.get("/health/")).text
         assert "This page was read from <b>a standby</b>" in page
         assert f"<td>messages_{month}</td>" in page
         shown = re.search(
