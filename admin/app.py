@@ -24,6 +24,8 @@ from starlette.staticfiles import StaticFiles
 from admin.audit import AuditTrail
 from admin.body_limit import BodyLimit
 from admin.confirmations import Confirmations
+from admin.csrf import csrf_middleware
+from admin.mfa import authenticator
 from admin.forms import maintenance_forms
 from admin.inspected import OWN_PAGES, inspected_tables
 from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
@@ -63,6 +65,7 @@ def create_app(
         ``Confirmations()``, with a secret of this process).
     """
     confirmations = confirmations or Confirmations()
+    csrf = csrf_middleware(production)
     app_configs = Finder().get_app_configs()
     inspected = inspected_tables(
         app_configs,
@@ -75,6 +78,8 @@ def create_app(
         *table_configs(app_configs, BaseUser, elsewhere, superuser_tables={BaseUser}),
         superuser_tables=frozenset({BaseUser._meta.tablename}),
         throttle=throttle or AdminThrottle(),
+        csrf=csrf,
+        mfa_providers=[authenticator(SITE_NAME)],
         forms=maintenance_forms(confirmations),
         auth_table=BaseUser,
         session_table=AdminSession,
@@ -95,6 +100,7 @@ def create_app(
         session_table=AdminSession,
         increase_expiry=INCREASE_EXPIRY,
         allowed_hosts=allowed_hosts,
+        csrf=csrf,
     )
     routes = [
         Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
@@ -103,4 +109,4 @@ def create_app(
         Mount("", app=pages),
     ]
     reads = ReadsAfterWrites(Starlette(routes=routes), secure=production)
-    return SecurityHeaders(BodyLimit(AuditTrail(reads)))
+    return SecurityHeaders(BodyLimit(AuditTrail(reads)), production=production)

@@ -472,6 +472,7 @@ def pages_app(
     session_table: type[SessionsBase],
     increase_expiry,
     allowed_hosts,
+    csrf: type[CSRFMiddleware],
 ):
     """The pages as an ASGI app: a logged-in admin user only (anyone else is
     sent to the admin's login), CSRF-checked forms."""
@@ -517,7 +518,7 @@ def pages_app(
         routes=routes,
         exception_handlers={HTTPException: pages.refused, asyncpg.DataError: pages.bad_value},
         middleware=[
-            Middleware(CSRFMiddleware, allowed_hosts=list(allowed_hosts), allow_form_param=True),
+            Middleware(csrf, allowed_hosts=list(allowed_hosts), allow_form_param=True),
             Middleware(
                 AuthenticationMiddleware,
                 backend=SessionsAuthBackend(

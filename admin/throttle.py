@@ -48,6 +48,8 @@ from piccolo_api.shared.auth.hooks import LoginHooks
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from admin.passwords import WeakPassword, check_password
+
 WINDOW_SECONDS = 300
 ADDRESS_LIMIT = 20
 PAIR_FAILURES = 5
@@ -258,6 +260,11 @@ class AdminThrottle:
                     return too_many("password change attempts", max(waits))
                 for key in keys:
                     limit.hit(key)
+                body = await _body(request)
+                try:
+                    check_password(str(body.get("new_password") or ""), request.user.display_name)
+                except WeakPassword as exc:
+                    return PlainTextResponse(str(exc), status_code=422)
                 return await super().post(request)
 
         return LimitedChangePassword

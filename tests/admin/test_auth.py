@@ -2,10 +2,12 @@
 logins are rate-limited; CSRF and cookie flags are on. All of it is Piccolo
 Admin's own machinery: these tests prove it is wired in."""
 
+import uuid
+
 import httpx
 import pytest
 
-from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
+from tests.admin.support import PASSWORD, asgi_client, create_admin_user, csrf, log_in
 
 PRIVATE_GETS = [
     "/admin/api/tables/",
@@ -63,13 +65,97 @@ async def test_the_session_cookie_is_http_only_and_same_site(admin_app, admin_us
     assert "secure" not in cookie  # plain HTTP on loopback
 
 
-async def test_production_marks_the_session_cookie_secure(migrated, admin_username):
+def https_client(app) -> httpx.AsyncClient:
+    """As behind the HTTPS proxy that --production serves behind."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="https://admin.example.test",
+        headers={"Origin": "https://admin.example.test"},
+    )
+
+
+async def test_production_marks_the_cookies_secure_and_asks_for_https_only(
+    migrated, admin_username
+):
     from admin.app import create_app
 
-    async with asgi_client(create_app(production=True)) as client:
+    app = create_app(production=True, allowed_hosts=["admin.example.test"])
+    async with https_client(app) as client:
+        first = await client.get("/admin/")
         response = await log_in(client, admin_username)
-    assert response.status_code == 200
-    assert "secure" in response.headers["set-cookie"].lower()
+    assert response.status_code == 200, response.text
+    cookies = response.headers.get_list("set-cookie")
+    assert {c.split("=")[0] for c in cookies} == {"id", "csrftoken"}
+    assert all("secure" in c.lower() for c in cookies), cookies
+    assert "secure" in first.headers["set-cookie"].lower()  # the csrftoken before the login
+    hsts = response.headers["strict-transport-security"]
+    assert hsts == "max-age=31536000; includeSubDomains"
+
+
+async def test_no_hsts_without_production(client):
+    assert "strict-transport-security" not in (await client.get("/admin/")).headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/api/tables/companies/",
+        "/inspect/credentials/",
+        "/health/",
+        "/admin/",
+        "/admin/api/user/",
+    ],
+)
+async def test_no_answer_is_kept_in_a_cache(client, path):
+    response = await client.get(path)
+    assert response.headers["cache-control"] == "no-store", path
+
+
+async def test_static_files_may_be_cached(client):
+    assert "cache-control" not in (await client.get("/static/admin.css")).headers
+
+
+async def test_the_csrf_token_is_bound_to_the_session(admin_app, admin_username, known_credential):
+    """A token planted in the browser (a sibling subdomain can set a cookie),
+    sent back with the matching header, no longer passes once logged in."""
+    async with asgi_client(admin_app) as client:
+        await client.get("/admin/")
+        before = client.cookies["csrftoken"]
+        assert (await log_in(client, admin_username)).status_code == 200
+        after = client.cookies["csrftoken"]
+        assert after != before
+        planted = "attacker-chosen-token"
+        client.cookies.set("csrftoken", planted)
+        refused = await client.patch(
+            f"/admin/api/tables/companies/{uuid.uuid4()}/",
+            json={"name": "x"},
+            headers={"X-CSRFToken": planted},
+        )
+        assert refused.status_code == 403 and "not this session's" in refused.text
+        form = await client.post(
+            f"/inspect/credentials/{known_credential.id}/status/",
+            data={"connection_status": "active", "csrftoken": planted},
+        )
+        assert form.status_code == 403
+        client.cookies.set("csrftoken", after)
+        page = await client.get("/inspect/credentials/")
+        assert after in page.text  # the forms carry the session's token
+
+
+async def test_a_write_from_another_sites_page_is_refused_over_plain_http(migrated, admin_username):
+    """--production without --trusted_proxies saw plain HTTP and skipped the
+    Origin check; with allowed hosts the check is made whatever the scheme."""
+    from admin.app import create_app
+
+    app = create_app(allowed_hosts=["admin.example.test"])
+    async with asgi_client(app) as client:
+        await client.get("/admin/")
+        response = await client.post(
+            "/admin/public/login/",
+            json={"username": admin_username, "password": PASSWORD},
+            headers={**csrf(client), "Origin": "https://evil.example"},
+        )
+    assert response.status_code == 403 and "origin" in response.text.lower()
 
 
 async def test_a_post_without_the_csrf_token_is_refused(anonymous, admin_username):

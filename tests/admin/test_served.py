@@ -16,10 +16,13 @@ from tests.admin.support import PASSWORD, create_admin_user, csrf
 
 async def _log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD, **headers):
     await client.get("/admin/", headers=headers)
+    # Sent by hand: under --production the cookie is Secure, which httpx keeps
+    # for HTTPS, and this client speaks HTTP to the admin as the proxy would.
+    token = csrf(client)["X-CSRFToken"]
     return await client.post(
         "/admin/public/login/",
         json={"username": username, "password": password},
-        headers={**csrf(client), **headers},
+        headers={"X-CSRFToken": token, "Cookie": f"csrftoken={token}", **headers},
     )
 
 
