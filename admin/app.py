@@ -17,7 +17,6 @@ from datetime import timedelta
 from piccolo.apps.user.tables import BaseUser
 from piccolo.conf.apps import Finder
 from starlette.applications import Starlette
-from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -28,7 +27,8 @@ from admin.csrf import csrf_middleware
 from admin.mfa import authenticator
 from admin.forms import maintenance_forms
 from admin.inspected import OWN_PAGES, inspected_tables
-from admin.pages import QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
+from admin.login import login_app
+from admin.pages import LOGIN, LOGOUT, QUESTIONS, READ_ONLY_TABLES, STATIC_DIR, pages_app
 from admin.read_routing import ReadsAfterWrites
 from admin.router import PlatformAdmin
 from admin.security_headers import SecurityHeaders
@@ -65,7 +65,9 @@ def create_app(
         ``Confirmations()``, with a secret of this process).
     """
     confirmations = confirmations or Confirmations()
+    throttle = throttle or AdminThrottle()
     csrf = csrf_middleware(production)
+    mfa = authenticator(SITE_NAME)
     app_configs = Finder().get_app_configs()
     inspected = inspected_tables(
         app_configs,
@@ -77,9 +79,9 @@ def create_app(
     admin = PlatformAdmin(
         *table_configs(app_configs, BaseUser, elsewhere, superuser_tables={BaseUser}),
         superuser_tables=frozenset({BaseUser._meta.tablename}),
-        throttle=throttle or AdminThrottle(),
+        throttle=throttle,
         csrf=csrf,
-        mfa_providers=[authenticator(SITE_NAME)],
+        mfa_providers=[mfa],
         forms=maintenance_forms(confirmations),
         auth_table=BaseUser,
         session_table=AdminSession,
@@ -101,9 +103,24 @@ def create_app(
         increase_expiry=INCREASE_EXPIRY,
         allowed_hosts=allowed_hosts,
         csrf=csrf,
+        piccolo_admin_page=admin.get_root,
+    )
+    login = login_app(
+        throttle,
+        mfa,
+        csrf,
+        allowed_hosts,
+        auth_table=BaseUser,
+        session_table=AdminSession,
+        session_expiry=SESSION_EXPIRY,
+        max_session_expiry=MAX_SESSION_EXPIRY,
+        production=production,
     )
     routes = [
-        Route("/", lambda request: RedirectResponse(ADMIN_PATH)),
+        Route(LOGIN, login),
+        Route(LOGOUT, login),
+        # Piccolo Admin's page itself: anyone not logged in goes to the login.
+        Route(ADMIN_PATH, pages),
         Mount(ADMIN_PATH.rstrip("/"), app=admin),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
         Mount("", app=pages),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -38,7 +39,7 @@ from admin import cascades, health, reads
 from admin.cascades import Deletion
 from admin.confirmations import ConfirmationRefused, Confirmations
 from admin.crud import checked_value
-from admin.formatting import FILTERS
+from admin.formatting import FILTERS, duration
 from admin.inspected import Inspected
 from admin.read_routing import read
 from platform_db.database.replicas import read as routed_read
@@ -58,6 +59,9 @@ FAILED_SYNCS = "/inspect/sync-logs/?status=failed"
 STUCK_SYNCS = "/inspect/sync-logs/stuck/"
 HEALTH = "/health/"
 READ_ONLY_TABLES = "/inspect/tables/"
+HOME = "/"
+LOGIN = "/login/"
+LOGOUT = "/logout/"
 SESSION_COOKIE = "id"
 
 # The five questions, one click each from the admin's home (its sidebar).
@@ -122,6 +126,7 @@ class Pages:
     inspected: dict[str, Inspected]
     registry: dict[str, type[Table]]  # every table of the registry, by name
     confirmations: Confirmations
+    piccolo_admin_page: Callable[[Request], Awaitable[Response]]
 
     def render(self, request: Request, template: str, status_code: int = 200, **context):
         user = request.user.user
@@ -138,6 +143,29 @@ class Pages:
             **context,
         )
         return HTMLResponse(html, status_code=status_code)
+
+    # The operator's first screen ----------------------------------------------
+
+    async def home(self, request: Request, app_configs: list[AppConfig]) -> Response:
+        numbers = await read(reads.overview, health.FAILED_SYNC_HOURS)
+        partitions = await health.partitions_on_the_primary()
+        migrations = await read(health.migrations_by_app, app_configs)
+        return self.render(
+            request,
+            "home.html",
+            title="What needs attention",
+            n=numbers,
+            partitions=partitions,
+            pending=sum(len(app.pending) for app in migrations),
+            stuck_after=reads.STUCK_AFTER_MINUTES,
+            failed_hours=health.FAILED_SYNC_HOURS,
+            links=QUESTIONS,
+        )
+
+    async def admin_shell(self, request: Request) -> Response:
+        """Piccolo Admin's page, for a logged-in admin (anyone else was sent
+        to the login page by the middleware)."""
+        return await self.piccolo_admin_page(request)
 
     # The questions -----------------------------------------------------------
 
@@ -252,13 +280,28 @@ class Pages:
             raise HTTPException(404, f"no sync log {log_id}")
         notice = "marked as failed" if request.query_params.get("done") == "failed" else None
         title = f"Sync {log['data_type']} of {log['company_name']} ({log['environment']})"
-        return self.render(request, "sync_log.html", title=title, log=log, notice=notice)
+        return self.render(
+            request,
+            "sync_log.html",
+            title=title,
+            log=log,
+            notice=notice,
+            stuck_after=reads.STUCK_AFTER_MINUTES,
+        )
 
     async def mark_failed(self, request: Request) -> Response:
         log_id = request.path_params["id"]
-        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == log_id)
+        log = await primary_read(reads.sync_log, log_id)
         if log is None:
             raise HTTPException(404, f"no sync log {log_id}")
+        if log["status"] == "running" and not log["stuck"]:
+            raise HTTPException(
+                409,
+                f"sync log {log_id} has run for {duration(log['took'])}: it can be marked as "
+                f"failed once it has run {reads.STUCK_AFTER_MINUTES} minutes (its run may "
+                "still close it)",
+            )
+        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == log_id)
         try:
             await log.fail(
                 f"marked as failed in the admin by {request.user.display_name}: "
@@ -473,14 +516,24 @@ def pages_app(
     increase_expiry,
     allowed_hosts,
     csrf: type[CSRFMiddleware],
+    piccolo_admin_page: Callable[[Request], Awaitable[Response]],
 ):
     """The pages as an ASGI app: a logged-in admin user only (anyone else is
     sent to the admin's login), CSRF-checked forms."""
     tables = {t._meta.tablename: t for app in app_configs for t in app.table_classes}
-    pages = Pages(site_name, {table.name: table for table in inspected}, tables, confirmations)
+    pages = Pages(
+        site_name,
+        {table.name: table for table in inspected},
+        tables,
+        confirmations,
+        piccolo_admin_page,
+    )
 
     async def health_page(request: Request) -> Response:
         return await pages.health(request, app_configs)
+
+    async def home_page(request: Request) -> Response:
+        return await pages.home(request, app_configs)
 
     def uuid_route(path: str, endpoint, **kwargs) -> Route:
         async def checked(request: Request) -> Response:
@@ -490,6 +543,8 @@ def pages_app(
         return Route(path, checked, **kwargs)
 
     routes = [
+        Route("/", home_page),
+        Route("/admin/", pages.admin_shell),
         Route("/inspect/credentials/", pages.credentials),
         uuid_route("/inspect/credentials/{id}/", pages.credential),
         uuid_route("/inspect/credentials/{id}/status/", pages.set_status, methods=["POST"]),
@@ -512,7 +567,7 @@ def pages_app(
     ]
 
     def to_login(request, exc) -> RedirectResponse:
-        return RedirectResponse("/admin/", status_code=303)
+        return RedirectResponse(LOGIN, status_code=303)
 
     return Starlette(
         routes=routes,

@@ -77,13 +77,24 @@ def _with_details(row) -> dict:
     return row
 
 
+# How long a log took, or (running) has run so far, by the database's clock:
+# the page's "now" is ``read_at``, the time the page was read.
+_TOOK = """
+    coalesce(l.completed_at, now() AT TIME ZONE 'UTC') - l.started_at AS took,
+    now() AT TIME ZONE 'UTC' AS read_at,
+    l.status = 'running'
+        AND l.started_at <= now() AT TIME ZONE 'UTC' - make_interval(mins => {stuck}) AS stuck
+""".format(stuck=STUCK_AFTER_MINUTES)
+
+
 async def sync_logs(conn, query: SyncLogQuery, limit: int = PAGE_SIZE) -> list[dict]:
     """Newest first, with the credential's company and environment, how long
-    each took (``took``: from the times, to the microsecond); the error
-    message whole and the JSON details parsed."""
+    each took or has run so far (``took``, from the times, to the
+    microsecond, against the page's ``read_at``) and whether it is stuck;
+    the error message whole and the JSON details parsed."""
     rows = await conn.fetch(
-        """
-        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
+        f"""
+        SELECT l.*, {_TOOK}, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE ($1::uuid IS NULL OR l.servicetitan_credential_id = $1)
@@ -106,8 +117,8 @@ async def sync_logs(conn, query: SyncLogQuery, limit: int = PAGE_SIZE) -> list[d
 
 async def sync_log(conn, log_id) -> dict | None:
     row = await conn.fetchrow(
-        """
-        SELECT l.*, l.completed_at - l.started_at AS took, o.company_name, o.environment
+        f"""
+        SELECT l.*, {_TOOK}, o.company_name, o.environment
         FROM servicetitan_sync_logs l
         JOIN servicetitan_credential_overview o ON o.id = l.servicetitan_credential_id
         WHERE l.id = $1
@@ -115,6 +126,40 @@ async def sync_log(conn, log_id) -> dict | None:
         log_id,
     )
     return _with_details(row) if row else None
+
+
+# The operator's first screen ------------------------------------------------------
+
+
+async def overview(conn, failed_hours: int) -> dict:
+    """The numbers of the home page, in one read: credentials (all, failing,
+    by token state), failed syncs of the last ``failed_hours`` hours, syncs
+    stuck running longer than STUCK_AFTER_MINUTES."""
+    row = await conn.fetchrow(
+        """
+        SELECT
+            (SELECT count(*) FROM servicetitan_credential_overview) AS credentials,
+            (SELECT count(*) FROM servicetitan_credential_overview WHERE failing) AS failing,
+            (SELECT count(*) FROM servicetitan_credential_overview
+             WHERE token_state = 'expired') AS expired,
+            (SELECT count(*) FROM servicetitan_credential_overview
+             WHERE token_state = 'expiring') AS expiring,
+            (SELECT count(*) FROM servicetitan_credential_overview
+             WHERE token_state = 'none') AS no_token,
+            (SELECT count(*) FROM servicetitan_sync_logs
+             WHERE status = 'failed'
+               AND started_at >= now() AT TIME ZONE 'UTC' - make_interval(hours => $1))
+                AS failed_syncs,
+            (SELECT count(*) FROM servicetitan_sync_logs
+             WHERE status = 'running'
+               AND started_at <= now() AT TIME ZONE 'UTC' - make_interval(mins => $2))
+                AS stuck_syncs,
+            now() AT TIME ZONE 'UTC' AS read_at
+        """,
+        failed_hours,
+        STUCK_AFTER_MINUTES,
+    )
+    return dict(row)
 
 
 # Any table, read-only -------------------------------------------------------------

@@ -36,16 +36,41 @@ async def test_a_credential_is_refused_without_a_session(anonymous, known_creden
     assert response.status_code == 401
 
 
-async def test_the_health_page_sends_anonymous_users_to_the_login(anonymous):
-    response = await anonymous.get("/health/")
+@pytest.mark.parametrize("path", ["/", "/health/", "/admin/", "/inspect/credentials/"])
+async def test_anonymous_users_are_sent_to_the_login_page(anonymous, path):
+    response = await anonymous.get(path)
     assert response.status_code == 303
-    assert response.headers["location"] == "/admin/"
+    assert response.headers["location"] == "/login/"
 
 
 async def test_the_login_page_itself_is_public(anonymous):
-    response = await anonymous.get("/admin/")
+    response = await anonymous.get("/login/")
     assert response.status_code == 200
     assert "csrftoken" in response.cookies
+    assert 'name="password"' in response.text
+
+
+async def test_the_login_page_lands_on_the_first_screen_and_log_out_on_the_login(
+    anonymous, admin_username
+):
+    from tests.admin.support import forms_of
+
+    page = await anonymous.get("/login/")
+    (form,) = [f for f in forms_of("</header>" + page.text) if f.action == "/login/"]
+    wrong = await anonymous.post(
+        "/login/", data={**form.fields, "username": admin_username, "password": "not-the-password"}
+    )
+    assert wrong.status_code == 200 and "incorrect" in wrong.text
+    done = await anonymous.post(
+        "/login/", data={**form.fields, "username": admin_username, "password": PASSWORD}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    home = await anonymous.get("/")
+    assert home.status_code == 200 and "failing credentials" in home.text
+    (logout,) = [f for f in forms_of(home.text.replace("</header>", "")) if f.action == "/logout/"]
+    out = await anonymous.post("/logout/", data=logout.fields)
+    assert out.status_code == 303 and out.headers["location"] == "/login/"
+    assert (await anonymous.get("/")).headers["location"] == "/login/"
 
 
 async def test_a_wrong_password_gets_no_session(anonymous, admin_username):
