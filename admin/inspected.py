@@ -66,6 +66,9 @@ class Inspected:
     superusers_only: bool = False
     deletable: bool = False
     order: tuple[str, ...] = field(default=())  # "-name" descending; default newest first
+    # Filters on stored digits (a phone): typed with spaces, "+" or dashes, and
+    # ending with "*" for the values that start with them.
+    digit_filters: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -86,13 +89,20 @@ class Inspected:
         return [self.column(name) for name in names]
 
     def order_by(self) -> list[tuple[Column, bool]]:
+        """The list's order, newest first by default, ending with the primary
+        key in the same direction (a total order, for paging by keyset)."""
         if self.order:
-            return [
+            order = [
                 (self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order
             ]
-        names = {c._meta.db_column_name: c for c in self.table._meta.columns}
-        newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
-        return [(newest, False)] if newest is not None else [(self.table._meta.primary_key, True)]
+        else:
+            names = {c._meta.db_column_name: c for c in self.table._meta.columns}
+            newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
+            order = [(newest, False)] if newest is not None else []
+        primary_key = self.table._meta.primary_key
+        if primary_key not in [column for column, _ in order]:
+            order.append((primary_key, order[0][1] if order else True))
+        return order
 
     def time_columns(self) -> set[str]:
         return {
@@ -104,9 +114,7 @@ class Inspected:
 
 def _cache(table: type[CacheTable], group: str) -> Inspected:
     columns = ("tenant_id", "id", *CACHE_COLUMNS[table], "modified_on", "synced_at")
-    return Inspected(
-        table, group, WRITTEN_BY_SYNCS, columns=columns, order=("-synced_at", "-modified_on")
-    )
+    return Inspected(table, group, WRITTEN_BY_SYNCS, columns=columns, order=("-synced_at",))
 
 
 SPECIFIC = {
@@ -149,6 +157,7 @@ SPECIFIC = {
         ),
         filters=("company_id", "phone"),
         order=("-created_at",),
+        digit_filters=("phone",),
     ),
     SyncRun: lambda group: Inspected(
         SyncRun,

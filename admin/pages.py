@@ -12,6 +12,7 @@ previous row can linger.
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -111,6 +112,16 @@ def _number(request: Request, name: str, default: int, maximum: int) -> int:
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
         raise bad_request(f"{name} must be a whole number from 1 to {maximum}, not {value[:40]!r}")
     return int(value)
+
+
+def _mark(request: Request, name: str) -> tuple[str, ...] | None:
+    """A page mark: the order's values of the row a page starts after."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    if len(value) > 400 or "\x00" in value:
+        raise bad_request(f"{name} is not a page mark of this list")
+    return tuple(value.split(","))
 
 
 def _uuid(text: str, what: str):
@@ -339,32 +350,75 @@ class Pages:
 
     async def table_rows(self, request: Request) -> Response:
         table = self._table(request)
-        filters = {
+        given = {
             column: request.query_params[column._meta.db_column_name]
             for column in table.filter_columns()
             if request.query_params.get(column._meta.db_column_name)
         }
-        page = _number(request, "page", 1, MAX_PAGE)
-        columns = table.list_columns()
-        rows = await read(reads.table_rows, table.table, columns, filters, table.order_by(), page)
-        params = {k: v for k, v in request.query_params.items() if k != "page"}
-        names = [c._meta.db_column_name for c in columns]
+        filters, prefixes = {}, {}
+        for column, value in given.items():
+            if column._meta.db_column_name not in table.digit_filters:
+                filters[column] = value
+                continue
+            digits = re.sub(r"\D", "", value)
+            if not digits:
+                raise bad_request(f"{column._meta.db_column_name} needs digits, not {value[:40]!r}")
+            (prefixes if value.rstrip().endswith("*") else filters)[column] = digits
+        order = table.order_by()
+        query = reads.RowsQuery(
+            table.table,
+            table.list_columns(),
+            filters,
+            order,
+            prefixes=prefixes,
+            collated=frozenset(c for c in table.filter_columns()
+                               if c._meta.db_column_name in table.digit_filters),
+            after=_mark(request, "after"),
+            before=_mark(request, "before"),
+            last=request.query_params.get("last") == "yes",
+            page=_number(request, "page", 1, MAX_PAGE),
+        )
+        try:
+            found = await read(reads.table_rows, query)
+        except ValueError as exc:  # a page mark of another table
+            raise bad_request(str(exc)) from None
+        params = {
+            k: v for k, v in request.query_params.items()
+            if k not in ("page", "after", "before", "last")
+        }
+
+        def url(**where) -> str:
+            return f"?{urlencode({**params, **where})}"
+
+        names = [c._meta.db_column_name for c in query.columns]
+        rows = found.rows
+        if query.by_keyset:
+            pages = {
+                "newest": url() if found.newer else None,
+                "newer": url(before=found.cursor(rows[0], order)) if found.newer else None,
+                "older": url(after=found.cursor(rows[-1], order)) if found.older else None,
+                "oldest": url(last="yes") if found.older else None,
+            }
+        else:
+            pages = {
+                "previous": url(page=query.page - 1) if found.newer else None,
+                "next": url(page=query.page + 1) if found.older else None,
+            }
         return self.render(
             request,
             "table_rows.html",
             title=f"{table.name} (read-only)",
             name=table.name,
             rows=rows,
+            found=found,
             column_names=names,
             classes={n: "time" if n in table.time_columns() else "" for n in names},
-            secrets={c._meta.db_column_name for c in columns if c._meta.secret},
+            secrets={c._meta.db_column_name for c in query.columns if c._meta.secret},
             primary_key=table.table._meta.primary_key._meta.db_column_name,
             filter_names=[c._meta.db_column_name for c in table.filter_columns()],
-            filters={c._meta.db_column_name: v for c, v in filters.items()},
-            page=page,
-            more=len(rows) == reads.PAGE_SIZE,
-            previous_url=f"?{urlencode({**params, 'page': page - 1})}",
-            next_url=f"?{urlencode({**params, 'page': page + 1})}",
+            filters={c._meta.db_column_name: v for c, v in given.items()},
+            digit_filters=table.digit_filters,
+            pages={label: link for label, link in pages.items() if link},
         )
 
     async def table_row(self, request: Request) -> Response:

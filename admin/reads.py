@@ -11,7 +11,7 @@ classes, quoted by PostgreSQL's rules, never from the request.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from piccolo.columns import JSON, Column
 from piccolo.table import Table
@@ -186,30 +186,136 @@ def _typed_parameter(column: Column, number: int) -> str:
     return f"${number}::text::{kind}"
 
 
-async def table_rows(
-    conn,
-    table: type[Table],
-    columns: list[Column],
-    filters: dict[Column, str],
-    order_by: list[tuple[Column, bool]],
-    page: int,
-) -> list[dict]:
-    selected = ", ".join(_selected(c) for c in [table._meta.primary_key, *columns])
-    where = " AND ".join(
-        f'"{column._meta.db_column_name}" = {_typed_parameter(column, i)}'
-        for i, column in enumerate(filters, start=1)
+# A count beyond this is not made: the catalog's estimate (no filter) or
+# "more than" (a filter) answers in milliseconds whatever the table's size.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class RowsQuery:
+    """A page of a read-only table's rows, newest first (``order``, whose
+    last column is the primary key), by keyset: the rows after ``after`` or
+    before ``before`` (the order's values of a row of the page shown), or
+    the oldest page (``last``). A filter in ``prefixes`` matches values that
+    start with it (stored digits), and orders by that column first: such a
+    page, or an order on a nullable column, is paged by number instead."""
+
+    table: type[Table]
+    columns: list[Column]
+    filters: dict[Column, str]
+    order: list[tuple[Column, bool]]
+    prefixes: dict[Column, str] = field(default_factory=dict)
+    collated: frozenset[Column] = frozenset()  # compared bytewise (COLLATE "C"): digits
+    after: tuple[str, ...] | None = None
+    before: tuple[str, ...] | None = None
+    last: bool = False
+    page: int = 1
+
+    @property
+    def by_keyset(self) -> bool:
+        return not self.prefixes and all(not column._meta.null for column, _ in self.order)
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    rows: list[dict]
+    newer: bool  # rows before this page in the order
+    older: bool  # rows after it
+    count: int
+    counted: str  # "exact", "estimate" (the catalog's, the whole table) or "at least"
+
+    def cursor(self, row: dict, order: list[tuple[Column, bool]]) -> str:
+        return ",".join(str(row[c._meta.db_column_name]) for c, _ in order)
+
+
+def _name(column: Column) -> str:
+    return f'"{column._meta.db_column_name}"'
+
+
+def _conditions(query: RowsQuery) -> tuple[list[str], list]:
+    conditions, values = [], []
+    for column, value in query.filters.items():
+        values.append(value)
+        collate = ' COLLATE "C"' if column in query.collated else ""
+        conditions.append(f"{_name(column)}{collate} = {_typed_parameter(column, len(values))}")
+    for column, value in query.prefixes.items():
+        values.append(value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        conditions.append(f'{_name(column)} COLLATE "C" LIKE ${len(values)}')
+    return conditions, values
+
+
+async def _count(conn, query: RowsQuery, conditions: list[str], values: list) -> tuple[int, str]:
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    capped = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT FROM {qualified(query.table)}{where}"
+        f" LIMIT {COUNT_CAP + 1}) AS capped",
+        *values,
     )
-    order = ", ".join(
-        f'"{column._meta.db_column_name}" {"ASC" if ascending else "DESC"}'
-        for column, ascending in order_by
+    if capped <= COUNT_CAP:
+        return capped, "exact"
+    if conditions:
+        return COUNT_CAP, "at least"
+    estimate = await conn.fetchval(
+        """
+        SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c
+        WHERE c.oid = $1::regclass
+           OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)
+        """,
+        qualified(query.table),
     )
+    return max(estimate, COUNT_CAP + 1), "estimate"
+
+
+async def table_rows(conn, query: RowsQuery) -> RowsPage:
+    order = query.order
+    if query.prefixes:  # the index's order: by the value that starts with the prefix
+        order = [(column, True) for column in query.prefixes] + order
+    names = [_name(c) for c in [query.table._meta.primary_key, *query.columns]]
+    selected = ", ".join(
+        [_selected(c) for c in [query.table._meta.primary_key, *query.columns]]
+        + [_name(c) for c, _ in order if _name(c) not in names]
+    )
+    conditions, values = _conditions(query)
+    count = await _count(conn, query, conditions, values)
+    cursor = query.after or query.before
+    backwards = bool(query.before) or query.last
+    if query.by_keyset and cursor:
+        columns = [c for c, _ in order]
+        if len(cursor) != len(columns):
+            raise ValueError(f"a page mark has {len(columns)} values, not {len(cursor)}")
+        descending = not order[0][1]
+        after = "<" if descending != bool(query.before) else ">"
+        start = len(values)
+        values.extend(cursor)
+        conditions.append(
+            f"({', '.join(_name(c) for c in columns)}) {after} ("
+            + ", ".join(_typed_parameter(c, start + n) for n, c in enumerate(columns, start=1))
+            + ")"
+        )
+    direction = {True: "ASC", False: "DESC"}
     sql = (
-        f"SELECT {selected} FROM {qualified(table)}"
-        + (f" WHERE {where}" if where else "")
-        + (f" ORDER BY {order}" if order else "")
-        + f" LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}"
+        f"SELECT {selected} FROM {qualified(query.table)}"
+        + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+        + " ORDER BY "
+        + ", ".join(
+            _name(c) + (' COLLATE "C"' if c in query.prefixes else "")
+            + f" {direction[ascending != backwards]}"
+            for c, ascending in order
+        )
+        + f" LIMIT {PAGE_SIZE + 1}"
+        + ("" if query.by_keyset else f" OFFSET {(query.page - 1) * PAGE_SIZE}")
     )
-    return [dict(row) for row in await conn.fetch(sql, *filters.values())]
+    rows = [dict(row) for row in await conn.fetch(sql, *values)]
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    if not query.by_keyset:
+        newer, older = query.page > 1, more
+    elif backwards:
+        newer, older = more, not query.last
+    else:
+        newer, older = bool(query.after), more
+    return RowsPage(rows, newer, older, *count)
 
 
 async def table_row(conn, table: type[Table], row_id: str) -> dict | None:
