@@ -100,7 +100,8 @@ class Inspected:
             newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
             order = [(newest, False)] if newest is not None else []
         primary_key = self.table._meta.primary_key
-        if primary_key not in [column for column, _ in order]:
+        # By name: a Column's == builds a WHERE clause (always true as a bool).
+        if primary_key._meta.name not in [column._meta.name for column, _ in order]:
             order.append((primary_key, order[0][1] if order else True))
         return order
 

@@ -236,7 +236,8 @@ def _conditions(query: RowsQuery) -> tuple[list[str], list]:
     conditions, values = [], []
     for column, value in query.filters.items():
         values.append(value)
-        collate = ' COLLATE "C"' if column in query.collated else ""
+        collated = {_name(c) for c in query.collated}
+        collate = ' COLLATE "C"' if _name(column) in collated else ""
         conditions.append(f"{_name(column)}{collate} = {_typed_parameter(column, len(values))}")
     for column, value in query.prefixes.items():
         values.append(value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
@@ -293,12 +294,13 @@ async def table_rows(conn, query: RowsQuery) -> RowsPage:
             + ")"
         )
     direction = {True: "ASC", False: "DESC"}
+    prefixed = {_name(c) for c in query.prefixes}
     sql = (
         f"SELECT {selected} FROM {qualified(query.table)}"
         + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
         + " ORDER BY "
         + ", ".join(
-            _name(c) + (' COLLATE "C"' if c in query.prefixes else "")
+            _name(c) + (' COLLATE "C"' if _name(c) in prefixed else "")
             + f" {direction[ascending != backwards]}"
             for c, ascending in order
         )
