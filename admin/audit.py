@@ -59,7 +59,7 @@ def action_of(method: str, path: str) -> tuple[str, str]:
             target = " ".join(v for v in found.groupdict().values() if v)
             if "row" in found.groupdict() and "table" not in found.groupdict():
                 target = f"{path.split('/')[2]} {found['row']}"
-            return actions.get(method) or actions["*"], target
+            return actions.get(method) or actions["*"], target or path
     return f"{method} {path}", path
 
 

@@ -168,3 +168,33 @@ async def test_a_body_over_the_limit_is_refused_before_the_login(admin_app, admi
         )
         assert refused.status_code == 413
         assert (await log_in(client, admin_username)).status_code == 200
+
+
+async def test_a_maintenance_form_and_a_password_change_are_recorded(admin_app, conn):
+    from tests.admin.support import create_admin_user
+
+    username = await create_admin_user()
+    async with asgi_client(admin_app) as client:
+        assert (await log_in(client, username)).status_code == 200
+        last = await _last_id(conn)
+        shown = await client.post(
+            "/admin/api/forms/clean-up-expired-dialog-contexts/", json={}, headers=csrf(client)
+        )
+        assert shown.status_code == 200
+        changed = await client.post(
+            "/admin/api/change-password/",
+            json={
+                "current_password": PASSWORD,
+                "new_password": "correct horse battery staple",
+                "confirm_new_password": "correct horse battery staple",
+            },
+            headers=csrf(client),
+        )
+        assert changed.status_code < 500
+    entries = await _entries_since(conn, last)
+    assert [(e["username"], e["action"], e["target"]) for e in entries] == [
+        (username, "run form", "clean-up-expired-dialog-contexts"),
+        (username, "change password", "/admin/api/change-password/"),
+    ]
+    body = entries[1]["detail"]["body"]
+    assert set(body.values()) == {"<redacted>"}  # every field is a password
