@@ -371,8 +371,9 @@ class Pages:
             filters,
             order,
             prefixes=prefixes,
-            collated=frozenset(c for c in table.filter_columns()
-                               if c._meta.db_column_name in table.digit_filters),
+            collated=frozenset(
+                c for c in table.filter_columns() if c._meta.db_column_name in table.digit_filters
+            ),
             after=_mark(request, "after"),
             before=_mark(request, "before"),
             last=request.query_params.get("last") == "yes",
@@ -383,7 +384,8 @@ class Pages:
         except ValueError as exc:  # a page mark of another table
             raise bad_request(str(exc)) from None
         params = {
-            k: v for k, v in request.query_params.items()
+            k: v
+            for k, v in request.query_params.items()
             if k not in ("page", "after", "before", "last")
         }
 

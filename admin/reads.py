@@ -304,7 +304,8 @@ async def table_rows(conn, query: RowsQuery) -> RowsPage:
         + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
         + " ORDER BY "
         + ", ".join(
-            _name(c) + (' COLLATE "C"' if _name(c) in prefixed else "")
+            _name(c)
+            + (' COLLATE "C"' if _name(c) in prefixed else "")
             + f" {direction[ascending != backwards]}"
             for c, ascending in order
         )

@@ -116,51 +116,88 @@ async def cases(conn, messages: int, jobs: int) -> list[tuple[str, str, str, str
     old_jobs = "ORDER BY synced_at DESC, modified_on DESC LIMIT 50"
     # Page 1000 (or the one before the last of a smaller table).
     m_offset, j_offset = min(999 * 50, messages - 100), min(999 * 50, jobs - 100)
-    m_mark = await mark_at(conn, "messages", "created_at DESC, id DESC", "created_at, id",
-                           m_offset - 1)
-    j_mark = await mark_at(conn, "raw.st_jobs", "synced_at DESC, row_id DESC",
-                           "synced_at, row_id", j_offset - 1)
+    m_mark = await mark_at(
+        conn, "messages", "created_at DESC, id DESC", "created_at, id", m_offset - 1
+    )
+    j_mark = await mark_at(
+        conn, "raw.st_jobs", "synced_at DESC, row_id DESC", "synced_at, row_id", j_offset - 1
+    )
     m_cursor = m_mark.split(",")
     j_cursor = j_mark.split(",")
     messages_page = "/inspect/tables/messages/"
     jobs_page = "/inspect/tables/st_jobs/"
     return [
-        ("messages, first page", messages_page,
-         f"SELECT * FROM messages {newest}", f"SELECT * FROM messages {old_messages}"),
-        ("messages, page 1000", f"{messages_page}?after={quote(m_mark)}",
-         f"SELECT * FROM messages WHERE (created_at, id) < ('{m_cursor[0]}', '{m_cursor[1]}')"
-         f" {newest}",
-         f"SELECT * FROM messages {old_messages} OFFSET {m_offset}"),
-        ("messages, last page", f"{messages_page}?last=yes",
-         "SELECT * FROM messages ORDER BY created_at, id LIMIT 51",
-         f"SELECT * FROM messages {old_messages} OFFSET {max(messages - 50, 0)}"),
-        ("messages, one company", f"{messages_page}?company_id={company}",
-         f"SELECT * FROM messages WHERE company_id = '{company}' {newest}",
-         f"SELECT * FROM messages WHERE company_id = '{company}' {old_messages}"),
-        ("messages, a phone", f"{messages_page}?phone={phone}",
-         f"SELECT * FROM messages WHERE phone COLLATE \"C\" = '{phone}' {newest}",
-         f"SELECT * FROM messages WHERE phone ILIKE '%{phone}%' {old_messages}"),
-        ("messages, phones starting", f"{messages_page}?phone={phone[:7]}*",
-         f"SELECT * FROM messages WHERE phone COLLATE \"C\" LIKE '{phone[:7]}%'"
-         " ORDER BY phone COLLATE \"C\", created_at DESC, id DESC LIMIT 51",
-         f"SELECT * FROM messages WHERE phone ILIKE '%{phone[:7]}%' {old_messages}"),
-        ("messages, count (in every page)", None,
-         "SELECT sum(greatest(c.reltuples, 0))::bigint FROM pg_class c"
-         " WHERE c.oid = 'messages'::regclass"
-         " OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass)",
-         "SELECT count(*) FROM messages"),
-        ("st_jobs, first page", jobs_page,
-         f"SELECT * FROM raw.st_jobs {jobs_newest}", f"SELECT * FROM raw.st_jobs {old_jobs}"),
-        ("st_jobs, page 1000", f"{jobs_page}?after={quote(j_mark)}",
-         f"SELECT * FROM raw.st_jobs WHERE (synced_at, row_id) < ('{j_cursor[0]}',"
-         f" '{j_cursor[1]}') {jobs_newest}",
-         f"SELECT * FROM raw.st_jobs {old_jobs} OFFSET {j_offset}"),
-        ("st_jobs, last page", f"{jobs_page}?last=yes",
-         "SELECT * FROM raw.st_jobs ORDER BY synced_at, row_id LIMIT 51",
-         f"SELECT * FROM raw.st_jobs {old_jobs} OFFSET {max(jobs - 50, 0)}"),
-        ("st_jobs, one tenant", f"{jobs_page}?tenant_id=1001",
-         f"SELECT * FROM raw.st_jobs WHERE tenant_id = 1001 {jobs_newest}",
-         f"SELECT * FROM raw.st_jobs WHERE tenant_id = 1001 {old_jobs}"),
+        (
+            "messages, first page",
+            messages_page,
+            f"SELECT * FROM messages {newest}",
+            f"SELECT * FROM messages {old_messages}",
+        ),
+        (
+            "messages, page 1000",
+            f"{messages_page}?after={quote(m_mark)}",
+            f"SELECT * FROM messages WHERE (created_at, id) < ('{m_cursor[0]}', '{m_cursor[1]}')"
+            f" {newest}",
+            f"SELECT * FROM messages {old_messages} OFFSET {m_offset}",
+        ),
+        (
+            "messages, last page",
+            f"{messages_page}?last=yes",
+            "SELECT * FROM messages ORDER BY created_at, id LIMIT 51",
+            f"SELECT * FROM messages {old_messages} OFFSET {max(messages - 50, 0)}",
+        ),
+        (
+            "messages, one company",
+            f"{messages_page}?company_id={company}",
+            f"SELECT * FROM messages WHERE company_id = '{company}' {newest}",
+            f"SELECT * FROM messages WHERE company_id = '{company}' {old_messages}",
+        ),
+        (
+            "messages, a phone",
+            f"{messages_page}?phone={phone}",
+            f"SELECT * FROM messages WHERE phone COLLATE \"C\" = '{phone}' {newest}",
+            f"SELECT * FROM messages WHERE phone ILIKE '%{phone}%' {old_messages}",
+        ),
+        (
+            "messages, phones starting",
+            f"{messages_page}?phone={phone[:7]}*",
+            f"SELECT * FROM messages WHERE phone COLLATE \"C\" LIKE '{phone[:7]}%'"
+            ' ORDER BY phone COLLATE "C", created_at DESC, id DESC LIMIT 51',
+            f"SELECT * FROM messages WHERE phone ILIKE '%{phone[:7]}%' {old_messages}",
+        ),
+        (
+            "messages, count (in every page)",
+            None,
+            "SELECT sum(greatest(c.reltuples, 0))::bigint FROM pg_class c"
+            " WHERE c.oid = 'messages'::regclass"
+            " OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'messages'::regclass)",
+            "SELECT count(*) FROM messages",
+        ),
+        (
+            "st_jobs, first page",
+            jobs_page,
+            f"SELECT * FROM raw.st_jobs {jobs_newest}",
+            f"SELECT * FROM raw.st_jobs {old_jobs}",
+        ),
+        (
+            "st_jobs, page 1000",
+            f"{jobs_page}?after={quote(j_mark)}",
+            f"SELECT * FROM raw.st_jobs WHERE (synced_at, row_id) < ('{j_cursor[0]}',"
+            f" '{j_cursor[1]}') {jobs_newest}",
+            f"SELECT * FROM raw.st_jobs {old_jobs} OFFSET {j_offset}",
+        ),
+        (
+            "st_jobs, last page",
+            f"{jobs_page}?last=yes",
+            "SELECT * FROM raw.st_jobs ORDER BY synced_at, row_id LIMIT 51",
+            f"SELECT * FROM raw.st_jobs {old_jobs} OFFSET {max(jobs - 50, 0)}",
+        ),
+        (
+            "st_jobs, one tenant",
+            f"{jobs_page}?tenant_id=1001",
+            f"SELECT * FROM raw.st_jobs WHERE tenant_id = 1001 {jobs_newest}",
+            f"SELECT * FROM raw.st_jobs WHERE tenant_id = 1001 {old_jobs}",
+        ),
     ]
 
 
@@ -193,7 +230,10 @@ async def run(args: argparse.Namespace) -> None:
 
                     async def page(url=url):
                         response = await client.get(url)
-                        assert response.status_code == 200, (url, response.text.split("refused\">")[-1][:300])
+                        assert response.status_code == 200, (
+                            url,
+                            response.text.split('refused">')[-1][:300],
+                        )
 
                     admin_ms = await median_ms(page, args.rounds) if url else float("nan")
                     sql_ms = await median_ms(lambda sql=sql: conn.fetch(sql), args.rounds)

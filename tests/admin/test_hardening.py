@@ -126,8 +126,11 @@ async def test_mfa_with_the_authenticator_provider(admin_app, conn):
         for _ in range(2):  # a code made as its 30 s window ends is tried again, anew
             right = await client.post(
                 "/admin/public/login/",
-                json={"username": username, "password": PASSWORD,
-                      "mfa_code": pyotp.TOTP(secret).now()},
+                json={
+                    "username": username,
+                    "password": PASSWORD,
+                    "mfa_code": pyotp.TOTP(secret).now(),
+                },
                 headers=csrf(client),
             )
             if right.status_code == 200:

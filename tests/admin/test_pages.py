@@ -77,7 +77,9 @@ async def test_a_running_sync_shows_how_long_it_has_run(client, fleet):
     """Issue 24: a sync stuck for 3 h showed duration "none"."""
     page = (await client.get(f"/inspect/sync-logs/{fleet['stuck']}/")).text
     # Started three hours before the fixture ran, however long ago that was.
-    shown = re.search(r"<dt>duration</dt><dd>(\d+):\d\d:\d\d\.\d{6} so far \(as of [^)]+ UTC\)", page)
+    shown = re.search(
+        r"<dt>duration</dt><dd>(\d+):\d\d:\d\d\.\d{6} so far \(as of [^)]+ UTC\)", page
+    )
     assert shown and int(shown[1]) >= 3, page
     assert '<span class="warn">stuck</span>' in page
     listed = (await client.get("/inspect/sync-logs/stuck/")).text
