@@ -63,6 +63,11 @@ from servicetitan import api_values
 # Query parameters that take one value; a second one is refused.
 SINGLE_VALUED = ("__page", "__page_size", "__readable", "__range_header", "__range_header_name")
 MAX_PAGE = 1_000_000
+# Piccolo Admin's "Export CSV" asks for pages of this many rows (its list
+# view for 15 to 100): their text cells that a spreadsheet would run as a
+# formula are given a leading apostrophe (OWASP's CSV injection advice).
+EXPORT_PAGE_SIZE = "1000"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # How Piccolo Admin shows a boolean column, as text (its "choices").
 YES_NO = {
     "yes": {"display_name": "yes", "value": True},
@@ -253,10 +258,15 @@ class AdminCRUD(PiccoloCRUD):
             if ranged:
                 headers["Content-Range"] = await self._content_range(params, len(body["rows"]))
         naive = [c._meta.name for c in self.table._meta.columns if type(c) is Timestamp]
+        export = params.get("__page_size") == EXPORT_PAGE_SIZE
         for row in body["rows"]:
             for name in naive:
                 if isinstance(row.get(name), str):
                     row[name] += "Z"
+            if export:
+                for name, value in row.items():
+                    if isinstance(value, str) and value.startswith(FORMULA_START):
+                        row[name] = "'" + value
         return CustomJSONResponse(json.dumps(body), headers=headers)
 
     async def _content_range(self, params: dict, rows: int) -> str:
@@ -299,7 +309,8 @@ class AdminCRUD(PiccoloCRUD):
         stored one, so saving a row does not rewrite its times."""
         body = await request.json()
         times = [
-            c for c in self.table._meta.columns
+            c
+            for c in self.table._meta.columns
             if isinstance(c, (Timestamp, Timestamptz)) and isinstance(body.get(c._meta.name), str)
         ]
         primary_key = self.table._meta.primary_key
@@ -318,9 +329,15 @@ class AdminCRUD(PiccoloCRUD):
     async def _answered(self, respond) -> Response:
         """``respond()``, with bad input as a 400 and a database refusal that
         piccolo_api does not catch (a value too long, a bad UUID, ...) as a
-        422 carrying its message only, never the DETAIL with the row."""
+        422 carrying its message only, never the DETAIL with the row; and no
+        refusal's text carrying a password hash or a Fernet token."""
         try:
-            return await respond()
+            response = await respond()
+            if response.status_code >= 400 and hasattr(response, "body"):
+                text = response.body.decode("utf-8", "replace")
+                if scrub(text) != text:
+                    return PlainTextResponse(scrub(text), status_code=response.status_code)
+            return response
         except BadInput as exc:
             return PlainTextResponse(str(exc), status_code=400)
         except (asyncpg.PostgresError, asyncpg.exceptions._base.DataError) as exc:

@@ -4,9 +4,14 @@ business app's own maintenance calls (``Message.partition_plan`` /
 reports what it did (partitions created and dropped, rows moved or
 removed). The admin only words the report.
 
-Partition maintenance shows its plan first and changes nothing; submitted
-again with the plan's code, it carries out that plan, and refuses if the
-plan has changed since (what runs is what was shown)."""
+Each form shows what it would do first and changes nothing: the plan (the
+partitions it would create, drop or detach, the rows it would purge; the
+expired rows a cleanup would delete) with a confirmation code
+(``admin.confirmations``: bound to the session, the exact plan and a secret
+of the server, single use, expiring). Submitted again with that code it
+carries out that plan, and refuses if the plan has changed since (what runs
+is what was shown). Dropping, detaching or purging messages is for
+superusers only."""
 
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ import pydantic
 from piccolo_admin.endpoints import FormConfig
 from starlette.requests import Request
 
+from admin.confirmations import ConfirmationRefused, Confirmations
 from business.maintenance import CLEANUPS, cleanup_expired_in
-from business.partitions import MONTHS_AHEAD, RETENTION_MONTHS, PartitionMaintenanceRefused, Plan
-from business.tables import Message
+from business.partitions import MONTHS_AHEAD, RETENTION_MONTHS, Plan
+from business.tables import Company, Message
 
 FORM_GROUP = "Maintenance"
+SESSION_COOKIE = "id"
 
 
 class FunctionNotInstalled(ValueError):
@@ -32,8 +39,17 @@ class FunctionNotInstalled(ValueError):
     database. A ValueError, so Piccolo Admin shows it as the form's error."""
 
 
-class RunNow(pydantic.BaseModel):
-    """The forms take no input: submitting runs the action."""
+class Confirm(pydantic.BaseModel):
+    """Without a code: what the form would do. With the code it showed: done."""
+
+    confirmation: str = pydantic.Field(
+        "", max_length=80,
+        description="Empty: show what would be removed, change nothing. The code shown: do it.",
+    )  # fmt: skip
+
+
+def _session(request: Request) -> str:
+    return request.cookies.get(SESSION_COOKIE, "")
 
 
 # (function, what the business call returned) -> what it did, in words
@@ -59,13 +75,18 @@ def partitions_report(function: str, rows: list[dict]) -> str:
     return f"{function} ran: " + "; ".join(done[r["action"]].format(**r) for r in rows) + "."
 
 
-def plan_report(plan: Plan) -> str:
+def plan_report(plan: Plan, code: str, superuser: bool) -> str:
     if not plan.steps:
         return plan.describe() + "."
     steps = "; ".join(step.describe() for step in plan.steps)
+    who = (
+        " Only a superuser can carry out a plan that drops, detaches or purges messages."
+        if plan.removes_rows and not superuser
+        else ""
+    )
     return (
-        f"Plan {plan.code}: {steps}. Nothing was changed: to carry out this plan, "
-        f"submit again with plan code {plan.code}."
+        f"Plan: {steps}. Nothing was changed: to carry out this plan, submit again with the "
+        f"plan code {code} (this session only, once, within 10 minutes).{who}"
     )
 
 
@@ -88,26 +109,48 @@ async def call_installed(function: str, call: Call) -> Any:
         ) from None
 
 
-async def run_function(function: str, describe: Describe, call: Call) -> str:
-    """Run ``call`` as ``call_installed`` does and describe what it returned."""
-    return describe(function, await call_installed(function, call))
-
-
 @dataclass(frozen=True)
 class MaintenanceAction:
     name: str
     function: str  # the database function ``call`` runs, for the report
+    table: str  # whose expired rows it deletes
     description: str
     describe: Describe
     call: Call
 
-    def form(self) -> FormConfig:
-        async def endpoint(request: Request, data: RunNow) -> str:
-            return await run_function(self.function, self.describe, self.call)
+    async def run(self, request: Request, data: Confirm, confirmations: Confirmations) -> str:
+        """The rows it would remove (counted by running it in a transaction
+        rolled back), or, given the code shown with that count, removed."""
+        async with Company._meta.db.transaction() as transaction:
+            removed = await call_installed(self.function, self.call)
+            plan = f"remove {removed} expired row(s) from {self.table}"
+            if removed and data.confirmation.strip():
+                try:
+                    confirmations.redeem(_session(request), self.function, plan, data.confirmation)
+                except ConfirmationRefused as exc:
+                    await transaction.rollback()
+                    code = confirmations.issue(_session(request), self.function, plan)
+                    raise ConfirmationRefused(
+                        f"Not done: {exc}. Now {self.function}() would {plan}: to do it, "
+                        f"submit again with the code {code}."
+                    ) from None
+                return self.describe(self.function, removed)
+            await transaction.rollback()
+        if not removed:
+            return f"{self.function}(): nothing to remove, no row of {self.table} has expired."
+        code = confirmations.issue(_session(request), self.function, plan)
+        return (
+            f"{self.function}() would {plan}. Nothing was changed: to do it, submit again "
+            f"with the code {code} (this session only, once, within 10 minutes)."
+        )
+
+    def form(self, confirmations: Confirmations) -> FormConfig:
+        async def endpoint(request: Request, data: Confirm) -> str:
+            return await self.run(request, data, confirmations)
 
         return FormConfig(
             name=self.name,
-            pydantic_model=RunNow,
+            pydantic_model=Confirm,
             endpoint=endpoint,
             description=f"Runs {self.function}(): {self.description}",
             form_group=FORM_GROUP,
@@ -118,7 +161,9 @@ def _cleanup(table: str, what: str) -> MaintenanceAction:
     return MaintenanceAction(
         f"Clean up expired {what}",
         CLEANUPS[table],
-        f"deletes the rows of {table} whose expires_at has passed.",
+        table,
+        f"deletes the rows of {table} whose expires_at has passed. Submitted without a "
+        "code it says how many it would delete and changes nothing.",
         cleanup_report(table),
         partial(cleanup_expired_in, table),
     )
@@ -139,7 +184,7 @@ class PartitionMaintenance(pydantic.BaseModel):
         False, description="Detach expired partitions and keep them as tables."
     )
     plan_code: str = pydantic.Field(
-        "", max_length=6,
+        "", max_length=80,
         description="Empty: show the plan, change nothing. The code shown with a plan: do it.",
     )  # fmt: skip
 
@@ -147,29 +192,46 @@ class PartitionMaintenance(pydantic.BaseModel):
 PARTITIONS_FUNCTION = "messages partition maintenance"
 
 
-async def maintain_partitions(data: PartitionMaintenance) -> str:
-    """The plan, or (given its code) the plan carried out."""
+class SuperusersOnly(ValueError):
+    """A plan only a superuser may carry out (shown as the form's error)."""
+
+
+async def maintain_partitions(
+    request: Request, data: PartitionMaintenance, confirmations: Confirmations
+) -> str:
+    """The plan, or (given the code it was shown with) the plan carried out."""
 
     async def plan() -> Plan:
         return await Message.partition_plan(
             data.months_ahead, data.retention_months, data.keep_tables
         )
 
+    superuser = request.user.user.superuser
     current = await call_installed("messages_partition_plan", plan)
-    if not data.plan_code or not current.steps:
-        return plan_report(current)
-    if data.plan_code.strip().lower() != current.code:
-        raise PartitionMaintenanceRefused(
-            f"Not done: the plan is no longer the one of code {data.plan_code.strip()!r}. "
-            + plan_report(current)
+    session, text = _session(request), current.describe()
+    if not data.plan_code.strip() or not current.steps:
+        return plan_report(
+            current, confirmations.issue(session, PARTITIONS_FUNCTION, text), superuser
         )
+    if current.removes_rows and not superuser:
+        raise SuperusersOnly(
+            "Not done: only a superuser can carry out a plan that drops, detaches or purges "
+            "messages."
+        )
+    try:
+        confirmations.redeem(session, PARTITIONS_FUNCTION, text, data.plan_code)
+    except ConfirmationRefused as exc:
+        code = confirmations.issue(session, PARTITIONS_FUNCTION, text)
+        raise ConfirmationRefused(
+            f"Not done: {exc}. " + plan_report(current, code, superuser)
+        ) from None
     done = await Message.apply_partition_plan(current)
     return partitions_report(PARTITIONS_FUNCTION, done)
 
 
-def partitions_form() -> FormConfig:
+def partitions_form(confirmations: Confirmations) -> FormConfig:
     async def endpoint(request: Request, data: PartitionMaintenance) -> str:
-        return await maintain_partitions(data)
+        return await maintain_partitions(request, data, confirmations)
 
     return FormConfig(
         name="Maintain messages partitions",
@@ -179,7 +241,8 @@ def partitions_form() -> FormConfig:
             "Creates the partitions of messages for this month and the months ahead (moving "
             "their rows out of messages_default), and drops those older than the retention. "
             "Submitted without a plan code it shows the plan and changes nothing; submitted "
-            "with the plan's code it carries out that plan."
+            "with the plan's code it carries out that plan (dropping, detaching or purging "
+            "messages: superusers only)."
         ),
         form_group=FORM_GROUP,
     )
@@ -190,4 +253,10 @@ MAINTENANCE_ACTIONS = [
     _cleanup("appointments_cache", "appointments cache"),
     _cleanup("whatsapp_auth_keys", "WhatsApp auth keys"),
 ]
-MAINTENANCE_FORMS = [partitions_form(), *(action.form() for action in MAINTENANCE_ACTIONS)]
+
+
+def maintenance_forms(confirmations: Confirmations) -> list[FormConfig]:
+    return [
+        partitions_form(confirmations),
+        *(action.form(confirmations) for action in MAINTENANCE_ACTIONS),
+    ]

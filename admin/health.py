@@ -5,9 +5,12 @@ measured of its replicas.
 
 Every part reads the catalog first, so the page works whatever the other apps
 have installed yet: a missing table is reported as missing, not as an error.
-Everything it reads is replayed on a standby (the catalog, ``migration``,
-partition sizes and exact counts); it reads no cumulative statistics, which a
-standby keeps of its own.
+What ``report`` reads is replayed on a standby (the catalog, ``migration``,
+exact counts). The partitions of ``messages`` are read on the primary
+(``partitions_on_the_primary``): a month's row count is an estimate that, for a
+partition never analyzed yet, comes from the cumulative statistics, which a
+standby keeps of its own (it would say 0 rows), as ``business.maintenance``
+keeps its estimates on the primary.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from piccolo.conf.apps import AppConfig
 from piccolo.engine import engine_finder
 
 from admin import reads
+from platform_db.database.replicas import read as read_routed
 
 MESSAGES_TABLE = "public.messages"
 SYNC_STATE_TABLE = "raw.sync_state"
@@ -127,7 +131,9 @@ async def messages_partitions(
     # A database migrated to before estimated_rows existed gets counts.
     estimated = (
         "public.estimated_rows(c.oid)"
-        if await conn.fetchval("SELECT to_regprocedure('public.estimated_rows(regclass)') IS NOT NULL")
+        if await conn.fetchval(
+            "SELECT to_regprocedure('public.estimated_rows(regclass)') IS NOT NULL"
+        )
         else "NULL::bigint"
     )
     rows = await conn.fetch(
@@ -160,7 +166,13 @@ async def messages_partitions(
         )
         partitions.append(
             Partition(
-                row["name"], row["bounds"], lower, upper, count, row["size_bytes"], row["size"],
+                row["name"],
+                row["bounds"],
+                lower,
+                upper,
+                count,
+                row["size_bytes"],
+                row["size"],
                 exact,
             )
         )
@@ -207,14 +219,12 @@ async def sync_state(conn, table: str = SYNC_STATE_TABLE) -> list[dict] | None:
     """The last sync per tenant and cached table; None if there is no table."""
     if not await _exists(conn, table):
         return None
-    rows = await conn.fetch(
-        f"""
+    rows = await conn.fetch(f"""
         SELECT tenant_id, table_name, last_full_sync, last_incremental_sync,
                records_synced, last_error
         FROM {table}
         ORDER BY tenant_id, table_name
-        """
-    )
+        """)
     return [dict(row) for row in rows]
 
 
@@ -306,10 +316,15 @@ class HealthReport:
     failed_sync_hours: int = FAILED_SYNC_HOURS
 
 
+async def partitions_on_the_primary() -> PartitionReport | None:
+    return await read_routed(messages_partitions, stale_ok=False)
+
+
 async def report(conn, app_configs: list[AppConfig]) -> HealthReport:
+    """Every part but the partitions, which ``partitions_on_the_primary`` reads."""
     return HealthReport(
         migrations=await migrations_by_app(conn, app_configs),
-        partitions=await messages_partitions(conn),
+        partitions=None,
         sync_state=await sync_state(conn),
         failed_syncs=await failed_sync_logs(conn),
         stuck_syncs=await stuck_syncs(conn),

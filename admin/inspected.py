@@ -15,13 +15,16 @@ password and writes it for superusers only.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from piccolo.columns import JSON, Column, Timestamp, Timestamptz
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
-from reporting.tables import AuditLog
+from admin.tables import AdminAuditEntry
+from business.tables import Message
+from reporting.tables import AuditLog, CtRawSnapshot, SyncRun
 from servicetitan.raw_tables import (
     CacheTable,
     StAppointment,
@@ -41,7 +44,11 @@ CACHE_COLUMNS: dict[type[CacheTable], tuple[str, ...]] = {
     StJob: ("job_number", "job_status", "customer_id", "location_id", "completed_on", "total"),
     StAppointment: ("appointment_number", "job_id", "start_time", "end_time", "status"),
     StAppointmentAssignment: (
-        "appointment_id", "technician_id", "technician_name", "assigned_on", "status",
+        "appointment_id",
+        "technician_id",
+        "technician_name",
+        "assigned_on",
+        "status",
     ),
     StTechnician: ("name", "email", "team", "status", "active"),
 }
@@ -59,6 +66,9 @@ class Inspected:
     superusers_only: bool = False
     deletable: bool = False
     order: tuple[str, ...] = field(default=())  # "-name" descending; default newest first
+    # Filters on stored digits (a phone): typed with spaces, "+" or dashes, and
+    # ending with "*" for the values that start with them.
+    digit_filters: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -79,11 +89,21 @@ class Inspected:
         return [self.column(name) for name in names]
 
     def order_by(self) -> list[tuple[Column, bool]]:
+        """The list's order, newest first by default, ending with the primary
+        key in the same direction (a total order, for paging by keyset)."""
         if self.order:
-            return [(self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order]
-        names = {c._meta.db_column_name: c for c in self.table._meta.columns}
-        newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
-        return [(newest, False)] if newest is not None else [(self.table._meta.primary_key, True)]
+            order = [
+                (self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order
+            ]
+        else:
+            names = {c._meta.db_column_name: c for c in self.table._meta.columns}
+            newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
+            order = [(newest, False)] if newest is not None else []
+        primary_key = self.table._meta.primary_key
+        # By name: a Column's == builds a WHERE clause (always true as a bool).
+        if primary_key._meta.name not in [column._meta.name for column, _ in order]:
+            order.append((primary_key, order[0][1] if order else True))
+        return order
 
     def time_columns(self) -> set[str]:
         return {
@@ -95,9 +115,7 @@ class Inspected:
 
 def _cache(table: type[CacheTable], group: str) -> Inspected:
     columns = ("tenant_id", "id", *CACHE_COLUMNS[table], "modified_on", "synced_at")
-    return Inspected(
-        table, group, WRITTEN_BY_SYNCS, columns=columns, order=("-synced_at", "-modified_on")
-    )
+    return Inspected(table, group, WRITTEN_BY_SYNCS, columns=columns, order=("-synced_at",))
 
 
 SPECIFIC = {
@@ -107,8 +125,13 @@ SPECIFIC = {
         group,
         WRITTEN_BY_SYNCS,
         columns=(
-            "tenant_id", "table_name", "last_full_sync", "last_incremental_sync",
-            "records_synced", "last_error", "updated_at",
+            "tenant_id",
+            "table_name",
+            "last_full_sync",
+            "last_incremental_sync",
+            "records_synced",
+            "last_error",
+            "updated_at",
         ),
         filters=("tenant_id", "table_name"),
     ),
@@ -120,6 +143,55 @@ SPECIFIC = {
         columns=("created_at", "tenant_id", "actor_user_id", "action", "entity_type", "entity_id"),
         filters=("tenant_id", "actor_user_id", "entity_type", "entity_id"),
     ),
+    Message: lambda group: Inspected(
+        Message,
+        group,
+        "Customers' messages are history: the admin shows them and changes none.",
+        columns=(
+            "created_at",
+            "company_id",
+            "phone",
+            "direction",
+            "message_type",
+            "status",
+            "content",
+        ),
+        filters=("company_id", "phone"),
+        order=("-created_at",),
+        digit_filters=("phone",),
+    ),
+    SyncRun: lambda group: Inspected(
+        SyncRun,
+        group,
+        "A sync history: a trigger refuses changing a finished run, and runs are written by "
+        "the syncs, not typed in.",
+        columns=(
+            "started_at",
+            "tenant_id",
+            "status",
+            "finished_at",
+            "records_fetched",
+            "records_written",
+            "error_message",
+        ),
+        filters=("tenant_id", "status"),
+    ),
+    CtRawSnapshot: lambda group: Inspected(
+        CtRawSnapshot,
+        group,
+        "The API's responses as they came, written by sync runs only: the admin shows them.",
+        columns=("fetched_at", "tenant_id", "sync_run_id", "endpoint"),
+        filters=("tenant_id", "sync_run_id", "endpoint"),
+    ),
+    AdminAuditEntry: lambda group: Inspected(
+        AdminAuditEntry,
+        group,
+        "Append-only: every admin action that changes data is recorded here by the admin "
+        "itself, at the database's clock; a trigger refuses every change.",
+        columns=("at", "username", "address", "action", "target", "outcome"),
+        filters=("username", "action", "address"),
+        order=("-id",),
+    ),
 }
 
 # Shown on pages of their own (admin.pages).
@@ -127,9 +199,14 @@ OWN_PAGES = (ServiceTitanCredential, ServiceTitanSyncLog)
 
 
 def inspected_tables(
-    app_configs: list[AppConfig], auth_table: type[Table], session_table: type[Table]
+    app_configs: list[AppConfig],
+    auth_table: type[Table],
+    session_table: type[Table],
+    superusers_only: Collection[type[Table]] = (),
 ) -> list[Inspected]:
-    """Every table of the registry that the admin shows read-only."""
+    """Every table of the registry that the admin shows read-only; those
+    with a secret among ``superusers_only`` (sessions, MFA secrets: who is
+    logged in, whose second factor) to superusers only."""
     found = []
     for app in app_configs:
         for table in app.table_classes:
@@ -143,7 +220,7 @@ def inspected_tables(
                         table,
                         app.app_name,
                         "Holds a secret, shown only as set or not set.",
-                        superusers_only=table is session_table,
+                        superusers_only=table is session_table or table in superusers_only,
                         deletable=True,
                     )
                 )

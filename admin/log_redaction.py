@@ -6,7 +6,7 @@ the row's values, a WhatsApp key or a credential's ciphertext among them).
 ``RedactSecrets`` sits on every handler of the served admin: a database
 error is logged as one line (its class, SQLSTATE and message, which names
 the table and constraint but no value), and any other text loses its
-``DETAIL`` lines and Fernet tokens.
+``DETAIL`` lines, Fernet tokens and password hashes.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ import traceback
 import asyncpg
 
 FERNET_TOKEN = re.compile(r"gAAAAA[0-9A-Za-z_\-=]*")
+# Piccolo's stored password: algorithm, iterations, salt, hash.
+PASSWORD_HASH = re.compile(r"pbkdf2_sha256\$[^\s,)'\"]*")
 DETAIL = re.compile(r"^\s*DETAIL:.*$|Failing row contains \(.*?\)\.?", re.MULTILINE)
 REDACTED = "<redacted>"
 
 
 def scrub(text: str) -> str:
-    return FERNET_TOKEN.sub(REDACTED, DETAIL.sub(f"DETAIL: {REDACTED}", text))
+    text = DETAIL.sub(f"DETAIL: {REDACTED}", text)
+    return PASSWORD_HASH.sub(REDACTED, FERNET_TOKEN.sub(REDACTED, text))
 
 
 def _database_error(exc: BaseException | None) -> asyncpg.PostgresError | None:

@@ -11,7 +11,10 @@ previous row can linger.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import JSON
 from piccolo.conf.apps import AppConfig
+from piccolo.table import Table
 from piccolo_api.csrf.middleware import CSRFMiddleware
 from piccolo_api.session_auth.middleware import SessionsAuthBackend
 from piccolo_api.session_auth.tables import SessionsBase
@@ -32,11 +36,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from admin import health, reads
+from admin import cascades, health, reads
+from admin.cascades import Deletion
+from admin.confirmations import ConfirmationRefused, Confirmations
 from admin.crud import checked_value
-from admin.formatting import FILTERS
+from admin.formatting import FILTERS, duration
 from admin.inspected import Inspected
 from admin.read_routing import read
+from platform_db.database.replicas import read as routed_read
 from platform_db.values.rejections import DataRejected
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
@@ -53,6 +60,10 @@ FAILED_SYNCS = "/inspect/sync-logs/?status=failed"
 STUCK_SYNCS = "/inspect/sync-logs/stuck/"
 HEALTH = "/health/"
 READ_ONLY_TABLES = "/inspect/tables/"
+HOME = "/"
+LOGIN = "/login/"
+LOGOUT = "/logout/"
+SESSION_COOKIE = "id"
 
 # The five questions, one click each from the admin's home (its sidebar).
 QUESTIONS = [
@@ -68,6 +79,13 @@ CREDENTIAL_VIEWS = [
     ("Failing", FAILING),
     ("Token expired, expiring or missing", TOKENS),
 ]
+
+
+async def primary_read(fn, *args):
+    """``fn(connection, *args)`` on the primary: what a deletion takes is
+    counted where it will be deleted."""
+    return await routed_read(fn, *args, stale_ok=False)
+
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 templates.filters.update(FILTERS)
@@ -96,6 +114,16 @@ def _number(request: Request, name: str, default: int, maximum: int) -> int:
     return int(value)
 
 
+def _mark(request: Request, name: str) -> tuple[str, ...] | None:
+    """A page mark: the order's values of the row a page starts after."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    if len(value) > 400 or "\x00" in value:
+        raise bad_request(f"{name} is not a page mark of this list")
+    return tuple(value.split(","))
+
+
 def _uuid(text: str, what: str):
     try:
         return uuid.UUID(text)
@@ -107,6 +135,9 @@ def _uuid(text: str, what: str):
 class Pages:
     site_name: str
     inspected: dict[str, Inspected]
+    registry: dict[str, type[Table]]  # every table of the registry, by name
+    confirmations: Confirmations
+    piccolo_admin_page: Callable[[Request], Awaitable[Response]]
 
     def render(self, request: Request, template: str, status_code: int = 200, **context):
         user = request.user.user
@@ -124,6 +155,29 @@ class Pages:
         )
         return HTMLResponse(html, status_code=status_code)
 
+    # The operator's first screen ----------------------------------------------
+
+    async def home(self, request: Request, app_configs: list[AppConfig]) -> Response:
+        numbers = await read(reads.overview, health.FAILED_SYNC_HOURS)
+        partitions = await health.partitions_on_the_primary()
+        migrations = await read(health.migrations_by_app, app_configs)
+        return self.render(
+            request,
+            "home.html",
+            title="What needs attention",
+            n=numbers,
+            partitions=partitions,
+            pending=sum(len(app.pending) for app in migrations),
+            stuck_after=reads.STUCK_AFTER_MINUTES,
+            failed_hours=health.FAILED_SYNC_HOURS,
+            links=QUESTIONS,
+        )
+
+    async def admin_shell(self, request: Request) -> Response:
+        """Piccolo Admin's page, for a logged-in admin (anyone else was sent
+        to the login page by the middleware)."""
+        return await self.piccolo_admin_page(request)
+
     # The questions -----------------------------------------------------------
 
     async def credentials(self, request: Request) -> Response:
@@ -138,13 +192,17 @@ class Pages:
             )
         rows = await read(reads.credentials, None if failing is None else failing == "yes", states)
         title = (
-            "Failing credentials" if failing == "yes"
-            else f"Credentials with token {', '.join(states)}" if states
-            else "Credentials"
+            "Failing credentials"
+            if failing == "yes"
+            else f"Credentials with token {', '.join(states)}" if states else "Credentials"
         )
         current = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.render(
-            request, "credentials.html", title=title, rows=rows, views=CREDENTIAL_VIEWS,
+            request,
+            "credentials.html",
+            title=title,
+            rows=rows,
+            views=CREDENTIAL_VIEWS,
             current=current,
         )
 
@@ -233,13 +291,28 @@ class Pages:
             raise HTTPException(404, f"no sync log {log_id}")
         notice = "marked as failed" if request.query_params.get("done") == "failed" else None
         title = f"Sync {log['data_type']} of {log['company_name']} ({log['environment']})"
-        return self.render(request, "sync_log.html", title=title, log=log, notice=notice)
+        return self.render(
+            request,
+            "sync_log.html",
+            title=title,
+            log=log,
+            notice=notice,
+            stuck_after=reads.STUCK_AFTER_MINUTES,
+        )
 
     async def mark_failed(self, request: Request) -> Response:
         log_id = request.path_params["id"]
-        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == log_id)
+        log = await primary_read(reads.sync_log, log_id)
         if log is None:
             raise HTTPException(404, f"no sync log {log_id}")
+        if log["status"] == "running" and not log["stuck"]:
+            raise HTTPException(
+                409,
+                f"sync log {log_id} has run for {duration(log['took'])}: it can be marked as "
+                f"failed once it has run {reads.STUCK_AFTER_MINUTES} minutes (its run may "
+                "still close it)",
+            )
+        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == log_id)
         try:
             await log.fail(
                 f"marked as failed in the admin by {request.user.display_name}: "
@@ -277,32 +350,77 @@ class Pages:
 
     async def table_rows(self, request: Request) -> Response:
         table = self._table(request)
-        filters = {
+        given = {
             column: request.query_params[column._meta.db_column_name]
             for column in table.filter_columns()
             if request.query_params.get(column._meta.db_column_name)
         }
-        page = _number(request, "page", 1, MAX_PAGE)
-        columns = table.list_columns()
-        rows = await read(reads.table_rows, table.table, columns, filters, table.order_by(), page)
-        params = {k: v for k, v in request.query_params.items() if k != "page"}
-        names = [c._meta.db_column_name for c in columns]
+        filters, prefixes = {}, {}
+        for column, value in given.items():
+            if column._meta.db_column_name not in table.digit_filters:
+                filters[column] = value
+                continue
+            digits = re.sub(r"\D", "", value)
+            if not digits:
+                raise bad_request(f"{column._meta.db_column_name} needs digits, not {value[:40]!r}")
+            (prefixes if value.rstrip().endswith("*") else filters)[column] = digits
+        order = table.order_by()
+        query = reads.RowsQuery(
+            table.table,
+            table.list_columns(),
+            filters,
+            order,
+            prefixes=prefixes,
+            collated=frozenset(
+                c for c in table.filter_columns() if c._meta.db_column_name in table.digit_filters
+            ),
+            after=_mark(request, "after"),
+            before=_mark(request, "before"),
+            last=request.query_params.get("last") == "yes",
+            page=_number(request, "page", 1, MAX_PAGE),
+        )
+        try:
+            found = await read(reads.table_rows, query)
+        except ValueError as exc:  # a page mark of another table
+            raise bad_request(str(exc)) from None
+        params = {
+            k: v
+            for k, v in request.query_params.items()
+            if k not in ("page", "after", "before", "last")
+        }
+
+        def url(**where) -> str:
+            return f"?{urlencode({**params, **where})}"
+
+        names = [c._meta.db_column_name for c in query.columns]
+        rows = found.rows
+        if query.by_keyset:
+            pages = {
+                "newest": url() if found.newer else None,
+                "newer": url(before=found.cursor(rows[0], order)) if found.newer else None,
+                "older": url(after=found.cursor(rows[-1], order)) if found.older else None,
+                "oldest": url(last="yes") if found.older else None,
+            }
+        else:
+            pages = {
+                "previous": url(page=query.page - 1) if found.newer else None,
+                "next": url(page=query.page + 1) if found.older else None,
+            }
         return self.render(
             request,
             "table_rows.html",
             title=f"{table.name} (read-only)",
             name=table.name,
             rows=rows,
+            found=found,
             column_names=names,
             classes={n: "time" if n in table.time_columns() else "" for n in names},
-            secrets={c._meta.db_column_name for c in columns if c._meta.secret},
+            secrets={c._meta.db_column_name for c in query.columns if c._meta.secret},
             primary_key=table.table._meta.primary_key._meta.db_column_name,
             filter_names=[c._meta.db_column_name for c in table.filter_columns()],
-            filters={c._meta.db_column_name: v for c, v in filters.items()},
-            page=page,
-            more=len(rows) == reads.PAGE_SIZE,
-            previous_url=f"?{urlencode({**params, 'page': page - 1})}",
-            next_url=f"?{urlencode({**params, 'page': page + 1})}",
+            filters={c._meta.db_column_name: v for c, v in given.items()},
+            digit_filters=table.digit_filters,
+            pages={label: link for label, link in pages.items() if link},
         )
 
     async def table_row(self, request: Request) -> Response:
@@ -334,25 +452,107 @@ class Pages:
             raise HTTPException(405, f"{table.name} is read-only: {table.note}")
         row_id = request.path_params["row_id"]
         primary_key = table.table._meta.primary_key
-        deleted = await table.table.delete().where(
-            primary_key == self._row_id(table, row_id)
-        ).returning(primary_key)
+        deleted = (
+            await table.table.delete()
+            .where(primary_key == self._row_id(table, row_id))
+            .returning(primary_key)
+        )
         if not deleted:
             raise HTTPException(404, f"{table.name} has no row {row_id[:60]!r}")
         return RedirectResponse(f"/inspect/tables/{table.name}/", 303)
 
+    # Deleting a row with what goes with it ------------------------------------
+
+    def _deletable(self, request: Request) -> tuple[type[Table], str]:
+        if not request.user.user.superuser:
+            raise HTTPException(
+                403, "Only a superuser deletes a row whose deletion takes history with it"
+            )
+        table = self.registry.get(request.path_params["name"])
+        if table is None:
+            raise HTTPException(404, f"no table {request.path_params['name'][:60]!r}")
+        row_id = request.path_params["row_id"]
+        primary_key = table._meta.primary_key
+        try:
+            value = primary_key.value_type(row_id)
+            checked_value(primary_key, "the row id", value)
+        except ValueError:
+            raise bad_request(f"{row_id[:60]!r} is not an id of {table._meta.tablename}") from None
+        return table, value
+
+    async def _what_goes(self, table: type[Table], row_id) -> Deletion:
+        found = await primary_read(cascades.deletion, table, row_id)
+        if not found.counts[0][1]:
+            raise HTTPException(404, f"{table._meta.tablename} has no row {str(row_id)[:60]!r}")
+        return found
+
+    def _delete_page(self, request, table, found: Deletion, status_code=200, refused=None):
+        session = request.cookies.get(SESSION_COOKIE, "")
+        return self.render(
+            request,
+            "delete.html",
+            status_code=status_code,
+            title=f"Delete {table._meta.tablename} {found.row_id}",
+            deletion=found,
+            history=dict(found.history),
+            action=request.url.path,
+            code=self.confirmations.issue(session, f"delete {found.table}", found.plan()),
+            refused=refused,
+        )
+
+    async def delete_with_history(self, request: Request) -> Response:
+        table, row_id = self._deletable(request)
+        return self._delete_page(request, table, await self._what_goes(table, row_id))
+
+    async def confirm_delete(self, request: Request) -> Response:
+        table, row_id = self._deletable(request)
+        form = request.scope.get("form") or await request.form()
+        primary_key = table._meta.primary_key
+        async with table._meta.db.transaction() as transaction:
+            # Counted in the transaction that deletes, the row locked: no new
+            # row can point to it meanwhile.
+            found = await cascades.deletion(transaction.connection, table, row_id, lock=True)
+            if not found.counts[0][1]:
+                raise HTTPException(404, f"{table._meta.tablename} has no row {str(row_id)[:60]!r}")
+            try:
+                self.confirmations.redeem(
+                    request.cookies.get(SESSION_COOKIE, ""),
+                    f"delete {found.table}",
+                    found.plan(),
+                    str(form.get("confirmation", "")),
+                )
+            except ConfirmationRefused as exc:
+                return self._delete_page(request, table, found, 409, f"Not deleted: {exc}.")
+            await table.delete().where(primary_key == row_id)
+        request.scope.setdefault("audit", {})["deleted"] = dict(found.counts)
+        return self.render(
+            request,
+            "deleted.html",
+            title=f"Deleted {table._meta.tablename} {found.row_id}",
+            deletion=found,
+        )
+
     # Schema health -----------------------------------------------------------
 
     async def health(self, request: Request, app_configs: list[AppConfig]) -> Response:
-        report = await read(health.report, app_configs)
+        report = dataclasses.replace(
+            await read(health.report, app_configs),
+            partitions=await health.partitions_on_the_primary(),
+        )
         return self.render(
-            request, "health.html", title="Schema health", report=report,
+            request,
+            "health.html",
+            title="Schema health",
+            report=report,
             replicas=health.replicas(),
         )
 
     async def refused(self, request: Request, exc: HTTPException) -> Response:
         return self.render(
-            request, "refused.html", status_code=exc.status_code, title="Not done",
+            request,
+            "refused.html",
+            status_code=exc.status_code,
+            title="Not done",
             refused=exc.detail,
         )
 
@@ -365,18 +565,31 @@ class Pages:
 def pages_app(
     app_configs: list[AppConfig],
     inspected: list[Inspected],
+    confirmations: Confirmations,
     site_name: str,
     auth_table: type[BaseUser],
     session_table: type[SessionsBase],
     increase_expiry,
     allowed_hosts,
+    csrf: type[CSRFMiddleware],
+    piccolo_admin_page: Callable[[Request], Awaitable[Response]],
 ):
     """The pages as an ASGI app: a logged-in admin user only (anyone else is
     sent to the admin's login), CSRF-checked forms."""
-    pages = Pages(site_name, {table.name: table for table in inspected})
+    tables = {t._meta.tablename: t for app in app_configs for t in app.table_classes}
+    pages = Pages(
+        site_name,
+        {table.name: table for table in inspected},
+        tables,
+        confirmations,
+        piccolo_admin_page,
+    )
 
     async def health_page(request: Request) -> Response:
         return await pages.health(request, app_configs)
+
+    async def home_page(request: Request) -> Response:
+        return await pages.home(request, app_configs)
 
     def uuid_route(path: str, endpoint, **kwargs) -> Route:
         async def checked(request: Request) -> Response:
@@ -386,6 +599,8 @@ def pages_app(
         return Route(path, checked, **kwargs)
 
     routes = [
+        Route("/", home_page),
+        Route("/admin/", pages.admin_shell),
         Route("/inspect/credentials/", pages.credentials),
         uuid_route("/inspect/credentials/{id}/", pages.credential),
         uuid_route("/inspect/credentials/{id}/status/", pages.set_status, methods=["POST"]),
@@ -397,17 +612,24 @@ def pages_app(
         Route("/inspect/tables/{name}/", pages.table_rows),
         Route("/inspect/tables/{name}/{row_id}/", pages.table_row),
         Route("/inspect/tables/{name}/{row_id}/delete/", pages.delete_row, methods=["POST"]),
+        Route("/inspect/delete/{name}/{row_id}/", pages.delete_with_history),
+        Route(
+            "/inspect/delete/{name}/{row_id}/",
+            pages.confirm_delete,
+            methods=["POST"],
+            name="confirm_delete",
+        ),
         Route("/health/", health_page),
     ]
 
     def to_login(request, exc) -> RedirectResponse:
-        return RedirectResponse("/admin/", status_code=303)
+        return RedirectResponse(LOGIN, status_code=303)
 
     return Starlette(
         routes=routes,
         exception_handlers={HTTPException: pages.refused, asyncpg.DataError: pages.bad_value},
         middleware=[
-            Middleware(CSRFMiddleware, allowed_hosts=list(allowed_hosts), allow_form_param=True),
+            Middleware(csrf, allowed_hosts=list(allowed_hosts), allow_form_param=True),
             Middleware(
                 AuthenticationMiddleware,
                 backend=SessionsAuthBackend(

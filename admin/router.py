@@ -19,7 +19,7 @@ from piccolo_admin.endpoints import AdminRouter, GroupedTableNamesResponseModel,
 from starlette.requests import Request
 
 from admin.crud import AdminCRUD
-from admin.throttle import AdminThrottle
+from admin.throttle import AdminThrottle, LimitedRateLimiting
 
 
 @contextmanager
@@ -41,6 +41,7 @@ class PlatformAdmin(AdminRouter):
         *tables: TableConfig,
         superuser_tables: frozenset[str],
         throttle: AdminThrottle,
+        csrf: type,
         **kwargs,
     ):
         self.superuser_tables = superuser_tables
@@ -48,6 +49,8 @@ class PlatformAdmin(AdminRouter):
         crud = type("AdminCRUD", (AdminCRUD,), {"served_tables": served})
         with _swapped(
             PiccoloCRUD=crud,
+            CSRFMiddleware=csrf,
+            RateLimitingMiddleware=LimitedRateLimiting,
             session_login=throttle.session_login,
             change_password=throttle.change_password,
         ):

@@ -21,7 +21,13 @@ from piccolo_admin.endpoints import TableConfig, get_all_tables
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.validators import Validators
 
-from admin.validators import refuse_secret_params, refuse_secret_writes, superusers_only
+from admin.cascades import refuse_history_deletes
+from admin.validators import (
+    refuse_secret_params,
+    refuse_secret_writes,
+    refuse_weak_passwords,
+    superusers_only,
+)
 
 # The first of these a table has orders its list, newest first.
 NEWEST_FIRST = ("started_at", "created_at")
@@ -57,13 +63,19 @@ def _newest_first(table: type[Table]) -> list[OrderBy] | None:
 def _validators(
     table: type[Table], auth_table: type[BaseUser], superuser_tables: Collection[type[Table]]
 ) -> Validators:
-    # The auth table's secret is the password, which Piccolo hashes on write.
-    writes = [] if table is auth_table or not table._meta.secret_columns else [refuse_secret_writes]
+    # The auth table's secret is the password, which Piccolo hashes on write:
+    # it must pass the password policy.
+    if table is auth_table:
+        writes = [refuse_weak_passwords]
+    else:
+        writes = [refuse_secret_writes] if table._meta.secret_columns else []
     return Validators(
         every=[refuse_secret_params, *([superusers_only] if table in superuser_tables else [])],
         post_single=writes,
         put_single=writes,
         patch_single=writes,
+        delete_single=[refuse_history_deletes],
+        delete_all=[refuse_history_deletes],
     )
 
 
@@ -82,7 +94,8 @@ def generic_config(
         menu_group=menu_group,
         time_resolution={
             c: 0.001 for c in table._meta.columns if isinstance(c, (Timestamp, Timestamptz))
-        } or None,
+        }
+        or None,
     )
 
 

@@ -17,6 +17,8 @@ from piccolo_api.crud.endpoints import PiccoloCRUD
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from admin.passwords import WeakPassword, check_password
+
 # Query parameters whose value names columns (``-`` marks descending order).
 _COLUMN_LIST_PARAMS = ("__order", "__visible_fields")
 # Suffixes of filter parameters that qualify a column's filter.
@@ -57,8 +59,7 @@ def refuse_secret_params(piccolo_crud: PiccoloCRUD, request: Request) -> None:
     secret = sorted(name for name in named if _secret(table, name))
     if secret:
         _refuse(
-            f"{', '.join(secret)}: secret, so the admin never filters, orders "
-            "or shows by it"
+            f"{', '.join(secret)}: secret, so the admin never filters, orders " "or shows by it"
         )
 
 
@@ -74,8 +75,7 @@ async def refuse_secret_writes(piccolo_crud: PiccoloCRUD, request: Request) -> N
     named = sorted(secret & await _body_keys(request))
     if named:
         _refuse(
-            f"{table._meta.tablename}: {', '.join(named)} cannot be written "
-            "through the admin"
+            f"{table._meta.tablename}: {', '.join(named)} cannot be written " "through the admin"
         )
 
 
@@ -84,3 +84,25 @@ def superusers_only(piccolo_crud: PiccoloCRUD, request: Request) -> None:
     Piccolo Admin itself guards only their writes."""
     if not request.user.user.superuser:
         _refuse(f"{piccolo_crud.table._meta.tablename}: only superusers can see this table")
+
+
+async def refuse_weak_passwords(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    """A user's new password (Piccolo Admin's add or edit of a user) must
+    pass the admin's password policy (``admin.passwords``)."""
+    body = await request.json()
+    if not isinstance(body, dict) or not body.get("password"):
+        return  # no password given: the stored one stays
+    table = piccolo_crud.table
+    username = body.get("username")
+    if username is None and "row_id" in request.path_params:
+        primary_key = table._meta.primary_key
+        row = (
+            await table.select(table.username)
+            .where(primary_key == primary_key.value_type(request.path_params["row_id"]))
+            .first()
+        )
+        username = row["username"] if row else ""
+    try:
+        check_password(body["password"], str(username or ""))
+    except WeakPassword as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None

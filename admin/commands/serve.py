@@ -39,8 +39,9 @@ def serve(
     :param port:
         The TCP port to listen on (1 to 65535).
     :param production:
-        Served behind an HTTPS reverse proxy: cookies get the Secure flag.
-        Needs --allowed_hosts.
+        Served behind an HTTPS reverse proxy: cookies get the Secure flag,
+        answers Strict-Transport-Security. Needs --allowed_hosts and
+        --trusted_proxies.
     :param allowed_hosts:
         Comma-separated host names the admin is reached by over HTTPS (e.g.
         admin.example.com): a form or API call from a page of another host
@@ -56,6 +57,12 @@ def serve(
         raise UsageError(
             "--production needs --allowed_hosts (the host names the admin is reached by "
             "over HTTPS): without them every login and form behind HTTPS is refused"
+        )
+    if production and not proxies:
+        raise UsageError(
+            "--production needs --trusted_proxies (the address of the HTTPS proxy in front, "
+            "e.g. 127.0.0.1): without it the admin sees neither HTTPS nor the clients' "
+            "addresses, so every client would share one login limit"
         )
     _check_free(port)
     # Piccolo's login writes piccolo_user.last_login and piccolo_api's sessions

@@ -20,7 +20,7 @@ def admin_app(migrated):
     from admin.app import create_app
     from admin.throttle import AdminThrottle
 
-    return create_app(throttle=AdminThrottle(address_limit=10_000, user_failures=10_000))
+    return create_app(throttle=AdminThrottle(address_limit=10_000, pair_failures=10_000))
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +68,13 @@ async def known_credential(migrated) -> KnownCredential:
     await credential.record_token_refresh(
         plaintexts[1], plaintexts[2], datetime.now(timezone.utc) + timedelta(hours=1)
     )
-    stored = await ServiceTitanCredential.select(
-        *ServiceTitanCredential._secret_columns(), exclude_secrets=False
-    ).where(ServiceTitanCredential.id == credential.id).first()
+    stored = (
+        await ServiceTitanCredential.select(
+            *ServiceTitanCredential._secret_columns(), exclude_secrets=False
+        )
+        .where(ServiceTitanCredential.id == credential.id)
+        .first()
+    )
     return KnownCredential(credential.id, plaintexts, tuple(stored.values()))
 
 
@@ -103,7 +107,9 @@ async def synced_tenant(known_credential) -> int:
         ServiceTitanCredential.id == known_credential.id
     )
     await credential.change(tenant_id=new_tenant())
-    await run_sync(credential, StJob, [[job(1), job(2)], [job(3, jobStatus="Completed")]], full=True)
+    await run_sync(
+        credential, StJob, [[job(1), job(2)], [job(3, jobStatus="Completed")]], full=True
+    )
 
     def pages_until_a_rate_limit():
         yield [location(1)]
@@ -143,6 +149,7 @@ async def fleet_made(known_credential, failed_log):
     from business.tables import Company
     from platform_db.database.connection import connection
     from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+    from tests.support.history import clock_guard_off
 
     now = datetime.now(timezone.utc)
     made = {"valid": known_credential.id}
@@ -161,8 +168,8 @@ async def fleet_made(known_credential, failed_log):
             await credential.record_connection_failure()
         made[state] = credential.id
     stuck = await ServiceTitanSyncLog.start(made["expired"], "scheduled", "jobs")
-    async with connection(ServiceTitanSyncLog) as conn:
-        # A running log may still change: as if it had started 3 hours ago.
+    async with connection(ServiceTitanSyncLog) as conn, clock_guard_off(conn):
+        # As if it had started 3 hours ago (a time no SQL may write: see tests.support.history).
         await conn.execute(
             "UPDATE servicetitan_sync_logs SET started_at = started_at - interval '3 hours'"
             " WHERE id = $1",

@@ -6,6 +6,7 @@ there: none on a finished sync log, on a read-only table or on a list."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -36,9 +37,11 @@ async def credential(migrated):
 
 
 async def _stored(table, row_id, *columns):
-    return await table.select(*columns, exclude_secrets=False).where(
-        table._meta.primary_key == row_id
-    ).first()
+    return (
+        await table.select(*columns, exclude_secrets=False)
+        .where(table._meta.primary_key == row_id)
+        .first()
+    )
 
 
 async def test_set_the_connection_status_to_each_status_offered(client, credential):
@@ -78,10 +81,44 @@ async def test_a_status_not_offered_is_refused_and_changes_nothing(client, crede
     assert await _stored(C, credential.id, *C._meta.columns) == before
 
 
+async def _stuck_log(credential, minutes: int):
+    """A running log as if started ``minutes`` ago (tests.support.history)."""
+    from platform_db.database.connection import connection
+    from servicetitan.tables import ServiceTitanSyncLog as L
+    from tests.support.history import clock_guard_off
+
+    log = await L.start(credential.id, "manual", "jobs")
+    async with connection(L) as conn, clock_guard_off(conn):
+        await conn.execute(
+            "UPDATE servicetitan_sync_logs SET started_at = started_at - make_interval(mins => $2)"
+            " WHERE id = $1",
+            log.id,
+            minutes,
+        )
+    return log
+
+
+async def test_a_sync_running_for_minutes_cannot_be_marked_as_failed(client, credential):
+    """Issue 24: "Mark as failed" was offered on a log started 5 minutes ago,
+    whose real run then failed to close it."""
+    from servicetitan.tables import ServiceTitanSyncLog as L
+
+    log = await _stuck_log(credential, 5)
+    page = (await client.get(f"/inspect/sync-logs/{log.id}/")).text
+    assert forms_of(page) == []
+    assert re.search(r"Running for 0:0[56]:\d\d\.\d+ so far: it can be marked as failed once", page)
+    refused = await client.post(
+        f"/inspect/sync-logs/{log.id}/fail/", data={"csrftoken": client.cookies["csrftoken"]}
+    )
+    assert refused.status_code == 409 and "once it has run 60 minutes" in refused.text
+    assert (await _stored(L, log.id, L.status))["status"] == "running"
+    await log.complete(processed=1, successful=1, failed=0)  # its run closes it, as it would
+
+
 async def test_mark_a_running_sync_as_failed(client, admin_username, credential):
     from servicetitan.tables import ServiceTitanSyncLog as L
 
-    log = await L.start(credential.id, "manual", "jobs")
+    log = await _stuck_log(credential, 61)
     page = await client.get(f"/inspect/sync-logs/{log.id}/")
     (form,) = forms_of(page.text)
     assert (form.action, form.buttons) == (f"/inspect/sync-logs/{log.id}/fail/", ["Mark as failed"])
@@ -128,7 +165,9 @@ async def _whatsapp_key():
 
     company = await Company.create(name=f"Keys Salon {uuid.uuid4().hex[:6]}")
     key = await WhatsAppAuthKey.create(
-        company=company.id, key_type="session", key_id=f"delete-me-{uuid.uuid4().hex[:8]}",
+        company=company.id,
+        key_type="session",
+        key_id=f"delete-me-{uuid.uuid4().hex[:8]}",
         value={"private": secrets.token_hex(8)},
     )
     return WhatsAppAuthKey, key.id
@@ -156,7 +195,8 @@ async def _admin_session():
 
 
 @pytest.mark.parametrize(
-    "table,make", [
+    "table,make",
+    [
         ("whatsapp_auth_keys", _whatsapp_key),
         ("sessions", _reporting_session),
         ("admin_sessions", _admin_session),  # superusers only
@@ -168,7 +208,8 @@ async def test_delete_a_row_of_a_table_with_a_secret(client, superuser, table, m
     page = await who.get(f"/inspect/tables/{table}/{row_id}/")
     (form,) = forms_of(page.text)
     assert (form.action, form.buttons) == (
-        f"/inspect/tables/{table}/{row_id}/delete/", ["Delete this row"]
+        f"/inspect/tables/{table}/{row_id}/delete/",
+        ["Delete this row"],
     )
     done = await submit(who, form)
     assert done.status_code == 303, done.text

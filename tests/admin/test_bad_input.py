@@ -111,7 +111,8 @@ async def test_a_value_postgresql_refuses_is_a_422_naming_the_constraint(superus
 
     client = await Client.create(company=company_row.id, phone="79001112233")
     response = await superuser.patch(
-        f"{T}/clients/{client.id}/", json={"phone": "secret-looking-phone"},
+        f"{T}/clients/{client.id}/",
+        json={"phone": "secret-looking-phone"},
         headers=csrf(superuser),
     )
     assert response.status_code == 422, response.text

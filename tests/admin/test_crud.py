@@ -82,7 +82,8 @@ async def test_saving_a_row_keeps_its_times_to_the_microsecond(
 
     url = f"/admin/api/tables/companies/{company_with_precise_times.id}/"
     saved = await superuser.patch(
-        url, json={"name": "Renamed Salon", "created_at": "2026-01-02T03:04:05.678Z"},
+        url,
+        json={"name": "Renamed Salon", "created_at": "2026-01-02T03:04:05.678Z"},
         headers=csrf(superuser),
     )
     assert saved.status_code == 200, saved.text
@@ -96,9 +97,12 @@ async def test_saving_a_row_keeps_its_times_to_the_microsecond(
         url, json={"created_at": "2026-01-02T03:04:06.000Z"}, headers=csrf(superuser)
     )
     assert changed.status_code == 200, changed.text
-    assert await conn.fetchval(
-        "SELECT created_at::text FROM companies WHERE id = $1", company_with_precise_times.id
-    ) == "2026-01-02 03:04:06+00"
+    assert (
+        await conn.fetchval(
+            "SELECT created_at::text FROM companies WHERE id = $1", company_with_precise_times.id
+        )
+        == "2026-01-02 03:04:06+00"
+    )
 
 
 async def test_saving_a_user_keeps_the_last_login_to_the_microsecond(superuser, conn):
@@ -116,6 +120,7 @@ async def test_saving_a_user_keeps_the_last_login_to_the_microsecond(superuser, 
         headers=csrf(superuser),
     )
     assert saved.status_code == 200, saved.text
-    assert await conn.fetchval(
-        "SELECT last_login::text FROM piccolo_user WHERE id = $1", user.id
-    ) == "2026-01-02 03:04:05.678901"
+    assert (
+        await conn.fetchval("SELECT last_login::text FROM piccolo_user WHERE id = $1", user.id)
+        == "2026-01-02 03:04:05.678901"
+    )

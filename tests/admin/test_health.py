@@ -9,6 +9,7 @@ from piccolo.conf.apps import Finder
 
 from admin import health
 from tests.admin.support import month_start
+from tests.support.history import clock_guard_off
 
 
 @asynccontextmanager
@@ -26,7 +27,9 @@ async def test_every_migration_is_applied_after_forwards_all(conn):
     assert {a.app_name for a in apps} == {a.app_name for a in Finder().get_app_configs()}
     for app in apps:
         assert not app.pending and not app.unknown, app
-        assert [m for m, _ in app.applied] == health.migration_ids(Finder().get_app_config(app.app_name))
+        assert [m for m, _ in app.applied] == health.migration_ids(
+            Finder().get_app_config(app.app_name)
+        )
 
 
 async def test_a_migration_not_run_is_pending_and_a_stray_row_is_unknown(conn):
@@ -76,7 +79,9 @@ async def test_the_messages_partitions_with_their_bounds_rows_sizes_and_months_a
         await conn.execute(f"ANALYZE {ahead}")
         analyzed = await health.messages_partitions(conn)
     by_name = {p.name: p for p in after.partitions}
-    assert {f"messages_{month_start(n):%Y_%m}" for n in range(6)} | {"messages_default"} <= set(by_name)
+    assert {f"messages_{month_start(n):%Y_%m}" for n in range(6)} | {"messages_default"} <= set(
+        by_name
+    )
     assert by_name[current].lower == month_start(0) and by_name[current].upper == month_start(1)
     assert by_name[current].bounds.startswith("FOR VALUES FROM (")
     assert by_name[current].size_bytes > 0 and by_name[current].size
@@ -127,7 +132,7 @@ async def test_no_sync_state_table_is_reported_as_missing(conn):
 
 
 async def test_failed_syncs_of_the_last_24_hours_only(conn, failed_log, known_credential):
-    async with rolled_back(conn):
+    async with rolled_back(conn), clock_guard_off(conn):
         # An old failure and a recent success, which the report leaves out.
         await conn.execute(
             """

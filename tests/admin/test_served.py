@@ -16,10 +16,13 @@ from tests.admin.support import PASSWORD, create_admin_user, csrf
 
 async def _log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD, **headers):
     await client.get("/admin/", headers=headers)
+    # Sent by hand: under --production the cookie is Secure, which httpx keeps
+    # for HTTPS, and this client speaks HTTP to the admin as the proxy would.
+    token = csrf(client)["X-CSRFToken"]
     return await client.post(
         "/admin/public/login/",
         json={"username": username, "password": password},
-        headers={**csrf(client), **headers},
+        headers={"X-CSRFToken": token, "Cookie": f"csrftoken={token}", **headers},
     )
 
 
@@ -33,7 +36,8 @@ async def test_a_refused_write_leaves_no_secret_in_the_log(tmp_path, known_crede
         assert (await _log_in(client, superuser)).status_code == 200
         # PostgreSQL refuses it; its DETAIL would hold the row, password hash included.
         refused = await client.patch(
-            f"/admin/api/tables/piccolo_user/{user.id}/", json={"username": None},
+            f"/admin/api/tables/piccolo_user/{user.id}/",
+            json={"username": None},
             headers=csrf(client),
         )
         assert refused.status_code == 422, refused.text
@@ -53,7 +57,9 @@ async def test_a_refused_write_leaves_no_secret_in_the_log(tmp_path, known_crede
 
 
 @pytest.mark.parametrize("table", ["whatsapp_auth_keys", "servicetitan_credentials"])
-async def test_the_log_filter_drops_the_row_postgresql_quotes(conn, table, known_credential, caplog):
+async def test_the_log_filter_drops_the_row_postgresql_quotes(
+    conn, table, known_credential, caplog
+):
     """The same filter on what PostgreSQL says when it refuses a write on the
     WhatsApp keys (a key's plaintext value) or the credentials (ciphertext)."""
     import asyncpg
@@ -61,8 +67,9 @@ async def test_the_log_filter_drops_the_row_postgresql_quotes(conn, table, known
     from admin.log_redaction import RedactSecrets
 
     private = f"private-{uuid.uuid4().hex}"
-    company = await conn.fetchval("SELECT company_id FROM servicetitan_credentials WHERE id = $1",
-                                  known_credential.id)
+    company = await conn.fetchval(
+        "SELECT company_id FROM servicetitan_credentials WHERE id = $1", known_credential.id
+    )
     statement = {
         "whatsapp_auth_keys": (
             "INSERT INTO whatsapp_auth_keys (company_id, key_type, key_id, value)"
@@ -111,18 +118,23 @@ async def test_production_behind_an_https_proxy(tmp_path, migrated):
     """nginx in front on 127.0.0.1, sending X-Forwarded-Proto: https and
     appending the client's address to X-Forwarded-For."""
     username = await create_admin_user()
-    options = ("--allowed_hosts=admin.example.test", "--trusted_proxies=127.0.0.1",
-               "--production")
+    options = ("--allowed_hosts=admin.example.test", "--trusted_proxies=127.0.0.1", "--production")
     proxied = {"Host": "admin.example.test", "X-Forwarded-Proto": "https"}
     async with served(tmp_path, *options) as admin, httpx.AsyncClient(base_url=admin.url) as c:
         good = await _log_in(
-            c, username, **proxied, Origin="https://admin.example.test",
+            c,
+            username,
+            **proxied,
+            Origin="https://admin.example.test",
             **{"X-Forwarded-For": "203.0.113.50"},
         )
         assert good.status_code == 200, good.text
         assert "secure" in good.headers["set-cookie"].lower()
         other = await _log_in(
-            c, username, **proxied, Origin="https://evil.example",
+            c,
+            username,
+            **proxied,
+            Origin="https://evil.example",
             **{"X-Forwarded-For": "203.0.113.50"},
         )
         assert other.status_code == 403 and "Referer or origin" in other.text
@@ -131,7 +143,11 @@ async def test_production_behind_an_https_proxy(tmp_path, migrated):
         statuses = []
         for n in range(21):
             response = await _log_in(
-                c, f"nobody-{n}", "x", **proxied, Origin="https://admin.example.test",
+                c,
+                f"nobody-{n}",
+                "x",
+                **proxied,
+                Origin="https://admin.example.test",
                 **{"X-Forwarded-For": f"192.0.2.{n}, 203.0.113.51"},
             )
             statuses.append(response.status_code)
@@ -143,6 +159,6 @@ def test_production_without_allowed_hosts_is_refused_in_one_line():
         [PICCOLO, "admin", "serve", "--production"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1].startswith(
-        "error: --production needs --allowed_hosts"
+    assert (
+        done.stderr.strip().splitlines()[-1].startswith("error: --production needs --allowed_hosts")
     )

@@ -8,6 +8,7 @@ from piccolo.conf.apps import AppConfig, Finder
 from piccolo.table import Table
 
 from admin.table_configs import AdminTableNameClash, generic_config, table_configs
+from admin.validators import refuse_weak_passwords
 
 
 def _elsewhere():
@@ -89,7 +90,8 @@ def test_a_new_table_gets_secrets_and_json_out_of_lists_the_tenant_first_and_new
 def test_the_user_table_keeps_piccolos_own_password_handling():
     config = generic_config(BaseUser, "user", auth_table=BaseUser)
     assert "password" not in config.get_visible_column_names()
-    assert not config.validators.patch_single
+    # Piccolo hashes the password; the admin adds its policy (admin.passwords).
+    assert config.validators.patch_single == [refuse_weak_passwords]
 
 
 def test_the_real_registry_has_no_two_tables_at_one_url():

@@ -73,9 +73,9 @@ async def test_reversing_an_app_others_depend_on_is_refused_with_nothing_changed
 
 
 async def test_a_rollback_failing_half_way_reverses_nothing(database):
-    """reporting's two newest migrations; the older one's backwards cannot drop
-    its function, which a hand-made trigger uses. Piccolo alone would leave the
-    newer one reversed."""
+    """reporting's three newest migrations; the oldest one's backwards cannot
+    drop its function, which a hand-made trigger uses. Piccolo alone would
+    leave the newer ones reversed."""
     conn = await connect(database)
     try:
         await conn.execute(
@@ -85,7 +85,7 @@ async def test_a_rollback_failing_half_way_reverses_nothing(database):
         )
         before = await state(database)
         for args in (
-            ["platform", "rollback", "reporting", "2", "--yes"],
+            ["platform", "rollback", "reporting", "3", "--yes"],
             [
                 "migrations",
                 "backwards",

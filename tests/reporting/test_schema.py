@@ -216,14 +216,19 @@ async def test_deleting_a_report_week_deletes_its_contents(tx, graph):
     assert await remaining(tx, graph) == SEED_TABLES - week_contents
 
 
-async def test_deleting_a_sync_run_keeps_its_snapshots(tx, graph):
-    await tx.execute("DELETE FROM sync_runs WHERE id = $1", graph["sync_runs"])
-    assert await remaining(tx, graph) == SEED_TABLES - {"sync_runs"}
+async def test_a_sync_run_is_history_and_keeps_its_snapshots(tx, graph):
+    """The seed's ON DELETE SET NULL of ct_raw_snapshots.sync_run_id no longer
+    happens: a sync run goes only with its tenant (reporting's
+    sync_runs_are_history; tests/reporting/test_sync_run_history.py)."""
+    with pytest.raises(asyncpg.RestrictViolationError, match="cannot be deleted"):
+        async with tx.transaction():
+            await tx.execute("DELETE FROM sync_runs WHERE id = $1", graph["sync_runs"])
+    assert await remaining(tx, graph) == SEED_TABLES
     assert (
         await tx.fetchval(
             "SELECT sync_run_id FROM ct_raw_snapshots WHERE id = $1", graph["ct_raw_snapshots"]
         )
-        is None
+        == graph["sync_runs"]
     )
 
 
