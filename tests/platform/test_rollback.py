@@ -11,7 +11,13 @@ import pytest
 
 from platform_db.database.catalog import snapshot
 from tests.servicetitan.records import job, new_tenant
-from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
+from tests.support.commands import (
+    ROLLBACK_PATHS,
+    SERVICETITAN_TESTED_NEWEST,
+    SERVICETITAN_TWO_NEWEST,
+    as_newest,
+    run_piccolo,
+)
 from tests.support.databases import connect, copy_database, drop_database, piccolo_on
 
 
@@ -167,6 +173,7 @@ async def test_a_rollback_the_data_would_stop_half_way_is_refused_before_its_fir
     all, the migration still recorded, and a message that said otherwise.
     The 7-value CHECK is counted against the rows first now."""
     url = migrated_copy()
+    as_newest(url, "servicetitan", SERVICETITAN_TESTED_NEWEST)
     await assignments_sync_log(url)
     before = await state(url)
     done = run(url, *args)
@@ -187,6 +194,7 @@ async def test_the_plan_says_what_will_not_come_back_and_what_locks(migrated_cop
     from servicetitan.raw_tables import StJob
 
     url = migrated_copy()
+    as_newest(url, "servicetitan", SERVICETITAN_TESTED_NEWEST)
     with piccolo_on(url):
         await StJob.upsert(new_tenant(), [job(1), job(2), job(3)])
     before = await state(url)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import SERVER_URL
 from tests.harness.test_cli import PICCOLO, PROJECT, piccolo
+from tests.support.commands import SERVICETITAN_TESTED_NEWEST, as_newest
 from tests.support.databases import connect, create_database, drop_database
 from tests.support.migrations import migration_plan
 
@@ -508,6 +509,7 @@ async def test_generated_operations_outside_a_transaction_have_a_lock_timeout(mi
     saying so; the rollback's message says which of its migrations were
     reversed before (issue 23 item 5) and that this one changed nothing."""
     url = migrated_copy()
+    as_newest(url, "servicetitan", SERVICETITAN_TESTED_NEWEST)
     env = {**os.environ, "DATABASE_URL": url}
     reader = await connect(url)
     transaction = reader.transaction()

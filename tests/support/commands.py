@@ -12,8 +12,10 @@ PICCOLO = str(Path(sys.executable).with_name("piccolo"))
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-# servicetitan's two newest migrations reversed by either path; the older one,
-# sync_log_data_type_assignments, runs outside a transaction.
+# The rollback tests reverse servicetitan's cache_full_data_digest and, before
+# it, sync_log_data_type_assignments (which runs outside a transaction): on a
+# copy where the first is the newest applied (``as_newest``), by either path.
+SERVICETITAN_TESTED_NEWEST = "2026-12-01T10:20:44:698106"
 SERVICETITAN_TWO_NEWEST = [
     ["platform", "rollback", "servicetitan", "2", "--yes"],
     [
@@ -53,3 +55,18 @@ def embedded_env(data_dir: Path, quiet: bool = False) -> dict[str, str]:
 def errors(done: subprocess.CompletedProcess) -> list[str]:
     """The command's ``error:`` lines."""
     return [line for line in done.stderr.splitlines() if line.startswith("error:")]
+
+
+def as_newest(url: str, app: str, migration_id: str) -> None:
+    """Reverse every migration of ``app`` newer than ``migration_id`` on
+    ``url``, so that a test of the app's newest migrations keeps its meaning
+    as later migrations land."""
+    from platform_db.migrations.runner import migration_files
+
+    ids = [f.migration_id for f in migration_files(app)]
+    newer = ids[ids.index(migration_id) + 1 :]
+    if newer:
+        done = run_piccolo(
+            "migrations", "backwards", app, f"--migration_id={newer[0]}", "--auto_agree", url=url
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
