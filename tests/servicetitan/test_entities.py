@@ -3,8 +3,8 @@ records made from ServiceTitan's OpenAPI specs (tests/servicetitan/openapi.py)."
 
 import pytest
 
-from servicetitan.entities import ENTITIES, entity_of, not_of, page_problem
-from servicetitan.raw_tables import CACHE_TABLES
+from servicetitan.cache.entities import ENTITIES, entity_of, not_of, page_problem
+from servicetitan.cache.raw_tables import CACHE_TABLES
 from tests.servicetitan.openapi import SCHEMAS, properties, record, required_fields
 
 TABLES = list(SCHEMAS)
