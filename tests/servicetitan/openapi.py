@@ -5,7 +5,7 @@ type and format the spec gives it.
 ``openapi_schemas.json`` holds the schemas of the cached entities (list and
 export responses, their envelopes, and every schema they refer to), taken
 from the specs ServiceTitan publishes (crm-v2, jpm-v2, dispatch-v2,
-settings-v2). Refresh it with
+settings-v2, accounting-v2). Refresh it with
 ``python -m tests.servicetitan.openapi /path/to/servicetitan-openapi``.
 """
 
@@ -36,6 +36,13 @@ SCHEMAS = {
         "PaginatedResponse_Of_Jpm.V2.JobResponse",
         "ExportResponse_Of_Jpm.V2.ExportJobsResponse",
     ),
+    "st_customers": (
+        "crm-v2.json",
+        "Crm.V2.Customers.CustomerResponse",
+        "Crm.V2.ExportCustomerResponse",
+        "PaginatedResponse_Of_Crm.V2.Customers.CustomerResponse",
+        "ExportResponse_Of_Crm.V2.ExportCustomerResponse",
+    ),
     "st_appointments": (
         "jpm-v2.json",
         "Jpm.V2.AppointmentResponse",
@@ -56,6 +63,13 @@ SCHEMAS = {
         "TenantSettings.V2.ExportTechnicianResponse",
         "PaginatedResponse_Of_TenantSettings.V2.TechnicianResponse",
         "ExportResponse_Of_TenantSettings.V2.ExportTechnicianResponse",
+    ),
+    "st_invoices": (
+        "accounting-v2.json",
+        "Accounting.V2.InvoiceResponse",
+        "Accounting.V2.ExportInvoiceResponse",
+        "PaginatedResponse_Of_Accounting.V2.InvoiceResponse",
+        "ExportResponse_Of_Accounting.V2.ExportInvoiceResponse",
     ),
 }
 
@@ -120,11 +134,16 @@ def properties(table: str) -> set[str]:
     )
 
 
-def _value(spec_file: str, schema: dict, rng: random.Random, depth: int):
+# accounting's money fields: the spec says string, ServiceTitan sends "125.50"
+DECIMAL_STRINGS = frozenset({"subTotal", "salesTax", "total", "balance", "discountTotal"})
+
+
+def _value(spec_file: str, schema: dict, rng: random.Random, depth: int, name: str = ""):
     if "$ref" in schema:
-        return _value(spec_file, schemas(spec_file)[schema["$ref"].removeprefix(REF)], rng, depth)
+        named = schemas(spec_file)[schema["$ref"].removeprefix(REF)]
+        return _value(spec_file, named, rng, depth, name)
     if "oneOf" in schema:
-        return _value(spec_file, schema["oneOf"][0], rng, depth)
+        return _value(spec_file, schema["oneOf"][0], rng, depth, name)
     if "enum" in schema:
         return rng.choice(schema["enum"])
     kind = schema.get("type", "object")
@@ -139,6 +158,8 @@ def _value(spec_file: str, schema: dict, rng: random.Random, depth: int):
             return f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00.1234567Z"
         if schema.get("format") == "date":
             return f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if name in DECIMAL_STRINGS:
+            return f"{rng.uniform(0, 1000):.2f}"
         return f"text-{rng.randint(1, 999)}"
     if kind == "array":
         if depth > 3:
@@ -147,8 +168,8 @@ def _value(spec_file: str, schema: dict, rng: random.Random, depth: int):
     if depth > 3:
         return {}
     return {
-        name: _value(spec_file, prop, rng, depth + 1)
-        for name, prop in schema.get("properties", {}).items()
+        key: _value(spec_file, prop, rng, depth + 1, key)
+        for key, prop in schema.get("properties", {}).items()
     }
 
 
@@ -163,7 +184,7 @@ def record(table: str, record_id: int, kind: str = "list", seed: int = 0, only_r
         if only_required and name not in schema["required"]:
             continue
         made[name] = None if only_required and prop.get("nullable") else _value(
-            spec_file, prop, rng, 0
+            spec_file, prop, rng, 0, name
         )
     made["id"] = record_id
     return made
