@@ -110,6 +110,8 @@ class ServiceTitanClient:
             why = f"{type(exc).__name__}: {clipped(str(exc)) or 'connection lost'}"
             raise RetryLater(why, Unreachable(f"ServiceTitan: {what}: {why}")) from None
         status = response.status_code
+        # the path and the query (from=, pageSize=): never a header, so no secret
+        logger.debug("%s %s -> %s", what, params or {}, status)
         if status == 200:
             return response
         detail = detail_of(status, response.reason_phrase, response.content)
@@ -169,3 +171,12 @@ def _export_page(response: httpx.Response, feed: ExportFeed, number: int) -> Exp
             "to come, a continueFrom"
         )
     return ExportPage(answer["data"], continue_from, has_more, number)
+
+
+async def check_connection(
+    credential: ServiceTitanCredential, settings: ApiSettings | None = None
+) -> ConnectionCheck:
+    """``ServiceTitanClient.test_connection`` for ``credential``: what the
+    ``test_connection`` command and the admin's "Test connection" run."""
+    async with ServiceTitanClient(credential, settings) as client:
+        return await client.test_connection()

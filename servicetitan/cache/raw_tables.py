@@ -409,3 +409,9 @@ CACHE_TABLES: dict[str, type[CacheTable]] = {
         StInvoice,
     )
 }
+
+# By the name of their entity, as the export feeds and the commands name
+# them: "jobs" for raw.st_jobs, and so on.
+BY_ENTITY: dict[str, type[CacheTable]] = {
+    name.removeprefix("st_"): table for name, table in CACHE_TABLES.items()
+}

@@ -1,6 +1,7 @@
 """What the servicetitan commands share: their tenant id and environment
 arguments, and finding a company and its credentials from what an operator
-types (the company's id or its exact name, and an environment)."""
+types (the company's id or its exact name, and an environment; or a
+tenant id)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,24 @@ async def credential_of(company: Company, environment: str) -> ServiceTitanCrede
         .where(ServiceTitanCredential.environment == environment)
         .first()
     )
+
+
+async def credential_for_tenant(
+    tenant_id: int, environment: str, done: str
+) -> ServiceTitanCredential:
+    """The credential of ``tenant_id`` (of ``environment`` if given); the
+    refusal says that nothing was ``done``."""
+    query = ServiceTitanCredential.objects().where(ServiceTitanCredential.tenant_id == tenant_id)
+    if environment:
+        query = query.where(ServiceTitanCredential.environment == environment)
+    credentials = await query
+    if len(credentials) == 1:
+        return credentials[0]
+    if not credentials:
+        raise CommandError(
+            f"no servicetitan_credentials row has tenant_id {tenant_id}"
+            + (f" and environment {environment!r}" if environment else "")
+            + f": add one with `piccolo servicetitan add_credential` (nothing was {done})"
+        )
+    found = ", ".join(sorted(c.environment for c in credentials))
+    raise CommandError(f"tenant {tenant_id} has credentials for {found}: pass --environment=...")

@@ -32,7 +32,7 @@ from servicetitan.api.settings import ApiSettings
 from servicetitan.cache.bulk_upsert import UpsertResult
 from servicetitan.cache.entities import page_problem
 from servicetitan.cache.pages import Page
-from servicetitan.cache.raw_tables import CACHE_TABLES, CacheTable
+from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.cache.sync_state import SyncState
 from servicetitan.sync.locks import SyncNotStarted, tenant_sync_lock
 from servicetitan.sync.run import FeedMove, SyncRun, TenantNotConfigured
@@ -40,13 +40,9 @@ from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CAUGHT_UP_PAUSE = timedelta(minutes=5)
 
-# "jobs" for raw.st_jobs, and so on: the feeds' names
-TABLES: dict[str, type[CacheTable]] = {
-    name.removeprefix("st_"): table for name, table in CACHE_TABLES.items()
-}
 # Seed 002's "both": one logged run of these two feeds.
 BOTH = ("customers", "invoices")
-ENTITIES = (*TABLES, "both")
+ENTITIES = (*BY_ENTITY, "both")
 
 OnPage = Callable[[str, ExportPage, UpsertResult], None]
 
@@ -69,7 +65,7 @@ async def sync_feed(
     on_page: OnPage | None = None,
     settings: ApiSettings | None = None,
 ) -> ServiceTitanSyncLog:
-    """Sync ``entity`` (a feed of ``TABLES``, or ``"both"``: customers and
+    """Sync ``entity`` (a feed of ``BY_ENTITY``, or ``"both"``: customers and
     invoices in one log) of the credential's tenant as one logged run, and
     return its sync log: ``completed``, or ``failed`` with the reason (the
     exception is raised after it is recorded). ``full`` restarts the feed
@@ -89,8 +85,8 @@ async def sync_feed(
     client = ServiceTitanClient(credential, settings)
     async with tenant_sync_lock(credential.tenant_id, entity):
         starts = await _starts(credential.tenant_id, names, full, since)
-        tables = [TABLES[name] for name in starts]
-        data_type = "both" if entity == "both" else TABLES[entity].DATA_TYPE
+        tables = [BY_ENTITY[name] for name in starts]
+        data_type = "both" if entity == "both" else BY_ENTITY[entity].DATA_TYPE
         async with (
             client,
             SyncRun.logged(credential, tables, data_type, full=full, sync_type=sync_type) as run,
@@ -111,7 +107,7 @@ async def _starts(
         if full or since is not None:
             starts[name] = since.isoformat() if since else None
             continue
-        position = await SyncState.position(tenant_id, TABLES[name]._meta.tablename)
+        position = await SyncState.position(tenant_id, BY_ENTITY[name]._meta.tablename)
         caught_up = position.caught_up_at
         if caught_up is not None and position.read_at - caught_up < CAUGHT_UP_PAUSE:
             waiting.append((name, caught_up))
@@ -132,7 +128,7 @@ async def _starts(
 async def _sync_one(
     run: SyncRun, client: ServiceTitanClient, name: str, start: str | None, on_page
 ) -> None:
-    table = TABLES[name]
+    table = BY_ENTITY[name]
     position = start
     async for page in _ahead(client.export_pages(FEEDS[name], start)):
         problem = page_problem(table._meta.tablename, page.records)
