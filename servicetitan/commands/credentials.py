@@ -32,6 +32,17 @@ async def find_company(given: str) -> Company:
     raise CommandError(f"{len(found)} companies are named {given!r}: give its id ({ids})")
 
 
+async def required_credential(company: Company, environment: str) -> ServiceTitanCredential:
+    """The company's credential of ``environment``; refused if it has none."""
+    credential = await credential_of(company, environment)
+    if credential is None:
+        raise CommandError(
+            f"{company.name} has no {environment} credentials: add them with "
+            "`piccolo servicetitan add_credential`"
+        )
+    return credential
+
+
 async def credential_of(company: Company, environment: str) -> ServiceTitanCredential | None:
     return (
         await ServiceTitanCredential.objects()

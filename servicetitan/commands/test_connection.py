@@ -8,7 +8,7 @@ from platform_db.cli import CommandError, command
 from servicetitan.api.client import TenantMissing, check_connection
 from servicetitan.api.errors import NotConfigured, ServiceTitanError
 from servicetitan.api.settings import ApiSettings
-from servicetitan.commands.credentials import ENVIRONMENTS, credential_of, find_company
+from servicetitan.commands.credentials import ENVIRONMENTS, find_company, required_credential
 
 
 @command
@@ -30,12 +30,7 @@ async def test_connection(company: str, environment: Annotated[str, ENVIRONMENTS
     except NotConfigured as exc:
         raise CommandError(str(exc)) from None
     owner = await find_company(company)
-    credential = await credential_of(owner, environment)
-    if credential is None:
-        raise CommandError(
-            f"{owner.name} has no {environment} credentials: add them with "
-            "`piccolo servicetitan add_credential`"
-        )
+    credential = await required_credential(owner, environment)
     where = f"{owner.name} ({environment}), tenant {credential.tenant_id}"
     try:
         check = await check_connection(credential, settings)

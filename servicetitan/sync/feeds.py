@@ -34,7 +34,7 @@ from servicetitan.cache.entities import page_problem
 from servicetitan.cache.pages import Page
 from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.cache.sync_state import SyncState
-from servicetitan.sync.locks import SyncNotStarted, tenant_sync_lock
+from servicetitan.sync.locks import SyncNotStarted, TenantLock, tenant_sync_lock
 from servicetitan.sync.run import FeedMove, SyncRun, TenantNotConfigured
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -83,7 +83,7 @@ async def sync_feed(
         raise TenantNotConfigured(credential)
     names = BOTH if entity == "both" else (entity,)
     client = ServiceTitanClient(credential, settings)
-    async with tenant_sync_lock(credential.tenant_id, entity):
+    async with tenant_sync_lock(credential.tenant_id, entity) as lock:
         starts = await _starts(credential.tenant_id, names, full, since)
         tables = [BY_ENTITY[name] for name in starts]
         data_type = "both" if entity == "both" else BY_ENTITY[entity].DATA_TYPE
@@ -92,7 +92,7 @@ async def sync_feed(
             SyncRun.logged(credential, tables, data_type, full=full, sync_type=sync_type) as run,
         ):
             for name, start in starts.items():
-                await _sync_one(run, client, name, start, on_page)
+                await _sync_one(run, client, lock, name, start, on_page)
     return run.log
 
 
@@ -126,7 +126,7 @@ async def _starts(
 
 
 async def _sync_one(
-    run: SyncRun, client: ServiceTitanClient, name: str, start: str | None, on_page
+    run: SyncRun, client: ServiceTitanClient, lock: TenantLock, name: str, start, on_page
 ) -> None:
     table = BY_ENTITY[name]
     position = start
@@ -136,6 +136,7 @@ async def _sync_one(
             raise MalformedAnswer(f"page {page.number} of the {name} export feed: {problem}")
         # a last page without a continueFrom: the feed goes on from where it was
         position = page.continue_from or position
+        await lock.check()
         result = await run.cache_page(
             table, Page(page.records, page.number), FeedMove(position, not page.has_more)
         )

@@ -3,13 +3,21 @@ machines: ServiceTitan's 60 requests a second are per tenant, and each
 process holds the limit only among its own coroutines
 (``servicetitan.api.limits``).
 
-The lock is a transaction-level advisory lock on the tenant, taken with
-``pg_try_advisory_xact_lock`` in a transaction of its own that stays open
-for the sync (idle between statements: in READ COMMITTED it holds no
-snapshot, so it keeps no row version from vacuum). One transaction, so it
-works behind PgBouncer in transaction mode; the lock goes with the
-connection when its process dies, ``kill -9`` included. A second sync of
-the tenant does not wait: it is refused at once, saying why.
+The lock is a session advisory lock on the tenant, taken without waiting
+(``pg_try_advisory_lock``) on a connection of its own that stays idle, outside
+any transaction, while the sync runs: an idle session holds no snapshot, so
+a long sync keeps no row version from vacuum (a transaction held open for
+the sync would: its catalog snapshot keeps the database's xmin). The lock
+goes with the connection when its process dies, ``kill -9`` included. A
+session lock needs a session of its own: behind PgBouncer in transaction
+mode the connection goes to ``DATABASE_DIRECT_URL``, as ``piccolo platform
+migrate``'s does (``platform_db.database.pooler.session_connection``), and
+is refused there without it. Before each page is committed the sync checks
+the lock is still held (``TenantLock.check``): a lost connection stops the
+sync instead of letting a second one run beside it.
+
+A second sync of the tenant does not wait: it is refused at once, saying
+why.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from platform_db.database.engine import engine_connection
+import asyncpg
+
+from platform_db.database.pooler import session_connection
 from servicetitan.tables import ServiceTitanCredential
 
 
@@ -29,20 +39,45 @@ class AlreadyRunning(SyncNotStarted):
     """Another sync of the tenant holds its lock."""
 
 
+class LockLost(RuntimeError):
+    """The connection holding a sync's lock is gone: another sync may start."""
+
+
+class TenantLock:
+    def __init__(self, connection: asyncpg.Connection, tenant_id: int):
+        self.connection = connection
+        self.tenant_id = tenant_id
+
+    async def check(self) -> None:
+        """Raises ``LockLost`` if the lock's connection is gone."""
+        try:
+            await self.connection.execute("SELECT 1")
+        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
+            raise LockLost(
+                f"the connection holding the sync lock of tenant {self.tenant_id} was lost "
+                f"({type(exc).__name__}): the sync stops here"
+            ) from None
+
+
 @asynccontextmanager
-async def tenant_sync_lock(tenant_id: int, what: str) -> AsyncIterator[None]:
+async def tenant_sync_lock(tenant_id: int, what: str) -> AsyncIterator[TenantLock]:
     """Held while the block runs; ``AlreadyRunning`` if another holds it.
     ``what`` (e.g. "jobs") names the sync refused in the message."""
-    async with engine_connection(ServiceTitanCredential._meta.db) as connection:
-        async with connection.transaction():
-            taken = await connection.fetchval(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
-                f"servicetitan sync of tenant {tenant_id}",
+    connection = await session_connection(
+        ServiceTitanCredential._meta.db, "a ServiceTitan sync (its tenant's lock)"
+    )
+    try:
+        taken = await connection.fetchval(
+            "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+            f"servicetitan sync of tenant {tenant_id}",
+        )
+        if not taken:
+            raise AlreadyRunning(
+                f"tenant {tenant_id} is being synced by another run: this sync of {what} "
+                "did not start (one sync of a tenant at a time, as ServiceTitan's 60 "
+                "requests a second are per tenant); run it again when that one has ended"
             )
-            if not taken:
-                raise AlreadyRunning(
-                    f"tenant {tenant_id} is being synced by another run: this sync of {what} "
-                    "did not start (one sync of a tenant at a time, as ServiceTitan's 60 "
-                    "requests a second are per tenant); run it again when that one has ended"
-                )
-            yield
+        yield TenantLock(connection, tenant_id)
+    finally:
+        # closing the session releases its lock
+        await connection.close()
