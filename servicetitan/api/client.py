@@ -13,6 +13,7 @@ requests carry the credential's token and the application key
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+import orjson
 
 from servicetitan.api.auth import CredentialAuth
 from servicetitan.api.errors import (
@@ -156,10 +158,23 @@ class ServiceTitanClient:
             continue_from = page.continue_from
 
 
+def _json(body: bytes):
+    """The JSON document ``body``: orjson reads a 500-record page several
+    times faster than the standard library (half the time a sync spent
+    outside the upsert: bench/live_sync.py). What orjson refuses and the
+    standard library reads (NaN, an integer beyond 64 bits, a lone surrogate
+    escape) is read by the standard library, so that the upsert rejects that
+    one record, with its reason, rather than the whole page failing."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 def _export_page(response: httpx.Response, feed: ExportFeed, number: int) -> ExportPage:
     where = f"page {number} of the {feed.entity} export feed"
     try:
-        answer = response.json()
+        answer = _json(response.content)
     except ValueError as exc:
         raise MalformedAnswer(f"{where} is not JSON ({clipped(str(exc), 120)})") from None
     if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):

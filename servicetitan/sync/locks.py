@@ -11,8 +11,8 @@ the sync would: its catalog snapshot keeps the database's xmin). The lock
 goes with the connection when its process dies, ``kill -9`` included. A
 session lock needs a session of its own: behind PgBouncer in transaction
 mode the connection goes to ``DATABASE_DIRECT_URL``, as ``piccolo platform
-migrate``'s does (``platform_db.database.pooler.session_connection``), and
-is refused there without it. Before each page is committed the sync checks
+migrate``'s does, and the sync is refused without it (the engine's other
+connections stay as they are). Before each page is committed the sync checks
 the lock is still held (``TenantLock.check``): a lost connection stops the
 sync instead of letting a second one run beside it.
 
@@ -27,7 +27,12 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from platform_db.database.pooler import session_connection
+from platform_db.database.pooler import (
+    DIRECT_URL_ENV,
+    NeedsDirectConnection,
+    behind_pooler,
+    direct_url,
+)
 from servicetitan.tables import ServiceTitanCredential
 
 
@@ -59,13 +64,30 @@ class TenantLock:
             ) from None
 
 
+async def _session() -> asyncpg.Connection:
+    """A connection that is a session of its own: to ``DATABASE_DIRECT_URL``
+    if set, else the engine's; refused if it goes through a pooler."""
+    url = direct_url()
+    if url:
+        connection = await asyncpg.connect(url)
+    else:
+        connection = await ServiceTitanCredential._meta.db.get_new_connection()
+    if await behind_pooler(connection):
+        await connection.close()
+        raise NeedsDirectConnection(
+            "a ServiceTitan sync holds its tenant's lock in a PostgreSQL session of its own, "
+            "but DATABASE_URL goes through a transaction pooler, which shares sessions between "
+            f"clients: set {DIRECT_URL_ENV} to the server's own address (as for "
+            "piccolo platform migrate)"
+        )
+    return connection
+
+
 @asynccontextmanager
 async def tenant_sync_lock(tenant_id: int, what: str) -> AsyncIterator[TenantLock]:
     """Held while the block runs; ``AlreadyRunning`` if another holds it.
     ``what`` (e.g. "jobs") names the sync refused in the message."""
-    connection = await session_connection(
-        ServiceTitanCredential._meta.db, "a ServiceTitan sync (its tenant's lock)"
-    )
+    connection = await _session()
     try:
         taken = await connection.fetchval(
             "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",

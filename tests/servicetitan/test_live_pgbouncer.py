@@ -47,5 +47,5 @@ async def test_tokens_and_syncs_through_a_transaction_pooler(pooled, live, conn,
 @pytest.mark.fake_servicetitan(records=5)
 async def test_without_a_direct_url_a_sync_behind_a_pooler_is_refused(pooled, live, monkeypatch):  # noqa: F811
     monkeypatch.delenv(DIRECT_URL_ENV, raising=False)
-    with pytest.raises(NeedsDirectConnection, match="a ServiceTitan sync .* DATABASE_DIRECT_URL"):
+    with pytest.raises(NeedsDirectConnection, match="a ServiceTitan sync .* set DATABASE_DIRECT_URL"):
         await sync_feed(live.credential, "jobs")
