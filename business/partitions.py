@@ -38,6 +38,10 @@ class PartitionStepFailed(ValueError):
     """A step of a plan could not be carried out; the steps before it were."""
 
 
+class PlanOutdated(ValueError):
+    """A step would no longer do what its plan said (nothing of it was done)."""
+
+
 @dataclass(frozen=True)
 class Step:
     action: str  # create, drop, detach or purge
@@ -78,9 +82,10 @@ class Plan:
 
     @property
     def code(self) -> str:
-        """Six hex digits naming what the plan does (not its counts): the
-        admin asks for it back, so that what runs is what was shown."""
-        what = "|".join(f"{s.action} {s.partition_name}" for s in self.steps)
+        """Six hex digits naming what the plan does (not its counts; a
+        purge's cutoff, which moves when a month begins): the admin asks for
+        it back, so that what runs is what was shown."""
+        what = "|".join(f"{s.action} {s.partition_name} {_month(s.range_end)}" for s in self.steps)
         key = f"{self.months_ahead}|{self.retention_months}|{self.keep_tables}|{what}"
         return hashlib.sha256(key.encode()).hexdigest()[:6]
 
@@ -140,7 +145,7 @@ async def apply(table: type[Table], plan: Plan) -> list[dict]:
     for step in plan.steps:
         try:
             row = await _carry_out(table, plan, step)
-        except asyncpg.PostgresError as exc:
+        except (asyncpg.PostgresError, PlanOutdated) as exc:
             before = "; ".join(f"{d['action']} {d['partition_name']}" for d in done) or "none"
             raise PartitionStepFailed(
                 f"not done: {step.describe()}: {' '.join(str(exc).split())} "
@@ -173,9 +178,31 @@ async def _carry_out(table: type[Table], plan: Plan, step: Step) -> dict | None:
             step.action == "detach",
         )
         return row
+    # Only with the cutoff the plan showed: once a month has begun, the
+    # retention's cutoff is a month later, and the purge would remove a month
+    # of rows the plan neither showed nor counted. (Rows older than the
+    # shown cutoff that arrived since are past retention by the rule shown:
+    # they go too, and the count returned is what was removed.)
     [row] = await fetch(
-        table, "SELECT public.purge_messages_default($1) AS row_count", plan.retention_months
+        table,
+        """
+        SELECT CASE WHEN public.messages_retention_cutoff($1) = $2
+                    THEN public.purge_messages_default($1)
+               END AS row_count,
+               public.messages_retention_cutoff($1) AS cutoff
+        """,
+        plan.retention_months,
+        step.range_end,
     )
+    if row["row_count"] is None:
+        raise PlanOutdated(
+            f"the retention cutoff is {_month(row['cutoff'])} now, not {_month(step.range_end)} "
+            "as planned (a month has begun since): make the plan again"
+        )
     if not row["row_count"]:
         return None
-    return {"action": "purged", "partition_name": step.partition_name, **row}
+    return {
+        "action": "purged",
+        "partition_name": step.partition_name,
+        "row_count": row["row_count"],
+    }

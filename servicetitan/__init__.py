@@ -9,7 +9,8 @@ before it, never one after it:
 - ``cache``: the ``raw`` schema's tables (``raw_tables``) and how an API
   record becomes a cached row: its values (``api_values``), which entity it
   is (``entities``), its row (``records``), the bulk upsert
-  (``bulk_upsert``), page envelopes (``pages``).
+  (``bulk_upsert``), page envelopes (``pages``), promoted columns derived
+  again for rows already cached (``backfill``).
 - ``api``: talking to ServiceTitan: configuration (``settings``), errors,
   the credential's token lifecycle (``tokens``, ``auth``), the rate limit
   (``limits``), retries (``retries``), the HTTP client and its export feeds

@@ -20,9 +20,10 @@ async def rollback(
 ):
     """
     Reverse the newest migrations of an app: checked first (refused, with
-    nothing changed, while an app that depends on it has migrations applied
-    after them), then reversed together (all or none). Shows what it drops
-    and asks first.
+    nothing changed, while a migration of an app that depends on it needs
+    them, or while the data present would stop a backwards half way), then
+    reversed together (all or none). Shows what it costs (data that will not
+    come back, rewrites, scans) and asks first.
 
     :param app:
         The app, e.g. business.
@@ -35,7 +36,8 @@ async def rollback(
     from platform_db.migrations.runner import MigrationError, Timeouts
 
     try:
-        plan = await plan_rollback(app, count)
+        timeouts = Timeouts.from_environment()
+        plan = await plan_rollback(app, count, timeouts)
         if not plan.files:
             print(f"nothing to reverse: {app} has no applied migration")
             return
@@ -43,7 +45,7 @@ async def rollback(
         if refusal:
             raise CommandError(refusal)
         confirm(plan.describe(), yes, action=f"reverse {len(plan.files)} migration(s) of {app}")
-        await execute_rollback(plan, Timeouts.from_environment())
+        await execute_rollback(plan, timeouts)
     except MigrationError as exc:
         raise CommandError(f"rollback failed: {exc}") from exc
     print(f"reversed {len(plan.files)} migration(s) of {app}")

@@ -126,7 +126,10 @@ def url(data_dir: Path, database: str) -> str:
     be; the database is created if it is missing."""
     socket_dir = server(data_dir).get_postmaster_info().socket_dir
     server_url = f"postgresql://postgres@/postgres?host={socket_dir}"
-    _run(_prepare(server_url, database))
+    # Commands started together each find the database missing: one at a
+    # time, the first creates it and the others find it made.
+    with _lock():
+        _run(_prepare(server_url, database))
     return f"postgresql://postgres@/{quote(database)}?host={socket_dir}"
 
 
@@ -142,7 +145,10 @@ async def _prepare(server_url: str, database: str) -> None:
             )
             await conn.execute("SELECT pg_reload_conf()")
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
-            await conn.execute(f'CREATE DATABASE "{database}"')
+            try:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass  # made meanwhile by a client that does not take the lock
     finally:
         await conn.close()
 

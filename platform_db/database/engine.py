@@ -23,7 +23,7 @@ from pathlib import Path
 
 from piccolo.engine.postgres import PostgresEngine
 
-from platform_db.database.pooler import pooled_settings
+from platform_db.database.pooler import POOLED_SETTINGS, pooled_settings
 from platform_db.database.urls import database_name, redacted
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -60,15 +60,17 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or embedded_url()
 
 
-def engine_config(url: str | None = None) -> dict:
-    """The asyncpg connection settings Piccolo's ``PostgresEngine`` takes."""
+def engine_config(url: str | None = None, pooled: bool | None = None) -> dict:
+    """The asyncpg connection settings Piccolo's ``PostgresEngine`` takes;
+    ``pooled``: whether ``url`` goes through a transaction pooler (None: as
+    ``DATABASE_DIRECT_URL`` says of ``DATABASE_URL``)."""
     url = url or database_url()
     return {
         "dsn": url,
         "database": database_name(url),
         "server_settings": dict(SERVER_SETTINGS),
         # Behind a transaction pooler: no named statements, no reset on release.
-        **pooled_settings(),
+        **(pooled_settings() if pooled is None else dict(POOLED_SETTINGS) if pooled else {}),
     }
 
 

@@ -6,14 +6,18 @@ transaction at a time, so whatever lives in a session is shared with, or
 lost to, other clients: named prepared statements, ``SET``, advisory locks
 taken outside a transaction, session temporary tables. The project's
 application paths keep to one transaction for what they need (the upsert's
-staging table is created, filled and merged in one), and its startup
+staging table is created, filled and merged in one; a server session keeps
+it, so its name says its shape, and a session that kept another release's
+never hands that one over), and its startup
 settings (``timezone``, ``application_name``) are ones PgBouncer keeps per
 client. What is left:
 
 - asyncpg's statement cache (named prepared statements) and its pool's
   ``RESET ALL`` on release: when ``DATABASE_DIRECT_URL`` is set,
-  ``DATABASE_URL`` is taken to go through a pooler, and every connection runs
-  with ``statement_cache_size=0`` and without that reset;
+  ``DATABASE_URL`` is taken to go through a pooler, and every connection to
+  it runs with ``statement_cache_size=0`` and without that reset; a replica
+  (which may have a pooler of its own, or none) is asked which it is before
+  its first read (``behind_pooler``);
 - ``piccolo platform migrate`` (a session advisory lock, ``lock_timeout``):
   it connects to ``DATABASE_DIRECT_URL`` when set, and refuses a connection
   that turns out to go through a pooler.
@@ -62,13 +66,17 @@ class PooledConnection(asyncpg.Connection):
         return ""
 
 
+# asyncpg settings for connections through a transaction pooler: no named
+# prepared statements (another client's transaction may get the server
+# connection they were prepared on), no reset on release.
+POOLED_SETTINGS = {"statement_cache_size": 0, "connection_class": PooledConnection}
+
+
 def pooled_settings(environ: Mapping[str, str] = os.environ) -> dict:
-    """asyncpg settings for connections that may go through a transaction
-    pooler: no named prepared statements (another client's transaction may
-    get the server connection they were prepared on), no reset on release."""
-    if not pooled(environ):
-        return {}
-    return {"statement_cache_size": 0, "connection_class": PooledConnection}
+    """``POOLED_SETTINGS`` when ``DATABASE_URL`` goes through a pooler (as
+    ``DATABASE_DIRECT_URL`` says), else none. A replica's are its own: it is
+    asked (``replicas.ReplicaNode.settle``)."""
+    return dict(POOLED_SETTINGS) if pooled(environ) else {}
 
 
 async def behind_pooler(conn: asyncpg.Connection) -> bool:

@@ -9,18 +9,28 @@ module adds is the choice of node:
 - a reader says it accepts staleness, and how much: ``with stale_reads():``
   around Piccolo queries, ``read(fn)`` for a function of an asyncpg
   connection, ``fetch(table, sql, stale_ok=True)`` (platform_db.database.connection);
-- a replica answers it only while its replay lag, measured on the replica,
-  is within the bound (``DATABASE_REPLICA_MAX_LAG``, seconds), it is a
-  standby (``pg_is_in_recovery()``) and it is streaming from its primary;
+- a replica answers it only while it is within the bound
+  (``DATABASE_REPLICA_MAX_LAG``, seconds) of the primary, it is a standby
+  (``pg_is_in_recovery()``) and it is streaming from its primary. How far
+  behind is measured against the primary itself: the WAL position the
+  primary had reached when last asked that the replica has replayed (a
+  replica whose WAL receipt stalled has replayed all it received, and is
+  still behind), else its last replayed commit's time;
 - the lag is re-measured in the background at most every
   ``DATABASE_REPLICA_CHECK_INTERVAL`` seconds, and between measurements it
   is counted as growing by the time elapsed (so a replica is never taken for
   fresher than it can be); a reader never waits for a measurement, and a
   measurement never waits on a dead replica longer than
   ``DATABASE_REPLICA_CONNECT_TIMEOUT``;
-- a replica that fails a read (down, shutting down, the read cancelled by a
-  conflict with recovery) is skipped and the read runs again on the primary;
-  when a later measurement finds it fit, it is used again;
+- each replica is asked, before its first read, whether it is reached
+  through a transaction pooler (a PgBouncer of its own), and its connections
+  are set up for that (no named prepared statements, no reset): whatever
+  ``DATABASE_URL`` goes through says nothing of a replica;
+- a replica that fails a read, whatever the error (down, shutting down, the
+  read cancelled by a conflict with recovery, a table not replayed yet, a
+  function a standby refuses, a pooler's refusal), is skipped and the read
+  runs again on the primary; one that is down is skipped until a later
+  measurement finds it fit;
 - inside a transaction (``async with DB.transaction():``) every read stays
   on the primary: the transaction may be reading its own writes;
 - only statements that read go to a replica: a Piccolo query inside
@@ -36,6 +46,7 @@ import itertools
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -47,6 +58,14 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from platform_db.database.engine import LazyEngine, engine_config, engine_connection
+from platform_db.database.pooler import POOLED_SETTINGS, behind_pooler
+from platform_db.database.replica_lag import (
+    POSITIONS_KEPT,
+    PRIMARY_POSITION_SQL,
+    REPLICA_SQL,
+    WalPosition,
+    replica_lag,
+)
 from platform_db.database.urls import redacted
 
 REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS"
@@ -54,7 +73,8 @@ MAX_LAG_ENV = "DATABASE_REPLICA_MAX_LAG"
 CONNECT_TIMEOUT_ENV = "DATABASE_REPLICA_CONNECT_TIMEOUT"
 CHECK_INTERVAL_ENV = "DATABASE_REPLICA_CHECK_INTERVAL"
 
-# A replica is down (or going): skip it and read from the primary.
+# A replica is down (or going): skip it until a measurement finds it fit.
+# Any other error of a replica only sends that read to the primary.
 REPLICA_DOWN = (
     OSError,
     asyncio.TimeoutError,
@@ -66,29 +86,6 @@ REPLICA_DOWN = (
     # 0.32 leaves it waiting for the end of the error it was sent.
     asyncpg.InternalClientError,
 )
-# The replica is up but could not answer this read: a hot standby cancels a
-# query that conflicts with the WAL it replays (40001), and may not have
-# replayed the migration that made what the read names. Read from the primary.
-REPLICA_REFUSED = (
-    asyncpg.SerializationError,
-    asyncpg.UndefinedTableError,
-    asyncpg.UndefinedColumnError,
-    asyncpg.UndefinedFunctionError,
-)
-
-# Measured on the replica. Everything received replayed: nothing is missing
-# (as far as the primary has sent). Otherwise the replica shows the primary
-# as of its last replayed commit: the lag is at most the time since then.
-# (After a restart the receive position starts behind the replayed one,
-# at the start of the segment streaming resumed from: hence >=.)
-LAG_SQL = """
-SELECT pg_is_in_recovery() AS in_recovery,
-       EXISTS (SELECT FROM pg_stat_wal_receiver) AS streaming,
-       CASE
-           WHEN pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0.0
-           ELSE extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8
-       END AS lag_seconds
-"""
 
 _READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
@@ -140,10 +137,48 @@ def replica_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
 class ReplicaNode(PostgresEngine):
     """One replica. Piccolo's engine checks the server's version when it is
     created, connecting at import (and waiting on a dead replica): the
-    router measures replicas instead, when reads need them."""
+    router measures replicas instead, when reads need them. Its connections
+    are set up once it is known whether it is reached through a transaction
+    pooler (``settle``): its pool starts then."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pooler: bool | None = None  # what its connections are set up for (None: not yet)
+        self.settled = False  # asked since it was last found down
+        self._pool_settings: dict | None = None
 
     async def check_version(self) -> None:
         return None
+
+    async def settle(self) -> None:
+        """Ask the server at this replica's address whether it is reached
+        through a pooler, and set up the node's connections (and restart its
+        pool) for what it is."""
+        probe = await asyncpg.connect(**{**self.config, **POOLED_SETTINGS})
+        try:
+            pooler = await behind_pooler(probe)
+        finally:
+            await probe.close()
+        self.settled = True
+        if pooler == self.pooler:
+            return
+        direct = {k: v for k, v in self.config.items() if k not in POOLED_SETTINGS}
+        self.config = {**direct, **(POOLED_SETTINGS if pooler else {})}
+        self.pooler = pooler
+        if self.pool is not None:
+            await super().close_connection_pool()
+        if self._pool_settings is not None:
+            await super().start_connection_pool(**self._pool_settings)
+
+    async def start_connection_pool(self, **kwargs) -> None:
+        self._pool_settings = kwargs
+        if self.pooler is not None:
+            await super().start_connection_pool(**kwargs)
+
+    async def close_connection_pool(self) -> None:
+        self._pool_settings = None
+        if self.pool is not None:
+            await super().close_connection_pool()
 
 
 def replica_nodes(
@@ -154,7 +189,7 @@ def replica_nodes(
     settings = settings or ReplicaSettings.from_env()
     return {
         f"replica_{number}": ReplicaNode(
-            config={**engine_config(url), "timeout": settings.connect_timeout}
+            config={**engine_config(url, pooled=False), "timeout": settings.connect_timeout}
         )
         for number, url in enumerate(urls, start=1)
     }
@@ -194,6 +229,7 @@ class Router:
     _health: dict[str, ReplicaHealth] = field(default_factory=dict)
     _checks: dict[str, asyncio.Task] = field(default_factory=dict)
     _turn: Iterator[int] = field(default_factory=itertools.count)
+    _positions: deque[WalPosition] = field(default_factory=lambda: deque(maxlen=POSITIONS_KEPT))
 
     @property
     def nodes(self) -> Mapping[str, PostgresEngine]:
@@ -204,33 +240,59 @@ class Router:
         return [self._health.get(name) for name in self.nodes]
 
     async def measure(self, name: str) -> ReplicaHealth:
-        """Measure one replica now; never longer than the connect timeout."""
+        """Measure one replica now, against the primary's position asked
+        just before; neither is waited for longer than the connect timeout."""
         engine = self.nodes[name]
         started = time.monotonic()
-
-        async def lag_row():
-            async with engine_connection(engine) as conn:
-                return await conn.fetchrow(LAG_SQL)
-
+        timeout = self.settings.connect_timeout
         try:
-            row = await asyncio.wait_for(lag_row(), self.settings.connect_timeout)
+            primary = await asyncio.wait_for(self.primary_position(), timeout)
+        except Exception as exc:  # a probe in the background: whatever fails, say so
+            problem = f"lag unknown: the primary's WAL position could not be read ({exc!r})"
+            return self._record(ReplicaHealth(name, started, None, problem))
+        try:
+            row = await asyncio.wait_for(self._replica_row(engine), timeout)
         except REPLICA_DOWN as exc:
             await self.mark_down(name, exc)
             return self._health[name]
-        except Exception as exc:  # a probe in the background: whatever fails, say so
-            health = ReplicaHealth(name, started, None, f"cannot be measured ({exc!r})")
+        except Exception as exc:
+            return self._record(ReplicaHealth(name, started, None, f"cannot be measured ({exc!r})"))
+        lag = replica_lag(primary, self._positions, row["replayed"], row["replayed_commit_at"])
+        self._positions.append(primary)
+        if not row["in_recovery"]:
+            problem = "not in recovery: a primary (or a promoted standby), not a replica"
+        elif not row["streaming"]:
+            problem = "not streaming from its primary: how far behind it is is unknown"
+        elif lag is None:
+            problem = (
+                "replaying, lag unknown: it has reached no position of the primary measured "
+                "lately and replayed no commit since it started"
+            )
         else:
-            if not row["in_recovery"]:
-                problem = "not in recovery: a primary (or a promoted standby), not a replica"
-            elif not row["streaming"]:
-                problem = "not streaming from its primary: how far behind it is is unknown"
-            elif row["lag_seconds"] is None:
-                problem = "replaying, lag unknown: no transaction replayed since it started"
-            else:
-                problem = None
-            health = ReplicaHealth(name, started, row["lag_seconds"], problem)
-        self._health[name] = health
+            problem = None
+        return self._record(ReplicaHealth(name, primary.asked_at, lag, problem))
+
+    def _record(self, health: ReplicaHealth) -> ReplicaHealth:
+        """Keep ``health`` unless what is known is newer: a measurement that
+        began before a read found the replica down does not undo that."""
+        known = self._health.get(health.node)
+        if known is not None and known.measured_at > health.measured_at:
+            return known
+        self._health[health.node] = health
         return health
+
+    async def primary_position(self) -> WalPosition:
+        asked_at = time.monotonic()
+        async with engine_connection(self.primary) as conn:
+            row = await conn.fetchrow(PRIMARY_POSITION_SQL)
+        return WalPosition(asked_at, row["lsn"], row["clock"])
+
+    @staticmethod
+    async def _replica_row(engine: PostgresEngine):
+        if isinstance(engine, ReplicaNode) and not engine.settled:
+            await engine.settle()
+        async with engine_connection(engine) as conn:
+            return await conn.fetchrow(REPLICA_SQL)
 
     async def measure_all(self) -> list[ReplicaHealth]:
         return list(await asyncio.gather(*(self.measure(name) for name in self.nodes)))
@@ -239,9 +301,11 @@ class Router:
         """Skip the replica until a measurement finds it fit; its pooled
         connections are replaced (they may be to a server that has gone)."""
         self._health[name] = ReplicaHealth(name, time.monotonic(), None, _problem(exc))
-        pool = self.nodes[name].pool
-        if pool is not None:
-            await pool.expire_connections()
+        node = self.nodes[name]
+        if node.pool is not None:
+            await node.pool.expire_connections()
+        if isinstance(node, ReplicaNode):
+            node.settled = False  # asked again: its address may lead elsewhere now
 
     def _refresh(self, name: str) -> None:
         """Measure ``name`` in the background when its measurement is due."""
@@ -282,7 +346,7 @@ class Router:
                 return await on_replica(self.nodes[name])
             except REPLICA_DOWN as exc:
                 await self.mark_down(name, exc)
-            except REPLICA_REFUSED:
+            except Exception:  # noqa: BLE001 (the primary answers; it fails there if it must)
                 pass
         return await on_primary()
 
@@ -334,7 +398,8 @@ class ReplicatedEngine(LazyEngine):
 
     async def close_connection_pool(self) -> None:
         for node in self.extra_nodes.values():
-            if node.pool is not None:
+            # A replica not settled yet has no pool, but would start one.
+            if node.pool is not None or isinstance(node, ReplicaNode):
                 await node.close_connection_pool()
         await super().close_connection_pool()
 

@@ -13,21 +13,20 @@ migration, and taken again if it was lost. What makes "each migration
 applied once" hold even then is ``platform_db.migrations.runner.apply``: each
 migration commits with its record, under a transaction-level lock, after
 checking the record again. Each run reports what it applied itself.
+
+Before the first migration, the ones not yet applied are judged by ``piccolo
+platform lint`` (``platform_db.migrations.lint``): a statement the lint finds
+unsafe, and that is not acknowledged, stops the deploy before anything runs,
+unless the operator says ``--ignore_lint``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import sys
-import time
-from dataclasses import dataclass, field
 
 import asyncpg
-from piccolo.engine import engine_finder
 
-from platform_db.database import pooler
 from platform_db.migrations.runner import (
     MigrationError,
     MigrationFile,
@@ -37,75 +36,37 @@ from platform_db.migrations.runner import (
     apply,
     ensure_migration_table,
 )
+from platform_db.migrations.sessions import CONNECTION_LOST, SessionLock
 
 # A stable 64-bit key for pg_advisory_lock, derived from a name.
 ADVISORY_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"platform-data migrations").digest()[:8], "big", signed=True
 )
-KEEPALIVE_SECONDS = 5.0
-POLL_SECONDS = 0.2
-
-
-async def lock_connection() -> asyncpg.Connection:
-    """The session that holds the deploy lock, named in pg_stat_activity: the
-    server itself, never a pooler (``DATABASE_DIRECT_URL`` when set, which the
-    run's other connections then use too; ``platform_db.database.pooler``)."""
-    connection = await pooler.session_connection(engine_finder())
-    await connection.execute("SET application_name = 'platform-data migrate (deploy lock)'")
-    return connection
 
 
 class DeployLockLost(MigrationError):
     pass
 
 
-@dataclass
-class DeployLock:
-    wait_seconds: float
-    connection: asyncpg.Connection | None = None
-    losses: int = 0
-    _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _keepalive: asyncio.Task | None = None
+class DeployLock(SessionLock):
+    """The deploy lock: on the server itself, never a pooler
+    (``DATABASE_DIRECT_URL`` when set, which the run's other connections then
+    use too; ``platform_db.database.pooler``)."""
 
-    async def acquire(self) -> None:
-        self.connection = await lock_connection()
-        with contextlib.suppress(asyncpg.UndefinedObjectError):  # before PostgreSQL 14
-            await self.connection.execute("SET idle_session_timeout = 0")
-        if not await self._try():
-            print("another process is migrating this database; waiting for it", file=sys.stderr)
-            deadline = time.monotonic() + self.wait_seconds
-            while not await self._try():
-                if time.monotonic() >= deadline:
-                    raise MigrationError(
-                        f"gave up waiting {self.wait_seconds:g}s for the migration lock "
-                        "(another deploy holds it); nothing was run by this process"
-                    )
-                await asyncio.sleep(POLL_SECONDS)
-        self._keepalive = asyncio.create_task(self._ping())
+    def __init__(self, wait_seconds: float):
+        super().__init__(
+            ADVISORY_LOCK_KEY, "platform-data migrate (deploy lock)", "piccolo platform migrate"
+        )
+        self.wait_seconds = wait_seconds
+        self.losses = 0
 
-    async def _try(self) -> bool:
-        return await self.connection.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_LOCK_KEY)
-
-    async def _ping(self) -> None:
-        # Traffic on the lock's session, so nothing between here and the
-        # server takes it for idle.
-        while True:
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            async with self._busy:
-                with contextlib.suppress(Exception):  # a dead session shows in held()
-                    await self.connection.fetchval("SELECT 1")
-
-    async def held(self) -> bool:
-        async with self._busy:
-            try:
-                return await self.connection.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND pid = pg_backend_pid() AND granted"
-                    " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)",
-                    ADVISORY_LOCK_KEY,
-                )
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                return False
+    async def take(self) -> None:
+        waiting = "another process is migrating this database; waiting for it"
+        if not await self.acquire(self.wait_seconds, waiting):
+            raise MigrationError(
+                f"gave up waiting {self.wait_seconds:g}s for the migration lock "
+                "(another deploy holds it); nothing was run by this process"
+            )
 
     async def ensure(self, done: list[MigrationFile]) -> None:
         """Before each migration: the lock is still ours, or is taken again."""
@@ -119,26 +80,12 @@ class DeployLock:
         )
         await self.release()
         try:
-            await self.acquire()
-        except (MigrationError, OSError, asyncpg.PostgresError) as exc:
+            await self.take()
+        except (MigrationError, *CONNECTION_LOST, asyncpg.PostgresError) as exc:
             raise DeployLockLost(
                 f"lost the deploy lock and could not take it again ({exc}); "
                 f"{_applied_summary(done)}; run migrate again"
             ) from None
-
-    async def release(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._keepalive
-            self._keepalive = None
-        if self.connection is not None:
-            # A dead session released its lock already; closing cannot fail.
-            with contextlib.suppress(Exception):
-                await self.connection.execute("SELECT pg_advisory_unlock_all()")
-            with contextlib.suppress(Exception):
-                await self.connection.close()
-            self.connection = None
 
 
 def _applied_summary(done: list[MigrationFile]) -> str:
@@ -154,15 +101,59 @@ async def pending_files() -> list[MigrationFile]:
     return [f for f in all_migration_files() if (f.app, f.migration_id) not in applied]
 
 
-async def migrate(timeouts: Timeouts, wait_seconds: float = 600.0) -> list[MigrationFile]:
+class LintRefused(MigrationError):
+    """A pending migration has a lint finding; nothing was run."""
+
+
+async def lint_gate(pending: list[MigrationFile]) -> None:
+    """``LintRefused`` when the lint finds an unacknowledged problem in one of
+    ``pending`` (the findings printed on stderr first)."""
+    from platform_db.migrations.lint import LintError, lint
+
+    if not pending:
+        return
+    override = "or deploy them anyway with --ignore_lint"
+    try:
+        report = await lint()
+    except (LintError, MigrationError) as exc:
+        raise LintRefused(
+            f"refused: the lint could not judge the pending migrations ({exc}); nothing was "
+            f"run. Fix that, {override}"
+        ) from None
+    wanted = {(f.app, f.migration_id) for f in pending}
+    findings = [
+        f
+        for f in report.findings
+        if (f.migration.file.app, f.migration.file.migration_id) in wanted
+    ]
+    if not findings:
+        return
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    migrations = {(f.migration.file.app, f.migration.file.migration_id) for f in findings}
+    raise LintRefused(
+        f"refused: the lint found {len(findings)} unsafe statement(s) in {len(migrations)} "
+        "pending migration(s) (above); nothing was run. Rewrite them with the online helpers "
+        f"(docs/migrations.md, Online patterns), acknowledge a finding in its migration, {override}"
+    )
+
+
+async def migrate(
+    timeouts: Timeouts, wait_seconds: float = 600.0, lint: bool = True
+) -> list[MigrationFile]:
     """Apply every pending migration of every app, once; the ones this
-    process applied (another process may have applied some meanwhile)."""
+    process applied (another process may have applied some meanwhile).
+    ``lint``: judge the pending ones first (``lint_gate``)."""
     lock = DeployLock(wait_seconds)
-    await lock.acquire()
+    await lock.take()
     done: list[MigrationFile] = []
     try:
         await ensure_migration_table()
-        for file in await pending_files():
+        pending = await pending_files()
+        if lint:
+            # Under the lock: a deploy that waited finds nothing left to judge.
+            await lint_gate(pending)
+        for file in pending:
             await lock.ensure(done)
             try:
                 if await apply(file, timeouts):

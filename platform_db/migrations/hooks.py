@@ -1,16 +1,27 @@
 """Piccolo's own ``piccolo migrations forwards / backwards`` made as safe as
 the project's commands. Piccolo has no hook around a migration, so the
-platform app (``platform_db/piccolo_app.py``) wraps two of its methods when
+platform app (``platform_db/piccolo_app.py``) wraps some of its methods when
 it is loaded:
 
 - ``MigrationManager.run``: every migration runs with ``lock_timeout`` and
-  ``statement_timeout`` from the environment, in a transaction retried when
-  it gave up on a lock (``platform_db.migrations.runner``). A run inside a
-  transaction the project already opened is left as it is: that caller set
-  them.
+  ``statement_timeout`` (the runner's, when the runner runs it, e.g. with
+  ``piccolo platform migrate --statement_timeout``; else from the
+  environment), in a transaction retried when it gave up on a lock
+  (``platform_db.migrations.runner``). A run inside a transaction the
+  project already opened is left as it is: that caller set them.
+- ``MigrationManager._run_query``: in a migration outside a transaction,
+  each generated operation (Piccolo's own ``ALTER TABLE ...``) runs in a
+  short transaction of its own with those timeouts, tried again when it gave
+  up on a lock, instead of on a fresh connection with none.
+- ``PostgresEngine.get_new_connection``: a connection opened while a
+  migration runs outside a transaction (by a Python step of the migration)
+  gets its timeouts too; by then the engine connects to the server itself
+  (``platform_db.migrations.sessions``), so no pooled session keeps them.
 - ``BackwardsMigrationManager.run_migrations_backwards``: goes through
-  ``platform_db.migrations.rollback``, which refuses before anything changes while a
-  dependent app is applied, and reverses the chosen migrations together.
+  ``platform_db.migrations.rollback``, which refuses before anything changes
+  while a migration of a dependent app needs the ones to reverse, or while
+  the data present would stop a backwards half way; shows the plan with its
+  costs, and reverses the chosen migrations together.
   ``run_backwards("all")`` stops at the first app that fails instead of going
   on with the apps it depends on.
 """
@@ -24,16 +35,24 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands import backwards as piccolo_backwards
 from piccolo.apps.migrations.commands.base import MigrationResult
 from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.utils.printing import print_heading
 
+from platform_db.migrations import ledger
 from platform_db.migrations.runner import (
     MigrationError,
     Timeouts,
     outside_transaction,
+    statement_timeouts,
     with_lock_retries,
 )
+from platform_db.migrations.sessions import session_connection
+from platform_db.migrations.steps import first_line
+from platform_db.values.arguments import CommandError
 
 _piccolo_run = MigrationManager.run
+_piccolo_run_query = MigrationManager._run_query
+_piccolo_get_new_connection = PostgresEngine.get_new_connection
 _piccolo_run_migrations_backwards = (
     piccolo_backwards.BackwardsMigrationManager.run_migrations_backwards
 )
@@ -44,8 +63,13 @@ async def run(self: MigrationManager, backwards: bool = False):
     engine = engine_finder()
     if self.preview or engine.current_transaction.get() is not None:
         return await _piccolo_run(self, backwards=backwards)
-    timeouts = Timeouts.from_environment()
+    # The runner's, when it runs this migration (its command's options).
+    timeouts = statement_timeouts() or Timeouts.from_environment()
     if not self.wrap_in_transaction:
+        if statement_timeouts() is None:
+            # Plain `piccolo migrations forwards`: the engine moves to the
+            # server itself before any statement (a pooler refused here).
+            await (await session_connection("a migration outside a transaction")).close()
         with outside_transaction(timeouts):
             return await _piccolo_run(self, backwards=backwards)
 
@@ -57,13 +81,42 @@ async def run(self: MigrationManager, backwards: bool = False):
     await with_lock_retries(attempt, timeouts, f"{self.app_name} {self.migration_id}")
 
 
+async def run_query(self: MigrationManager, query):
+    timeouts = statement_timeouts()
+    engine = engine_finder()
+    if self.preview or timeouts is None or engine.current_transaction.get() is not None:
+        return await _piccolo_run_query(self, query)
+    sql = ";\n".join(query.ddl) if hasattr(query, "ddl") else str(query)
+    if not sql.strip():
+        return await _piccolo_run_query(self, query)  # an operation with nothing to send
+
+    async def attempt():
+        async with engine.transaction() as transaction:
+            await transaction.connection.execute(timeouts.settings_sql(local=True))
+            await _piccolo_run_query(self, query)
+
+    await with_lock_retries(attempt, timeouts, f"{self.migration_id}: {first_line(sql)}")
+    keeping = ledger.current()
+    if keeping is not None:
+        keeping.committed(sql)
+
+
+async def get_new_connection(self: PostgresEngine):
+    connection = await _piccolo_get_new_connection(self)
+    timeouts = statement_timeouts()
+    if timeouts is not None:
+        await connection.execute(timeouts.settings_sql(local=False))
+    return connection
+
+
 async def run_migrations_backwards(self, app_config) -> MigrationResult:
     from platform_db.migrations.rollback import execute_rollback, plan_rollback
 
     if self.preview:
         return await _piccolo_run_migrations_backwards(self, app_config)
     try:
-        plan = await plan_rollback(self.app_name, self.migration_id)
+        timeouts = Timeouts.from_environment()
+        plan = await plan_rollback(self.app_name, self.migration_id, timeouts)
         if not plan.files:
             print("🏁 No migrations to reverse!")
             return MigrationResult(success=True, message="No migrations to reverse")
@@ -76,8 +129,8 @@ async def run_migrations_backwards(self, app_config) -> MigrationResult:
         if not self.auto_agree and input(f"Reverse {n} migration(s)? [y/N] ").lower() != "y":
             print("Not proceeding.", file=sys.stderr)
             return MigrationResult(success=False, message="Not proceeding.")
-        await execute_rollback(plan, Timeouts.from_environment())
-    except MigrationError as exc:
+        await execute_rollback(plan, timeouts)
+    except (MigrationError, CommandError) as exc:
         print(exc, file=sys.stderr)
         return MigrationResult(success=False, message=str(exc))
     if self.clean:
@@ -119,5 +172,7 @@ async def run_backwards(
 def install() -> None:
     """Idempotent: the platform app may be loaded more than once."""
     MigrationManager.run = run
+    MigrationManager._run_query = run_query
+    PostgresEngine.get_new_connection = get_new_connection
     piccolo_backwards.BackwardsMigrationManager.run_migrations_backwards = run_migrations_backwards
     piccolo_backwards.run_backwards = run_backwards

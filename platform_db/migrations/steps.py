@@ -1,8 +1,13 @@
 """Raw SQL steps for migrations, each carrying its reverse, and how a step
 runs: in the migration's transaction, or, in a migration declared
 ``MigrationManager(..., wrap_in_transaction=False)``, on a session of its own
-with the migration's ``lock_timeout`` / ``statement_timeout``, retried when it
-gave up on a lock.
+(on the server itself, never through a pooler) with the migration's
+``lock_timeout`` / ``statement_timeout``, retried when it gave up on a lock.
+A statement writers do not queue behind (``CREATE INDEX CONCURRENTLY``,
+``VALIDATE CONSTRAINT``, ...) runs under ``concurrent_lock_timeout``
+instead; a concurrent index build, whatever SQL it is written in, first
+drops the INVALID index a failed build of the same name left, and drops the
+one it leaves itself when it fails.
 
 Piccolo runs a migration's ``add_raw`` functions before its other
 operations (PICCOLO_NOTES.md), so a raw step that needs a table created by
@@ -15,19 +20,26 @@ forms of DDL that would lock a busy table are in
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
+from pglast import ast, parse_sql
+from pglast.enums import AlterTableType, ObjectType
+from pglast.parser import ParseError
 
+from platform_db.migrations import ledger
 from platform_db.migrations.runner import (
+    BOOKKEEPING,
     Timeouts,
-    session_connection,
     statement_timeouts,
     with_lock_retries,
 )
+from platform_db.migrations.sessions import session_connection
 
 
 class OnlineDDLRefused(Exception):
@@ -55,15 +67,109 @@ async def execute(sql: str) -> None:
     if transaction is not None:
         await transaction.connection.execute(sql)
         return
-    async with own_session() as (connection, timeouts):
-        await with_lock_retries(lambda: connection.execute(sql), timeouts, first_line(sql))
+    async with own_session(statement=sql) as (connection, timeouts):
+        await _run_alone(connection, sql, timeouts, first_line(sql))
 
 
 async def alone(sql: str, what: str) -> None:
     """``sql`` committed on its own (refused in the migration's transaction),
     tried again when it gave up on a lock."""
-    async with own_session(what) as (conn, timeouts):
-        await with_lock_retries(lambda: conn.execute(sql), timeouts, what)
+    async with own_session(what, statement=sql) as (conn, timeouts):
+        await _run_alone(conn, sql, timeouts, what)
+
+
+async def _run_alone(connection, sql: str, timeouts: Timeouts, what: str) -> None:
+    build = concurrent_build(sql)
+
+    async def attempt() -> None:
+        if build is None:
+            return await connection.execute(sql)
+        await drop_if_invalid(connection, *build)
+        try:
+            await connection.execute(sql)
+        except asyncpg.PostgresError:
+            await drop_if_invalid(connection, *build)
+            raise
+
+    await with_lock_retries(attempt, timeouts, what, concurrent=waits_without_blocking(sql))
+
+
+# Statements whose lock writers do not queue behind, told by their first
+# words: a step's name (``CREATE INDEX CONCURRENTLY clients_email``) as well
+# as its SQL.
+_NOT_BLOCKING_WORDS = re.compile(
+    r"(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\s+\w+)\s+CONCURRENTLY\b"
+    r"|VALIDATE\s+CONSTRAINT\b",
+    re.IGNORECASE,
+)
+_NOT_BLOCKING_COMMANDS = {AlterTableType.AT_ValidateConstraint, AlterTableType.AT_DetachPartition}
+
+
+def _statements(sql: str) -> list | None:
+    try:
+        return [raw.stmt for raw in parse_sql(sql)]
+    except ParseError:
+        return None
+
+
+def waits_without_blocking(text: str) -> bool:
+    """Whether ``text`` (one statement, or a step's name) takes only locks
+    that writers do not queue behind, so that it may wait long for them:
+    ``CREATE / DROP INDEX CONCURRENTLY``, ``REINDEX ... CONCURRENTLY``,
+    ``VALIDATE CONSTRAINT``, ``DETACH PARTITION ... CONCURRENTLY``."""
+    statements = _statements(text)
+    if statements is None:
+        return bool(_NOT_BLOCKING_WORDS.match(text.strip()))
+    if len(statements) != 1:
+        return False
+    statement = statements[0]
+    if isinstance(statement, ast.IndexStmt | ast.DropStmt):
+        return bool(statement.concurrent)
+    if isinstance(statement, ast.ReindexStmt):
+        return any(p.defname == "concurrently" for p in statement.params or ())
+    if isinstance(statement, ast.AlterTableStmt):
+        return all(
+            c.subtype in _NOT_BLOCKING_COMMANDS
+            and (c.subtype != AlterTableType.AT_DetachPartition or c.def_.concurrent)
+            for c in statement.cmds
+        )
+    return False
+
+
+def concurrent_build(sql: str) -> tuple[str, str] | None:
+    """(table, index name) of a ``CREATE INDEX CONCURRENTLY`` statement."""
+    statements = _statements(sql)
+    if not statements or len(statements) != 1:
+        return None
+    statement = statements[0]
+    if not isinstance(statement, ast.IndexStmt) or not statement.concurrent:
+        return None
+    if not statement.idxname:
+        return None  # a name PostgreSQL chooses: no INVALID leftover to find by name
+    relation = statement.relation
+    table = ".".join(_quoted(p) for p in (relation.schemaname, relation.relname) if p)
+    return table, statement.idxname
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def drop_if_invalid(connection, table: str, index: str) -> bool:
+    """Drop ``index`` of ``table`` if a failed concurrent build left it
+    INVALID (``CREATE INDEX CONCURRENTLY`` refuses to build it again)."""
+    qualified = await connection.fetchval(
+        BOOKKEEPING + "SELECT format('%I.%I', n.nspname, i.relname)"
+        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+        " JOIN pg_namespace n ON n.oid = i.relnamespace"
+        " WHERE x.indrelid = to_regclass($1) AND i.relname = $2 AND NOT x.indisvalid",
+        table,
+        index,
+    )
+    if qualified is None:
+        return False
+    await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
+    return True
 
 
 async def atomic(conn, sql: str) -> None:
@@ -88,15 +194,21 @@ def refuse_in_transaction(what: str) -> None:
 
 
 @asynccontextmanager
-async def own_session(alone_step: str | None = None) -> AsyncIterator:
-    """A connection of its own, with the running migration's timeouts;
-    ``alone_step`` names a step that must commit on its own."""
+async def own_session(alone_step: str | None = None, statement: str | None = None) -> AsyncIterator:
+    """A connection of its own, to the server itself, with the running
+    migration's timeouts; ``alone_step`` names a step that must commit on
+    its own. Its lock budget is ``concurrent_lock_timeout`` when the step
+    (or ``statement``, the SQL it runs) waits without blocking writers."""
     if alone_step:
         refuse_in_transaction(alone_step)
     timeouts = statement_timeouts() or Timeouts.from_environment()
-    connection = await session_connection()
+    concurrent = waits_without_blocking(statement or alone_step or "")
+    connection = await session_connection("a migration that runs outside a transaction")
+    keeping = ledger.current()
+    if keeping is not None:
+        connection.add_query_logger(keeping.listener())
     try:
-        await connection.execute(timeouts.settings_sql(local=False))
+        await connection.execute(timeouts.settings_sql(local=False, concurrent=concurrent))
         yield connection, timeouts
     finally:
         await connection.close()

@@ -36,12 +36,18 @@ so records that would not win never reach the merge:
 3. The merge keeps its WHERE, for rows a concurrent batch changed meanwhile.
 
 The staging table is temporary: filling and emptying it writes no WAL and
-no page of the cache table.
+no page of the cache table. It is kept for the session (no catalog churn per
+batch), so its name says its shape (``staging_name``): behind PgBouncer a
+server session outlives its client, and one that ran another release's
+upsert keeps that release's staging table, which a batch of this release
+never meets.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -115,11 +121,23 @@ def wins(incoming: str) -> str:
        AND coalesce({incoming}.modified_on >= stored.modified_on, stored.modified_on IS NULL)"""
 
 
+def staging_name(tablename: str, shape: Iterable[tuple[str, str]]) -> str:
+    """The staging table of ``tablename`` for rows of ``shape`` (each
+    column's name and type, in order): another shape, another name, so a
+    session that kept the staging table of an older release (a pooled server
+    session does) never hands it to this one."""
+    key = ", ".join(f"{name} {column_type}" for name, column_type in shape)
+    return f"stage_{tablename}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
 @cache
 def sql_for(table) -> UpsertSql:
     layout: RowLayout = layout_for(table)
     target = f"{table._meta.schema}.{table._meta.tablename}"
-    staging = f"stage_{table._meta.tablename}"
+    staging = staging_name(
+        table._meta.tablename,
+        [(column, table._meta.get_column_by_name(column).column_type) for column in layout.columns],
+    )
     columns = ", ".join(layout.columns)
     updates = ",\n    ".join(f"{column} = excluded.{column}" for column in layout.columns[2:])
     # One probe of the (tenant_id, id) index per row: a subquery with LIMIT,
@@ -157,7 +175,8 @@ CROSS JOIN LATERAL (
 """,
         staging=staging,
         # Kept for the session, emptied at each commit: no catalog churn per
-        # batch. CREATE … AS copies the column types and no constraint.
+        # batch; of this shape whatever the session ran before (its name).
+        # CREATE … AS copies the column types and no constraint.
         create_staging=(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
             f"SELECT {columns} FROM {target} WITH NO DATA"

@@ -114,8 +114,26 @@ async def synced_tenant(known_credential) -> int:
     return credential.tenant_id
 
 
+@pytest.fixture
+async def fleet(fleet_made):
+    """``fleet_made``, its ``expiring`` token due 20 minutes after the
+    database's now when each test takes it: made once for the session, it
+    would be expired by a test that runs 20 minutes later."""
+    from platform_db.database.connection import connection
+    from servicetitan.tables import ServiceTitanCredential
+
+    async with connection(ServiceTitanCredential) as conn:
+        await conn.execute(
+            "UPDATE servicetitan_credentials"
+            " SET token_expires_at = (now() AT TIME ZONE 'UTC') + interval '20 minutes'"
+            " WHERE id = $1",
+            fleet_made["expiring"],
+        )
+    return fleet_made
+
+
 @pytest.fixture(scope="session")
-async def fleet(known_credential, failed_log):
+async def fleet_made(known_credential, failed_log):
     """Credentials in every state an operator asks about, each of its own
     company: ``valid`` (known_credential, whose last sync failed),
     ``error``, ``expired``, ``expiring`` (in 20 minutes), ``no_token``; and

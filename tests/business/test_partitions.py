@@ -6,19 +6,21 @@ changes nothing, arguments out of bounds refused naming the bound."""
 import os
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from business.partitions import PartitionMaintenanceRefused, PartitionStepFailed
 from business.tables import Company, Message
-from tests.business.rows import month_start, partition_name
+from tests.business.rows import insert, month_start, partition_name
 
 PROJECT = Path(__file__).resolve().parents[2]
 PICCOLO = str(Path(sys.executable).parent / "piccolo")
 # Far back, where no other test makes partitions.
 RETENTION = 100
-EXPIRED = month_start(-RETENTION - 3)
+EXPIRED_MONTHS_AGO = RETENTION + 3
 
 
 def piccolo_business(*args: str) -> subprocess.CompletedProcess:
@@ -38,17 +40,23 @@ async def expired(conn):
     """A committed partition past a retention of 100 months, holding 2
     messages; gone again afterwards."""
     company = await Company.create(name="Retention salon")
-    await conn.fetch("SELECT * FROM create_messages_partition($1)", EXPIRED.date())
+    month = month_start(-EXPIRED_MONTHS_AGO)  # when the test runs, not at import
+    await conn.fetch("SELECT * FROM create_messages_partition($1)", month.date())
     for day in (1, 2):
         await conn.execute(
             "INSERT INTO messages (company_id, phone, direction, created_at)"
             " VALUES ($1, '79001112233', 'incoming', $2)",
             company.id,
-            EXPIRED.replace(day=day),
+            month.replace(day=day),
         )
-    yield partition_name(EXPIRED)
-    await conn.execute(f"DROP TABLE IF EXISTS {partition_name(EXPIRED)}")
+    yield partition_name(month)
+    await conn.execute(f"DROP TABLE IF EXISTS {partition_name(month)}")
     await Company.delete().where(Company.id == company.id)
+
+
+def month_of(partition: str) -> str:
+    """``messages_2017_08`` -> ``2017-08``."""
+    return partition.removeprefix("messages_").replace("_", "-")
 
 
 async def exists(conn, name: str) -> bool:
@@ -63,7 +71,7 @@ async def test_the_plan_names_the_months_and_rows_it_would_drop(expired, conn):
     ]
     assert plan.describe() == (
         f"messages partitions, 5 month(s) ahead, {RETENTION} month(s) kept (older ones dropped):\n"
-        f"  drop {expired} ({EXPIRED:%Y-%m}, 2 row(s))"
+        f"  drop {expired} ({month_of(expired)}, 2 row(s))"
     )
     assert plan.code == (await Message.partition_plan(5, RETENTION)).code
     assert plan.code != (await Message.partition_plan(5, RETENTION, keep_tables=True)).code
@@ -152,7 +160,7 @@ def test_the_command_refuses_arguments_out_of_bounds_at_once(migrated, option, m
 
 async def test_the_command_shows_the_plan_and_drops_only_with_yes(expired, conn):
     retention = f"--retention_months={RETENTION}"
-    line = f"  drop {expired} ({EXPIRED:%Y-%m}, 2 row(s))"
+    line = f"  drop {expired} ({month_of(expired)}, 2 row(s))"
 
     dry = piccolo_business("maintain_partitions", retention, "--dry_run")
     assert dry.returncode == 0, dry.stderr
@@ -196,3 +204,66 @@ async def test_the_seeds_one_call_function_runs_the_same_steps(expired, conn):
     assert {s.partition_name for s in plan.steps if s.action == "drop"} == {expired}
     with pytest.raises(Exception, match="retention"):
         await conn.fetch("SELECT * FROM maintain_messages_partitions(5, 999999)")
+
+
+@pytest.fixture
+async def old_messages_in_default(conn):
+    """Two messages in DEFAULT past a retention of 100 months: one from
+    before the cutoff a plan made last month showed (month -102), one from
+    the month between that cutoff and this month's (month -101). Gone
+    again afterwards."""
+    company = await Company.create(name="Purge salon")
+    for months_ago in (RETENTION + 2, RETENTION + 1):
+        await old_message(conn, company.id, month_start(-months_ago) + timedelta(days=9))
+    yield company.id
+    await Company.delete().where(Company.id == company.id)
+
+
+async def old_message(conn, company, created_at) -> None:
+    await insert(
+        conn, "messages", company_id=company, phone="79001112233", direction="incoming",
+        created_at=created_at,
+    )  # fmt: skip
+
+
+async def default_rows_of(conn, company) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM messages_default WHERE company_id = $1", company
+    )
+
+
+async def test_a_purge_planned_before_a_month_began_removes_nothing(old_messages_in_default, conn):
+    """Carried out after a month has begun, a plan's purge would remove rows
+    older than the new cutoff: a month more than the plan showed and
+    counted. It is refused, saying so, and nothing is purged; a plan made
+    now has another code (the admin's check) and purges by the cutoff it
+    shows."""
+    company = old_messages_in_default
+    now = await Message.partition_plan(5, RETENTION)
+    (purge,) = [s for s in now.steps if s.action == "purge"]
+    assert purge.range_end == month_start(-RETENTION)
+    # What the plan said a month ago: an earlier cutoff, one of the two rows.
+    planned_last_month = replace(
+        now, steps=(replace(purge, range_end=month_start(-RETENTION - 1), row_count=1),)
+    )
+
+    with pytest.raises(PartitionStepFailed) as failed:
+        await Message.apply_partition_plan(planned_last_month)
+    assert str(failed.value) == (
+        f"not done: purge 1 row(s) older than {month_start(-RETENTION - 1):%Y-%m} from "
+        f"messages_default: the retention cutoff is {month_start(-RETENTION):%Y-%m} now, not "
+        f"{month_start(-RETENTION - 1):%Y-%m} as planned (a month has begun since): make the "
+        "plan again (steps done before it: none)"
+    )
+    assert await default_rows_of(conn, company) == 2
+    assert planned_last_month.code != replace(now, steps=(purge,)).code
+
+    # A message older than the cutoff shown, arriving after the plan (an
+    # import of old history): past retention by the rule the plan showed,
+    # it goes too, and the count reported is what was removed.
+    await old_message(conn, company, month_start(-RETENTION - 5))
+    done = await Message.apply_partition_plan(replace(now, steps=(purge,)))
+    assert done == [
+        {"action": "purged", "partition_name": "messages_default", "row_count": purge.row_count + 1}
+    ]
+    assert await default_rows_of(conn, company) == 0

@@ -3,7 +3,7 @@
 and encrypted on an existing database by a migration that undoes itself."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from piccolo.apps.migrations.commands.backwards import run_backwards
@@ -16,9 +16,14 @@ from business.tables import Company, WhatsAppAuthKey
 from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from tests.business.rows import insert, new_company
 from tests.conftest import SERVER_URL
-from tests.support.databases import connect, create_database, drop_database, piccolo_on
+from tests.support.databases import (
+    connect,
+    create_database,
+    database_now,
+    drop_database,
+    piccolo_on,
+)
 
-NOW = datetime.now(timezone.utc)
 SESSION = {"private": {"type": "Buffer", "data": "c2Vzc2lvbi1zZWNyZXQ="}, "registrationId": 7}
 
 
@@ -56,9 +61,10 @@ async def test_keys_are_stored_encrypted_and_read_back(conn, company):
     assert "value" not in row
 
 
-async def test_an_expired_key_is_not_read(company):
-    await WhatsAppAuthKey.write_keys(company, "pre-key", {"1": {"k": 1}}, NOW - timedelta(hours=1))
-    await WhatsAppAuthKey.write_keys(company, "pre-key", {"2": {"k": 2}}, NOW + timedelta(hours=1))
+async def test_an_expired_key_is_not_read(conn, company):
+    now = await database_now(conn)
+    await WhatsAppAuthKey.write_keys(company, "pre-key", {"1": {"k": 1}}, now - timedelta(hours=1))
+    await WhatsAppAuthKey.write_keys(company, "pre-key", {"2": {"k": 2}}, now + timedelta(hours=1))
     assert await WhatsAppAuthKey.read_keys(company, "pre-key", ["1", "2"]) == {"2": {"k": 2}}
 
 
@@ -97,8 +103,9 @@ async def test_refusals_name_the_column_and_never_the_value(conn, company, call,
 
 
 async def test_the_seed_functions_work_on_encrypted_keys(conn, company):
-    await WhatsAppAuthKey.write_keys(company, "pre-key", {"old": {"k": 0}}, NOW - timedelta(days=1))
-    await WhatsAppAuthKey.write_keys(company, "pre-key", {"new": {"k": 1}}, NOW + timedelta(days=1))
+    now = await database_now(conn)
+    await WhatsAppAuthKey.write_keys(company, "pre-key", {"old": {"k": 0}}, now - timedelta(days=1))
+    await WhatsAppAuthKey.write_keys(company, "pre-key", {"new": {"k": 1}}, now + timedelta(days=1))
     await WhatsAppAuthKey.write_keys(company, "session", {"s": SESSION})
     stats = {r["key_type"]: r for r in await conn.fetch("SELECT * FROM get_whatsapp_auth_stats()")}
     assert stats["pre-key"]["total_keys"] >= 2 and stats["pre-key"]["expired_keys"] >= 1

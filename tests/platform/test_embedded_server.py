@@ -135,3 +135,48 @@ async def test_the_query_of_a_killed_client_is_cancelled(data_dir):
         holder.stdin.close()
         holder.wait()
     assert wait_for(lambda: not server_running(data_dir))
+
+
+# A command's process up to its first connection: it starts (or joins) the
+# server, says "ready", and when its stdin closes asks for its database as a
+# command's first query does (embedded.url: created if missing).
+FIRST_QUERY = """
+import sys
+from pathlib import Path
+from platform_db.database import embedded
+
+data = Path(sys.argv[1])
+embedded.server(data)
+print("ready", flush=True)
+sys.stdin.read()
+try:
+    embedded.url(data, sys.argv[2])
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", flush=True)
+else:
+    print("ok", flush=True)
+"""
+
+
+def test_commands_started_together_on_a_fresh_checkout_all_find_their_database(data_dir):
+    """Four commands on a data directory that does not exist yet, let go at
+    once (a barrier, not a pause); then again on the running server with a
+    database nobody made yet. Each trial: every one of them connects."""
+    env = embedded_env(data_dir, quiet=True)
+    for database in ("platform", "second_trial", "third_trial"):
+        commands = [
+            subprocess.Popen(
+                [sys.executable, "-c", FIRST_QUERY, str(data_dir), database],
+                cwd=PROJECT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            for _ in range(4)
+        ]
+        for command in commands:
+            assert command.stdout.readline().strip() == "ready"
+        for command in commands:
+            command.stdin.close()
+        outcomes = [command.stdout.read().strip() for command in commands]
+        for command in commands:
+            command.wait()
+        assert outcomes == ["ok"] * 4, f"{database}: {outcomes}"
+    assert wait_for(lambda: not server_running(data_dir))

@@ -1,5 +1,6 @@
 """``piccolo platform migrate`` refuses arguments it cannot use before
-anything runs, in one line, and says "rolled back" only when something was."""
+anything runs, in one line, and says "rolled back" only when something was;
+it refuses a pending migration the lint finds unsafe, unless told otherwise."""
 
 import pytest
 
@@ -37,5 +38,34 @@ async def test_a_bad_argument_is_one_line_and_nothing_runs(empty_database, args,
             " 'information_schema') AND tablename <> 'migration'"
         )
         assert tables == []
+    finally:
+        await conn.close()
+
+
+async def test_migrate_refuses_a_pending_migration_the_lint_finds_unsafe(migrated_copy):
+    """Issue 23 item 4: `platform migrate` deployed whatever was pending. It
+    lints the pending migrations first now: lock_app's plain CREATE INDEX on
+    companies (writes wait for the whole build) stops the deploy with the
+    finding shown and nothing run; `--ignore_lint`, named in the refusal,
+    deploys it anyway."""
+    url = migrated_copy()
+    env = {"PICCOLO_CONF": "tests.reliability.fault_conf", "FAULT_FIXED": "1"}
+    refused = run_piccolo("platform", "migrate", url=url, **env)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "lock_app 2026-01-01T00:00:00:000001" in refused.stderr, refused.stderr
+    assert "require-concurrent-index-creation" in refused.stderr, refused.stderr
+    assert "instead: build it with ConcurrentIndex" in refused.stderr, refused.stderr
+    refusal = errors(refused)
+    assert len(refusal) == 1 and "refused: the lint found 1 unsafe statement(s) in 1 pending" in (
+        refusal[0]
+    ), refused.stderr
+    assert "nothing was run" in refusal[0] and "--ignore_lint" in refusal[0]
+    conn = await connect(url)
+    try:
+        pending = "SELECT count(*) FROM migration WHERE app_name IN ('lock_app', 'fault_app')"
+        assert await conn.fetchval(pending) == 0
+        forced = run_piccolo("platform", "migrate", "--ignore_lint", url=url, **env)
+        assert forced.returncode == 0, forced.stdout + forced.stderr
+        assert await conn.fetchval(pending) == 2
     finally:
         await conn.close()

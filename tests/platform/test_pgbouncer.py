@@ -22,13 +22,16 @@ from platform_db.database.engine import engine_config
 from platform_db.database.pooler import PooledConnection, behind_pooler, pooled_settings
 from platform_db.database.replicas import ReplicatedEngine
 from platform_db.database.urls import database_name
+from servicetitan.cache.bulk_upsert import sql_for, staging_name
 from servicetitan.cache.raw_tables import StJob
+from servicetitan.cache.records import layout_for
 from servicetitan.sync.run import run_sync
 from servicetitan.tables import ServiceTitanCredential
 from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
 from tests.conftest import SERVER_URL, TEST_DATABASE_URL
 from tests.harness.test_cli import PICCOLO, PROJECT
 from tests.servicetitan.records import job, new_tenant
+from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
 from tests.support.databases import connect, piccolo_using
 from tests.support.pgbouncer import PGBOUNCER, SERVER_CONNECTIONS, start_pgbouncer
 
@@ -150,6 +153,64 @@ async def test_upsert_and_sync_runs_with_their_session_staging_table(pooled):
     assert await asyncio.gather(*map(sync, range(3))) == [("completed", 3)] * 3
 
 
+async def on_every_server_session(pgbouncer, *statements: str) -> None:
+    """Run ``statements`` on each of the pooler's server connections: as
+    many clients as it has, each holding one in a transaction at once."""
+    clients = [
+        await asyncpg.connect(pgbouncer.url(DATABASE), statement_cache_size=0)
+        for _ in range(SERVER_CONNECTIONS)
+    ]
+    try:
+        transactions = [client.transaction() for client in clients]
+        for client, transaction in zip(clients, transactions):
+            await transaction.start()
+            for statement in statements:
+                await client.execute(statement)
+        backends = {await client.fetchval("SELECT pg_backend_pid()") for client in clients}
+        assert len(backends) == SERVER_CONNECTIONS
+        for transaction in transactions:
+            await transaction.commit()
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_upserts_go_on_where_a_server_session_kept_an_older_staging_table(
+    pgbouncer, pooled
+):
+    """Every server session holds the staging table an older release left,
+    of the shape before ``full_data_digest``: under the name that release
+    used, and under the name this one gives that shape. Upserts through the
+    pooler land all the same (they failed with UndefinedColumnError until
+    PgBouncer recycled the session)."""
+    layout = layout_for(StJob)
+    older = [c for c in layout.columns if c != "full_data_digest"]
+    older_shape = [(c, StJob._meta.get_column_by_name(c).column_type) for c in older]
+    names = ["stage_st_jobs", staging_name("st_jobs", older_shape)]
+    await on_every_server_session(
+        pgbouncer,
+        *(
+            f"DROP TABLE IF EXISTS pg_temp.{name}; "
+            f"CREATE TEMP TABLE {name} ON COMMIT DELETE ROWS AS "
+            f"SELECT {', '.join(older)} FROM raw.st_jobs WITH NO DATA"
+            for name in names
+        ),
+    )
+    try:
+        tenants = [new_tenant() for _ in range(4)]
+        first = await asyncio.gather(*(StJob.upsert(t, [job(1), job(2)]) for t in tenants))
+        assert [(r.inserted, r.rejected) for r in first] == [(2, [])] * 4
+        again = await asyncio.gather(
+            *(StJob.upsert(t, [job(1), job(2, modified_on="2025-04-01T00:00:00Z")]) for t in tenants)
+        )
+        assert [(r.updated, r.unchanged) for r in again] == [(1, 1)] * 4
+        assert sql_for(StJob).staging not in names
+    finally:
+        await on_every_server_session(
+            pgbouncer, *(f"DROP TABLE IF EXISTS pg_temp.{name}" for name in names)
+        )
+
+
 async def test_get_recent_messages_with_prepared_statements_off(pooled, pgbouncer):
     """One client's statement prepared on one server connection, then run on
     another: with asyncpg's statement cache that fails ("prepared statement
@@ -236,6 +297,22 @@ async def test_migrate_refuses_the_pooler_and_runs_on_the_direct_url(pgbouncer):
     assert "nothing left to do" in direct.stdout
 
 
+async def test_the_refusal_names_the_pooler_without_its_password(migrated):
+    # A pooler of its own: a server session another client left a named
+    # statement on fails the command's first query before it can refuse.
+    if PGBOUNCER is None:
+        pytest.skip("no pgbouncer")
+    bouncer = await start_pgbouncer(SERVER_URL)
+    secret = "s3cr3t-pw"
+    try:
+        refused = migrate({"DATABASE_URL": f"{bouncer.url(DATABASE)}?password={secret}"})
+    finally:
+        bouncer.stop()
+    assert refused.returncode == 1, refused.stderr
+    assert f"({bouncer.url(DATABASE)}?password=***) goes through" in refused.stderr
+    assert secret not in refused.stderr
+
+
 async def test_migrate_refuses_a_pooler_that_lets_its_settings_through(migrated):
     """A pooler told to ignore lock_timeout accepts the connection: migrate
     sees that its queries run on another backend than the one it was told."""
@@ -271,3 +348,45 @@ async def test_the_admin_through_the_pooler(pooled):
         assert health.status_code == 200 and "Migrations" in health.text
     assert (await Company.objects().get(Company.id == company.id)).address == "Via the pooler"
     await Company.delete().where(Company.id == company.id)
+
+
+@pytest.mark.parametrize("command", SERVICETITAN_TWO_NEWEST, ids=ROLLBACK_PATHS)
+async def test_a_rollback_outside_a_transaction_leaves_nothing_on_pooled_sessions(
+    pgbouncer, migrated_copy, command
+):
+    """Issue 19 item 1: reversing a migration declared
+    wrap_in_transaction=False (servicetitan's sync_log_data_type_assignments)
+    took the apply lock and SET lock_timeout / statement_timeout on a
+    connection through PgBouncer, whose server session outlives the client:
+    the next deploy waited for a lock nobody released, and the application's
+    transactions ran with the migration's timeouts. Every session-level lock
+    and setting is on DATABASE_DIRECT_URL now."""
+    url = migrated_copy()
+    env = {"DATABASE_URL": pgbouncer.url(database_name(url)), "DATABASE_DIRECT_URL": url}
+    done = run_piccolo(*command, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    direct = await connect(url)
+    clients = [
+        await asyncpg.connect(pgbouncer.url(database_name(url)), statement_cache_size=0)
+        for _ in range(SERVER_CONNECTIONS)
+    ]
+    try:
+        assert await direct.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ) == 0
+        defaults = [await direct.fetchval(f"SHOW {name}") for name in SESSION_SETTINGS]
+        for client in clients:  # each holds a server session of the pool while the others look
+            await client.execute("BEGIN")
+        for client in clients:
+            assert [await client.fetchval(f"SHOW {name}") for name in SESSION_SETTINGS] == defaults
+    finally:
+        for client in clients:
+            await client.close()
+        await direct.close()
+    again = run_piccolo("platform", "migrate", **env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "migrations applied by this run: 2" in again.stdout, again.stdout
+
+
+SESSION_SETTINGS = ("lock_timeout", "statement_timeout", "idle_session_timeout")

@@ -1,13 +1,18 @@
-"""Rollbacks that never half-happen: reversing an app that an applied app
-depends on is refused before anything changes, by ``piccolo platform
-rollback`` and by Piccolo's own ``piccolo migrations backwards`` alike; a
-rollback whose second migration fails reverses nothing."""
+"""Rollbacks that never half-happen: reversing what a migration of an
+applied app truly needs is refused before anything changes, by ``piccolo
+platform rollback`` and by Piccolo's own ``piccolo migrations backwards``
+alike, and so is one the data present would stop half way; a rollback whose
+second migration fails reverses nothing; the plan says what the rollback
+costs before it asks."""
+
+import uuid
 
 import pytest
 
 from platform_db.database.catalog import snapshot
-from tests.support.commands import run_piccolo
-from tests.support.databases import connect, copy_database, drop_database
+from tests.servicetitan.cache.records import job, new_tenant
+from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
+from tests.support.databases import connect, copy_database, drop_database, piccolo_on
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +43,19 @@ async def state(url):
             ["servicetitan", "reporting"],
         ),
         (["platform", "rollback", "business", "all", "--yes"], ["servicetitan", "reporting"]),
-        (["platform", "rollback", "business", "1", "--yes"], ["servicetitan", "reporting"]),
-        (["migrations", "backwards", "user", "--migration_id=all", "--auto_agree"], ["admin"]),
-        (["platform", "rollback", "user", "all", "--yes"], ["admin"]),
+        # All but the first: the updated_at trigger function goes, which both
+        # apps' triggers use.
+        (["platform", "rollback", "business", "14", "--yes"], ["servicetitan", "reporting"]),
+        (
+            [
+                "migrations",
+                "backwards",
+                "business",
+                "--migration_id=2026-11-22T04:42:38:428392",
+                "--auto_agree",
+            ],
+            ["servicetitan", "reporting"],
+        ),
     ],
 )
 async def test_reversing_an_app_others_depend_on_is_refused_with_nothing_changed(
@@ -104,3 +119,87 @@ async def test_rollback_shows_its_plan_asks_and_reverses(database):
     assert migrations == before[1][:-1] or len(migrations) == len(before[1]) - 1
     assert run(database, "migrations", "forwards", "all").returncode == 0
     assert (await state(database))[0] == before[0]
+
+
+MIGRATIONS = "SELECT app_name, name FROM migration ORDER BY id"
+
+
+async def test_one_business_migration_rolls_back_alone_on_a_database_built_by_forwards_all(
+    migrated_copy,
+):
+    """Issue 23 item 5: the rule was "applied after", so on a database built
+    by `forwards all` (servicetitan and reporting applied after every
+    business migration) no business migration could be rolled back alone.
+    What truly depends on business's newest (a data migration) is nothing:
+    the history without it still builds."""
+    url = migrated_copy()
+    before = await state(url)
+    done = run(url, "platform", "rollback", "business", "1", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reversed 1 migration(s) of business" in done.stdout
+    _, migrations = await state(url)
+    assert migrations == [m for m in before[1] if m[1] != "2026-12-01T10:11:43:139037"]
+    assert run(url, "migrations", "forwards", "all").returncode == 0
+
+
+async def assignments_sync_log(url: str) -> None:
+    """One sync log of data type ``assignments``, as every assignments load
+    leaves (logs are history: it stays)."""
+    from business.tables import Company
+    from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
+
+    with piccolo_on(url):
+        company = await Company.create(name=f"Rollback salon {uuid.uuid4().hex[:6]}")
+        credential = await ServiceTitanCredential.register(
+            company.id, "integration", "client-rollback", "secret", tenant_id=new_tenant()
+        )
+        await ServiceTitanSyncLog.start(credential, "manual", "assignments")
+
+
+@pytest.mark.parametrize("args", SERVICETITAN_TWO_NEWEST, ids=ROLLBACK_PATHS)
+async def test_a_rollback_the_data_would_stop_half_way_is_refused_before_its_first_step(
+    migrated_copy, args
+):
+    """Issue 19 item 4: with an `assignments` sync log, `rollback servicetitan
+    2` first committed the reversal of cache_full_data_digest, then the
+    backwards of sync_log_data_type_assignments (outside a transaction)
+    dropped the 8-value CHECK and failed adding the 7-value one: no CHECK at
+    all, the migration still recorded, and a message that said otherwise.
+    The 7-value CHECK is counted against the rows first now."""
+    url = migrated_copy()
+    await assignments_sync_log(url)
+    before = await state(url)
+    done = run(url, *args)
+    assert done.returncode == 1, done.stdout + done.stderr
+    refusal = done.stderr.strip().splitlines()[-1]
+    assert (
+        "servicetitan 2026-12-01T10:01:16:561388 (sync_log_data_type_assignments) cannot be"
+        " reversed with the data present" in refusal
+    ), refusal
+    assert "which 1 row(s) break" in refusal and "Nothing was changed" in refusal, refusal
+    assert await state(url) == before
+
+
+async def test_the_plan_says_what_will_not_come_back_and_what_locks(migrated_copy):
+    """Issue 23 item 5: the plan read before the question names the values a
+    dropped column takes with it, the scans under a lock, and Squawk's
+    findings on the backwards SQL."""
+    from servicetitan.cache.raw_tables import StJob
+
+    url = migrated_copy()
+    with piccolo_on(url):
+        await StJob.upsert(new_tenant(), [job(1), job(2), job(3)])
+    before = await state(url)
+    asked = run(url, "platform", "rollback", "servicetitan", "2")
+    assert asked.returncode == 1, asked.stdout + asked.stderr
+    plan = asked.stdout
+    assert "drops column raw.st_jobs.full_data_digest: 3 value(s) that will not come back" in plan
+    assert "drops column raw.st_technicians.full_data_digest: 0 value(s)" in plan, plan
+    assert (
+        "scans servicetitan_sync_logs (0 row(s)) under an ACCESS EXCLUSIVE lock to add CHECK"
+        " servicetitan_sync_logs_data_type_values" in plan
+    ), plan
+    assert "cache_full_data_digest: ban-drop-column: ALTER TABLE" in plan, plan
+    assert "sync_log_data_type_assignments: constraint-missing-not-valid" in plan, plan
+    assert "(outside a transaction: its statements commit one by one)" in plan, plan
+    assert await state(url) == before

@@ -2,13 +2,12 @@
 operator asks of a credential: its token's state, whether each secret is
 set, its last sync and whether it is failing; never a secret."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
-
-NOW = datetime.now(timezone.utc)
+from tests.support.databases import database_now
 
 
 async def overview_of(conn, credential_id) -> dict:
@@ -20,14 +19,15 @@ async def overview_of(conn, credential_id) -> dict:
 
 
 @pytest.mark.parametrize(
-    "expires_at,state",
+    "expires_in,state",
     [
-        (NOW - timedelta(days=1), "expired"),
-        (NOW + timedelta(minutes=20), "expiring"),
-        (NOW + timedelta(hours=3), "valid"),
+        (timedelta(days=-1), "expired"),
+        (timedelta(minutes=20), "expiring"),
+        (timedelta(hours=3), "valid"),
     ],
 )
-async def test_the_token_state(conn, credential, expires_at, state):
+async def test_the_token_state(conn, credential, expires_in, state):
+    expires_at = await database_now(conn) + expires_in
     await credential.record_token_refresh("at-plain", "rt-plain", expires_at)
     row = await overview_of(conn, credential.id)
     assert row["token_state"] == state
@@ -62,7 +62,8 @@ async def test_failing_when_in_error_or_when_the_last_sync_failed(conn, credenti
 
 
 async def test_the_view_holds_no_secret(conn, credential):
-    await credential.record_token_refresh("at-plain", "rt-plain", NOW + timedelta(hours=1))
+    expires_at = await database_now(conn) + timedelta(hours=1)
+    await credential.record_token_refresh("at-plain", "rt-plain", expires_at)
     row = await overview_of(conn, credential.id)
     assert not set(ServiceTitanCredential.SECRET_COLUMNS) & set(row)
     for value in row.values():

@@ -12,6 +12,21 @@ PICCOLO = str(Path(sys.executable).with_name("piccolo"))
 PROJECT = Path(__file__).resolve().parents[2]
 
 
+# servicetitan's two newest migrations reversed by either path; the older one,
+# sync_log_data_type_assignments, runs outside a transaction.
+SERVICETITAN_TWO_NEWEST = [
+    ["platform", "rollback", "servicetitan", "2", "--yes"],
+    [
+        "migrations",
+        "backwards",
+        "servicetitan",
+        "--migration_id=2026-12-01T10:01:16:561388",
+        "--auto_agree",
+    ],
+]
+ROLLBACK_PATHS = ["platform rollback", "migrations backwards"]
+
+
 def run_piccolo(*args: str, url: str | None = None, **env: str) -> subprocess.CompletedProcess:
     """``piccolo <args>`` with ``DATABASE_URL=url`` and ``env`` added; no
     terminal to answer a question on."""

@@ -67,3 +67,10 @@ def copy_database(template: str, prefix: str) -> str:
 
 async def connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn=url, server_settings=SERVER_SETTINGS)
+
+
+async def database_now(conn: asyncpg.Connection):
+    """The database's clock, now: what its ``now()`` compares a time with.
+    A test takes its times from it when it runs, never at import (a suite
+    on a busy machine may run a test long after)."""
+    return await conn.fetchval("SELECT clock_timestamp()")

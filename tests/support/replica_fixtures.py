@@ -20,7 +20,8 @@ SETTINGS = ReplicaSettings(max_lag=1.0, connect_timeout=1.0, check_interval=0.1)
 @pytest.fixture(scope="module")
 async def replicated(standby):
     """The engine of piccolo_conf, as DATABASE_REPLICA_URLS=<the standby>
-    makes it, with its pools started and the standby measured once."""
+    makes it, with its pools started and the standby measured fit: caught
+    up with what the primary had written when it was measured."""
     engine = ReplicatedEngine(
         config=engine_config(TEST_DATABASE_URL),
         extra_nodes=replica_nodes([standby.url(DATABASE)], SETTINGS),
@@ -29,10 +30,25 @@ async def replicated(standby):
     with piccolo_using(engine):
         await engine.start_connection_pool(min_size=1, max_size=4)
         try:
-            await engine.replicas.measure_all()
+            await measured_fit(engine, standby)
             yield engine
         finally:
             await engine.close_connection_pool()
+
+
+async def measured_fit(engine, standby, attempts: int = 100) -> None:
+    """Measure the standby until it is found fit (it is behind while it
+    replays what the primary wrote just before)."""
+    primary = await connect(TEST_DATABASE_URL)
+    try:
+        for _ in range(attempts):
+            await standby.catch_up(primary, DATABASE)
+            (health,) = await engine.replicas.measure_all()
+            if health.fit(SETTINGS.max_lag):
+                return
+    finally:
+        await primary.close()
+    raise AssertionError(f"the standby is not measured fit: {health}")
 
 
 @pytest.fixture

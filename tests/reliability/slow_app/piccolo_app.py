@@ -1,4 +1,5 @@
-"""A test-only app whose one migration takes SLOW_MIGRATION_SECONDS (default 4)."""
+"""A test-only app whose one migration takes SLOW_MIGRATION_SECONDS (default 4), in a
+transaction or, with SLOW_MIGRATION_OUTSIDE_TRANSACTION=1, outside one."""
 
 import os
 

@@ -1,3 +1,5 @@
+import os
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from platform_db.migrations.steps import SqlStep, add_sql_steps
@@ -8,7 +10,13 @@ DESCRIPTION = "index_companies"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="lock_app", description=DESCRIPTION)
+    # LOCK_MIGRATION_OUTSIDE_TRANSACTION=1: its step on a session of its own.
+    manager = MigrationManager(
+        migration_id=ID,
+        app_name="lock_app",
+        description=DESCRIPTION,
+        wrap_in_transaction=os.environ.get("LOCK_MIGRATION_OUTSIDE_TRANSACTION") != "1",
+    )
     add_sql_steps(
         manager,
         SqlStep(

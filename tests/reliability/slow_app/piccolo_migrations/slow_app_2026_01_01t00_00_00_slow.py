@@ -10,7 +10,14 @@ DESCRIPTION = "slow"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="slow_app", description=DESCRIPTION)
+    # SLOW_MIGRATION_OUTSIDE_TRANSACTION=1: as an online migration runs
+    # (wrap_in_transaction=False), its step on a session of its own.
+    manager = MigrationManager(
+        migration_id=ID,
+        app_name="slow_app",
+        description=DESCRIPTION,
+        wrap_in_transaction=os.environ.get("SLOW_MIGRATION_OUTSIDE_TRANSACTION") != "1",
+    )
     seconds = float(os.environ.get("SLOW_MIGRATION_SECONDS", "4"))
     add_sql_steps(
         manager,
