@@ -10,8 +10,13 @@ import uuid
 import pytest
 
 from platform_db.database.catalog import snapshot
-from tests.servicetitan.cache.records import job, new_tenant
-from tests.support.commands import ROLLBACK_PATHS, SERVICETITAN_TWO_NEWEST, run_piccolo
+from tests.servicetitan.records import job, new_tenant
+from tests.support.commands import (
+    ROLLBACK_PATHS,
+    SERVICETITAN_BACK_TO_ASSIGNMENTS,
+    SERVICETITAN_TWO_NEWEST,
+    run_piccolo,
+)
 from tests.support.databases import connect, copy_database, drop_database, piccolo_on
 
 
@@ -190,7 +195,7 @@ async def test_the_plan_says_what_will_not_come_back_and_what_locks(migrated_cop
     with piccolo_on(url):
         await StJob.upsert(new_tenant(), [job(1), job(2), job(3)])
     before = await state(url)
-    asked = run(url, "platform", "rollback", "servicetitan", "2")
+    asked = run(url, "platform", "rollback", "servicetitan", SERVICETITAN_BACK_TO_ASSIGNMENTS)
     assert asked.returncode == 1, asked.stdout + asked.stderr
     plan = asked.stdout
     assert "drops column raw.st_jobs.full_data_digest: 3 value(s) that will not come back" in plan

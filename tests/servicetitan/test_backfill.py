@@ -14,7 +14,7 @@ import pytest
 from servicetitan.cache.backfill import Backfill, BackfillResult, backfill_promoted
 from servicetitan.cache.raw_tables import StJob
 from servicetitan.cache.records import layout_for
-from tests.servicetitan.cache.records import job, new_tenant
+from tests.servicetitan.records import job, new_tenant
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 JOBS = 5

@@ -4,6 +4,7 @@ subprocess from the project root, on a database of the test's choosing."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,15 +13,28 @@ PICCOLO = str(Path(sys.executable).with_name("piccolo"))
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-# servicetitan's two newest migrations reversed by either path; the older one,
-# sync_log_data_type_assignments, runs outside a transaction.
+# servicetitan's migrations back to sync_log_data_type_assignments (which
+# runs outside a transaction), newest first, reversed by either path: the two
+# of issue 19 and those that came after them.
+ASSIGNMENTS_MIGRATION = "2026-12-01T10:01:16:561388"
+DIGEST_MIGRATION = "2026-12-01T10:20:44:698106"
+NEWER_SERVICETITAN_MIGRATIONS = sorted(
+    (
+        match.group(1)
+        for path in (PROJECT / "servicetitan" / "piccolo_migrations").glob("*.py")
+        if (match := re.search(r'^ID = "(.+)"', path.read_text(), re.M))
+        and match.group(1) > DIGEST_MIGRATION
+    ),
+    reverse=True,
+)
+SERVICETITAN_BACK_TO_ASSIGNMENTS = str(len(NEWER_SERVICETITAN_MIGRATIONS) + 2)
 SERVICETITAN_TWO_NEWEST = [
-    ["platform", "rollback", "servicetitan", "2", "--yes"],
+    ["platform", "rollback", "servicetitan", SERVICETITAN_BACK_TO_ASSIGNMENTS, "--yes"],
     [
         "migrations",
         "backwards",
         "servicetitan",
-        "--migration_id=2026-12-01T10:01:16:561388",
+        f"--migration_id={ASSIGNMENTS_MIGRATION}",
         "--auto_agree",
     ],
 ]
