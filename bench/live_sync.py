@@ -167,8 +167,10 @@ async def bench(args) -> None:
           f"the sync runs at {sync / ceiling:.0%} of it")  # fmt: skip
     for peak, records in memory:
         print(f"peak Python memory syncing {records:,} records: {peak / 2**20:.1f} MiB")
-    print(f"ratio of the peaks (whole / a fifth): {memory[1][0] / memory[0][0]:.2f} "
-          "(flat: about 1)")
+    print(
+        f"ratio of the peaks (whole / a fifth): {memory[1][0] / memory[0][0]:.2f} "
+        "(flat: about 1)"
+    )
 
 
 def main() -> None:

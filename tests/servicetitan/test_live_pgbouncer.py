@@ -22,7 +22,9 @@ from tests.platform.test_pgbouncer import pgbouncer, pooled  # noqa: F401 (fixtu
 
 
 @pytest.mark.fake_servicetitan(records={"jobs": 300}, page_size=100)
-async def test_tokens_and_syncs_through_a_transaction_pooler(pooled, live, conn, monkeypatch):  # noqa: F811
+async def test_tokens_and_syncs_through_a_transaction_pooler(
+    pooled, live, conn, monkeypatch
+):  # noqa: F811
     monkeypatch.setenv(DIRECT_URL_ENV, TEST_DATABASE_URL)
     settings = ApiSettings.for_environment("integration")
     tokens._tokens.clear()
@@ -45,7 +47,11 @@ async def test_tokens_and_syncs_through_a_transaction_pooler(pooled, live, conn,
 
 
 @pytest.mark.fake_servicetitan(records=5)
-async def test_without_a_direct_url_a_sync_behind_a_pooler_is_refused(pooled, live, monkeypatch):  # noqa: F811
+async def test_without_a_direct_url_a_sync_behind_a_pooler_is_refused(
+    pooled, live, monkeypatch
+):  # noqa: F811
     monkeypatch.delenv(DIRECT_URL_ENV, raising=False)
-    with pytest.raises(NeedsDirectConnection, match="a ServiceTitan sync .* set DATABASE_DIRECT_URL"):
+    with pytest.raises(
+        NeedsDirectConnection, match="a ServiceTitan sync .* set DATABASE_DIRECT_URL"
+    ):
         await sync_feed(live.credential, "jobs")

@@ -77,7 +77,9 @@ async def test_a_whole_feed_is_cached_at_its_newest_version(conn, live, entity, 
 
 
 @pytest.mark.fake_servicetitan(records={"jobs": 300}, page_size=100)
-async def test_a_sync_goes_on_where_the_feed_stands_and_keeps_inactive_records(conn, live, requested):
+async def test_a_sync_goes_on_where_the_feed_stands_and_keeps_inactive_records(
+    conn, live, requested
+):
     await sync_feed(live.credential, "jobs")
     position = (await state(conn, live, "jobs"))["continue_from"]
     requests = len(requested("jobs"))
