@@ -25,15 +25,17 @@ from piccolo.table import Table
 from admin.tables import AdminAuditEntry
 from business.tables import Message
 from reporting.tables import AuditLog, CtRawSnapshot, SyncRun
-from servicetitan.raw_tables import (
+from servicetitan.cache.raw_tables import (
     CacheTable,
     StAppointment,
     StAppointmentAssignment,
+    StCustomer,
+    StInvoice,
     StJob,
     StLocation,
     StTechnician,
-    SyncState,
 )
+from servicetitan.cache.sync_state import SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 NEWEST_FIRST = ("synced_at", "updated_at", "created_at", "started_at")
@@ -51,6 +53,8 @@ CACHE_COLUMNS: dict[type[CacheTable], tuple[str, ...]] = {
         "status",
     ),
     StTechnician: ("name", "email", "team", "status", "active"),
+    StCustomer: ("name", "type", "city", "state", "balance", "active"),
+    StInvoice: ("reference_number", "invoice_date", "customer_id", "job_id", "total", "balance"),
 }
 
 WRITTEN_BY_SYNCS = "Written by sync runs only: the admin shows it."
@@ -131,6 +135,7 @@ SPECIFIC = {
             "last_incremental_sync",
             "records_synced",
             "last_error",
+            "caught_up_at",
             "updated_at",
         ),
         filters=("tenant_id", "table_name"),

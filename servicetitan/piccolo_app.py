@@ -6,7 +6,10 @@ from .commands.add_credential import add_credential
 from .commands.load import load
 from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
-from .raw_tables import CACHE_TABLES, SyncState
+from .commands.sync import sync
+from .commands.test_connection import test_connection
+from .cache.raw_tables import CACHE_TABLES
+from .cache.sync_state import SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -26,5 +29,7 @@ APP_CONFIG = AppConfig(
         Command(callable=add_credential),
         Command(callable=set_tenant_id),
         Command(callable=rotate_keys),
+        Command(callable=test_connection),
+        Command(callable=sync),
     ],
 )

@@ -10,8 +10,10 @@ Piccolo cannot name an index or declare a trigger.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from piccolo.columns import (
     JSON,
@@ -39,6 +41,32 @@ from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStat
 
 
 @dataclass(frozen=True, repr=False)
+class StoredToken:
+    """A credential's client id and secret and its stored access token
+    (decrypted), with the database's clock when they were read; its repr
+    never shows a secret."""
+
+    client_id: str
+    client_secret: str
+    access_token: str | None
+    expires_at: datetime | None
+    now: datetime
+
+    def usable(self, margin: timedelta, rejected: str | None = None) -> bool:
+        """The access token may still be used for ``margin`` (and is not the
+        one ``rejected`` by ServiceTitan)."""
+        return (
+            self.access_token is not None
+            and self.access_token != rejected
+            and self.expires_at is not None
+            and self.expires_at - self.now > margin
+        )
+
+    def __repr__(self) -> str:
+        return f"StoredToken(<hidden>, expires_at={self.expires_at})"
+
+
+@dataclass(frozen=True, repr=False)
 class CredentialSecrets:
     """Decrypted secrets of one credential; its repr never shows them."""
 
@@ -58,9 +86,7 @@ class InvalidSyncCounts(DataRejected):
     """Counts that are negative, not integers, or that do not add up."""
 
 
-class ServiceTitanCredential(
-    EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"
-):
+class ServiceTitanCredential(EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"):
     id = UUID(primary_key=True)
     company = ForeignKey(
         Company,
@@ -84,6 +110,10 @@ class ServiceTitanCredential(
     # Beyond seed 000: the ServiceTitan tenant these credentials act for, which
     # every API call and the raw cache need. Null until it is known.
     tenant_id = BigInt(null=True, default=None)
+    # Why the last connection attempt failed, as ServiceTitan answered it
+    # (or that it could not be reached); NULL after a success. Never a
+    # secret: servicetitan.api builds it from ServiceTitan's error only.
+    connection_error = Text(null=True, default=None)
 
     servicetitan_credentials_company_id_environment_key = Unique([company, environment])
     servicetitan_credentials_environment_check = values_check("environment", Environment)
@@ -103,9 +133,11 @@ class ServiceTitanCredential(
     def _encrypted(cls, values: dict) -> dict:
         """``values`` with each plaintext secret encrypted (None stays None)."""
         return {
-            name: encryption.encrypt(value)
-            if name in cls.SECRET_COLUMNS and isinstance(value, str)
-            else value
+            name: (
+                encryption.encrypt(value)
+                if name in cls.SECRET_COLUMNS and isinstance(value, str)
+                else value
+            )
             for name, value in values.items()
         }
 
@@ -141,7 +173,9 @@ class ServiceTitanCredential(
     async def record_token_refresh(
         self, access_token: str, refresh_token: str | None, expires_at: datetime
     ) -> None:
-        """Store a new token pair in one UPDATE: concurrent refreshes never mix."""
+        """Store a new token pair in one UPDATE: concurrent refreshes never mix.
+        (ServiceTitan issues no refresh token: ``servicetitan.api.tokens``
+        stores None.)"""
         cls = type(self)
         values = {
             cls.access_token: encryption.encrypt(access_token),
@@ -149,20 +183,69 @@ class ServiceTitanCredential(
             cls.token_expires_at: as_utc_naive(expires_at),
             cls.connection_status: ConnectionStatus.active.value,
             cls.last_connection_attempt: utc_now_naive(),
+            cls.connection_error: None,
         }
+        await self._record(values)
+
+    async def record_connection_failure(self, reason: str | None = None, rejected=True) -> None:
+        """A connection attempt failed for ``reason``. ``rejected``: ServiceTitan
+        refused the credentials (status ``error``); else it could not be
+        reached or answered badly, which says nothing of the credentials:
+        their status stays."""
+        cls = type(self)
+        values = {
+            cls.last_connection_attempt: utc_now_naive(),
+            cls.connection_error: reason,
+        }
+        if rejected:
+            values[cls.connection_status] = ConnectionStatus.error.value
+        await self._record(values)
+
+    async def _record(self, values: dict) -> None:
+        cls = type(self)
         await cls.update(values).where(cls.id == self.id)
         for column, value in values.items():
             setattr(self, column._meta.name, value)
 
-    async def record_connection_failure(self) -> None:
+    async def stored_token(self) -> StoredToken:
+        """What is stored of the token now (decrypted), by the database's clock."""
         cls = type(self)
-        values = {
-            cls.connection_status: ConnectionStatus.error.value,
-            cls.last_connection_attempt: utc_now_naive(),
-        }
-        await cls.update(values).where(cls.id == self.id)
-        for column, value in values.items():
-            setattr(self, column._meta.name, value)
+        rows = await cls.raw(
+            f"""
+            SELECT client_id, client_secret, access_token, token_expires_at AS expires_at,
+                   clock_timestamp() AT TIME ZONE 'UTC' AS now
+            FROM {cls._meta.tablename}
+            WHERE id = {{}}
+            """,
+            self.id,
+        )
+        if not rows:
+            raise LookupError(f"servicetitan_credentials has no row with id {self.id}")
+        row = rows[0]
+        return StoredToken(
+            client_id=row["client_id"],
+            client_secret=encryption.decrypt(row["client_secret"]),
+            access_token=encryption.decrypt(row["access_token"]),
+            expires_at=row["expires_at"],
+            now=row["now"],
+        )
+
+    @asynccontextmanager
+    async def token_lock(self) -> AsyncIterator[StoredToken]:
+        """One token refresh at a time for this credential, across processes
+        and machines: a transaction holding an advisory lock on the
+        credential (one transaction, so safe behind PgBouncer in
+        transaction mode; released if the process dies). Yields what is
+        stored once the lock is held: a process that waited sees the token
+        the one before it obtained. ``record_token_refresh`` and
+        ``record_connection_failure`` inside the block commit with it."""
+        cls = type(self)
+        async with cls._meta.db.transaction():
+            await cls.raw(
+                "SELECT pg_advisory_xact_lock(hashtextextended({}, 0))",
+                f"servicetitan_credentials token {self.id}",
+            )
+            yield await self.stored_token()
 
     async def secrets(self) -> CredentialSecrets:
         """Read and decrypt this credential's secrets from the database."""
@@ -196,7 +279,6 @@ class ServiceTitanCredential(
 
     # Piccolo's Table.__str__ prints the row as an INSERT, ciphertext included.
     __str__ = __repr__
-
 
 
 class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
@@ -267,6 +349,34 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
                 *values.values(),
             )
         return cls(**values, **rows[0], _exists_in_db=True)
+
+    async def record_progress(
+        self, connection, processed: int, successful: int, failed: int
+    ) -> None:
+        """The running log's counts so far, written on ``connection`` (a sync
+        page's transaction): a run stopped without a word (``kill -9``)
+        leaves the counts of the pages it cached."""
+        self._check_counts(processed, successful, failed)
+        done = await connection.execute(
+            f"""
+            UPDATE {type(self)._meta.tablename}
+            SET records_processed = $2, records_successful = $3, records_failed = $4
+            WHERE id = $1 AND status = 'running'
+            """,
+            self.id,
+            processed,
+            successful,
+            failed,
+        )
+        if done != "UPDATE 1":
+            raise SyncLogNotRunning(
+                f"sync log {self.id} is not running (already completed or failed, or deleted)"
+            )
+        self.records_processed, self.records_successful, self.records_failed = (
+            processed,
+            successful,
+            failed,
+        )
 
     async def complete(
         self, processed: int, successful: int, failed: int, error_details=None
@@ -366,4 +476,3 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
                 {"records_successful": successful, "records_failed": failed},
                 f"successful + failed exceed records_processed ({processed})",
             )
-

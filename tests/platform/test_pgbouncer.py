@@ -22,10 +22,10 @@ from platform_db.database.engine import engine_config
 from platform_db.database.pooler import PooledConnection, behind_pooler, pooled_settings
 from platform_db.database.replicas import ReplicatedEngine
 from platform_db.database.urls import database_name
-from servicetitan.bulk_upsert import sql_for, staging_name
-from servicetitan.raw_tables import StJob
-from servicetitan.records import layout_for
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.bulk_upsert import sql_for, staging_name
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.cache.records import layout_for
+from servicetitan.sync.run import run_sync
 from servicetitan.tables import ServiceTitanCredential
 from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
 from tests.conftest import SERVER_URL, TEST_DATABASE_URL

@@ -191,7 +191,7 @@ async def test_the_plan_says_what_will_not_come_back_and_what_locks(migrated_cop
     """Issue 23 item 5: the plan read before the question names the values a
     dropped column takes with it, the scans under a lock, and Squawk's
     findings on the backwards SQL."""
-    from servicetitan.raw_tables import StJob
+    from servicetitan.cache.raw_tables import StJob
 
     url = migrated_copy()
     as_newest(url, "servicetitan", SERVICETITAN_TESTED_NEWEST)

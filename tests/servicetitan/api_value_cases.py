@@ -1,6 +1,6 @@
 """What each ServiceTitan API value parser makes of real and malformed values.
 
-Standard library only, like ``servicetitan.api_values``: the same cases run
+Standard library only, like ``servicetitan.cache.api_values``: the same cases run
 in the test process and under the oldest Python the project claims
 (``test_api_values.py``), and must come out the same.
 """
@@ -62,6 +62,11 @@ CASES = [
     ("double", "3.5", "ValueError: must be a number"),
     ("decimal", 0.1, "Decimal('0.1')"),
     ("decimal", True, "ValueError: must be a number"),
+    ("decimal", "125.50", "Decimal('125.50')"),
+    ("decimal", "-3.", "Decimal('-3')"),
+    ("decimal", "1e5", "ValueError: must be a number"),
+    ("decimal", "NaN", "ValueError: must be a number"),
+    ("decimal", " 1", "ValueError: must be a number"),
     ("json_text", {"a": [1, "é"]}, "'{\"a\":[1,\"\\\\u00e9\"]}'"),
     ("json_text", {"a": float("nan")}, "ValueError: is not JSON (Out of range float values are not JSON compliant)"),
     ("bigint_list", [1, 2], "[1, 2]"),
@@ -73,7 +78,7 @@ CASES = [
 
 
 def outcome(parser: str, value) -> str:
-    from servicetitan import api_values
+    from servicetitan.cache import api_values
 
     try:
         return repr(getattr(api_values, parser)(value))

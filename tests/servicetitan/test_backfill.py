@@ -1,6 +1,6 @@
 """A promoted column added after rows were cached (or a parser fixed) never
 reaches them through a re-sync, which never parses an unchanged record
-again: ``servicetitan.backfill.backfill_promoted`` derives it from
+again: ``servicetitan.cache.backfill.backfill_promoted`` derives it from
 ``full_data``, as README's snippet runs it, in batches that commit, by
 compare-and-set, and only where the value differs."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from servicetitan.backfill import Backfill, BackfillResult, backfill_promoted
-from servicetitan.raw_tables import StJob
-from servicetitan.records import layout_for
+from servicetitan.cache.backfill import Backfill, BackfillResult, backfill_promoted
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.cache.records import layout_for
 from tests.servicetitan.records import job, new_tenant
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -1,12 +1,12 @@
 """Promoted columns derived again from ``full_data``, for rows already cached.
 
 A sync never parses a record cached at the same version again
-(``servicetitan.bulk_upsert``: the same digest settles it, and nothing is
+(``servicetitan.cache.bulk_upsert``: the same digest settles it, and nothing is
 written), so a promoted column added to a cache table later, or a fix to a
 parser, never reaches the rows already cached through a re-sync: they keep
 NULL (or the old value) until ServiceTitan changes the record.
 ``backfill_promoted(table, columns)`` parses each stored record again with
-today's parsers (the sync's own, ``servicetitan.records``) and writes the
+today's parsers (the sync's own, ``servicetitan.cache.records``) and writes the
 columns whose value differs:
 
 - in batches of ``BATCH`` rows in ``(tenant_id, id)`` order (the table's
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from platform_db.database.connection import connection as connection_for
-from servicetitan.records import RecordRejected, RowLayout, Sent, layout_for
+from servicetitan.cache.records import RecordRejected, RowLayout, Sent, layout_for
 
 BATCH = 1000
 

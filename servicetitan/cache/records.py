@@ -1,7 +1,7 @@
 """ServiceTitan API records turned into cache rows, or into the reason why not.
 
 Each promoted column is parsed by what its column type is (the parsers are
-``servicetitan.api_values``), so a table's ``API_FIELDS`` is all a cache
+``servicetitan.cache.api_values``), so a table's ``API_FIELDS`` is all a cache
 table declares. Parsing is strict about types (a string where the API sends
 an integer is rejected) and lenient about what real payloads do: nulls
 anywhere, timestamps with 0 to 9 fractional digits, with or without a zone
@@ -37,7 +37,7 @@ from piccolo.columns import (
 )
 
 from platform_db.values.rejections import DataRejected
-from servicetitan.api_values import (
+from servicetitan.cache.api_values import (
     INTEGER_RANGE,
     bigint,
     bigint_list,
@@ -50,7 +50,7 @@ from servicetitan.api_values import (
     text,
     timestamp,
 )
-from servicetitan.entities import not_of
+from servicetitan.cache.entities import not_of
 
 POSITIVE_ID_RANGE = range(1, 2**63)
 
@@ -145,7 +145,10 @@ class RowLayout:
         """What identifies ``record`` and its version (raises ``RecordRejected``)."""
         if type(record) is not dict:
             raise RecordRejected(
-                self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
+                self.tablename,
+                "full_data",
+                record,
+                f"is {type(record).__name__}, not a JSON object",
             )
         other_entity = not_of(self.tablename, record)
         if other_entity:
@@ -153,12 +156,15 @@ class RowLayout:
         record_id = record.get("id")
         if type(record_id) is not int or record_id not in POSITIVE_ID_RANGE:
             problem = (
-                "has no id" if record_id is None
-                else "is not positive" if type(record_id) is int
-                else "is not an integer"
+                "has no id"
+                if record_id is None
+                else "is not positive" if type(record_id) is int else "is not an integer"
             )
             raise RecordRejected(
-                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are positive integers"
+                self.tablename,
+                "id",
+                record_id,
+                f"{problem}; ServiceTitan ids are positive integers",
             )
         value = record.get("modifiedOn")
         try:

@@ -2,7 +2,7 @@
 
 The write path is asyncpg, not the ORM (PICCOLO_NOTES.md: Piccolo spends
 ~200 µs of Python per inserted row): records are parsed in Python
-(``servicetitan.records``), COPied in binary into a temporary staging table,
+(``servicetitan.cache.records``), COPied in binary into a temporary staging table,
 and merged by one ``INSERT … ON CONFLICT (tenant_id, id) DO UPDATE``. The
 whole batch is one transaction (a savepoint inside the caller's, when there
 is one): it lands entirely or not at all.
@@ -21,7 +21,7 @@ locks (and so writes) every conflicting row even when its WHERE is false,
 so records that would not win never reach the merge:
 
 1. Each record's id, ``modifiedOn`` and JSON text are read, and the text's
-   digest computed (``servicetitan.records.Sent``). Ids sent once are
+   digest computed (``servicetitan.cache.records.Sent``). Ids sent once are
    checked against the cache first, sent as arrays of (id, version,
    digest): a stored row with the same digest (unchanged) or a
    newer date (stale) settles the record, which is neither parsed further
@@ -53,8 +53,8 @@ from functools import cache
 
 from platform_db.database.connection import connection as connection_for
 from platform_db.values.rejections import DataRejected
-from servicetitan.api_values import BIGINT_RANGE
-from servicetitan.records import (
+from servicetitan.cache.api_values import BIGINT_RANGE
+from servicetitan.cache.records import (
     Rejected,
     RowLayout,
     layout_for,
@@ -68,7 +68,10 @@ class InvalidTenant(DataRejected):
 
     def __init__(self, tablename: str, tenant_id):
         super().__init__(
-            tablename, "tenant_id", tenant_id, "must be a positive integer (a ServiceTitan tenant id)"
+            tablename,
+            "tenant_id",
+            tenant_id,
+            "must be a positive integer (a ServiceTitan tenant id)",
         )
 
 
@@ -136,9 +139,7 @@ def sql_for(table) -> UpsertSql:
         [(column, table._meta.get_column_by_name(column).column_type) for column in layout.columns],
     )
     columns = ", ".join(layout.columns)
-    updates = ",\n    ".join(
-        f"{column} = excluded.{column}" for column in layout.columns[2:]
-    )
+    updates = ",\n    ".join(f"{column} = excluded.{column}" for column in layout.columns[2:])
     # One probe of the (tenant_id, id) index per row: a subquery with LIMIT,
     # so that no estimate of the tables' sizes turns it into a hash join
     # reading the whole cache table, or a bitmap scan per row.
