@@ -29,7 +29,7 @@ import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, ObjectType
+from pglast.enums import AlterTableType
 from pglast.parser import ParseError
 
 from platform_db.migrations import ledger

@@ -151,7 +151,7 @@ async def test_months_kept_as_tables_are_the_projects_own(migrated_copy):
             f"relations: public.{table} is named as a month of public.messages kept as a table, "
             "but its shape is not that of public.messages's partitions"
         ) in done.stdout
-    assert f"indexes: public.hand_made_idx is not built by any migration" in done.stdout
+    assert "indexes: public.hand_made_idx is not built by any migration" in done.stdout
 
 
 HISTORY = {"PICCOLO_CONF": "tests.platform.history_conf"}

@@ -18,12 +18,12 @@ from platform_db.database.replicas import ReplicatedEngine, replica_nodes, stale
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import piccolo_using
 from tests.support.pgbouncer import PGBOUNCER, start_pgbouncer
-from tests.support.replica_fixtures import (
+from tests.support.replica_fixtures import (  # noqa: F401  (fixtures)
     DATABASE,
     SETTINGS,
     measured_fit,
     replicated,
-)  # noqa: F401
+)
 
 WHO = "SELECT pg_is_in_recovery() AS on_standby"
 READERS = 16
