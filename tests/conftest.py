@@ -13,6 +13,9 @@ from cryptography.fernet import Fernet
 
 from tests.support.databases import create_database, drop_database, server_url
 
+# Fixtures every test folder may use.
+pytest_plugins = ["tests.support.fake_servicetitan"]
+
 # The embedded server is the tests' own: everything that needs a server
 # set up for it (a standby) must run there.
 ON_EMBEDDED_SERVER = not os.environ.get("DATABASE_URL")

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from business.sample_data import SAMPLE_YCLIENTS_COMPANY_ID
-from tests.servicetitan import openapi
-from tests.servicetitan.records import new_tenant
+from tests.servicetitan.records import list_page, new_tenant
 from tests.support.commands import PICCOLO, PROJECT, embedded_env
 
 SECRET = "s3cr3t-typed-on-argv"
@@ -102,8 +101,8 @@ async def world(migrated, tmp_path_factory):
     busy.listen()
     w.busy_port = busy.getsockname()[1]
     w.sample_id = sample
-    w.jobs = w.file("jobs.json", openapi.list_page("st_jobs", [1, 2]))
-    w.locations = w.file("locations.json", openapi.list_page("st_locations", [1, 2]))
+    w.jobs = w.file("jobs.json", list_page("st_jobs", [1, 2]))
+    w.locations = w.file("locations.json", list_page("st_locations", [1, 2]))
     w.non_record = w.file("minus5.json", {"data": [{"id": -5}]})
     (w.tmp / "empty").mkdir()
     w.conn = conn

@@ -1,8 +1,15 @@
-"""ServiceTitan API records for tests, shaped like jpm-v2 / crm-v2 responses."""
+"""ServiceTitan API records for tests: hand-written ones shaped like jpm-v2 /
+crm-v2 responses, and ones made from the specs' schemas (every property,
+values of the type and format the spec gives: ``servicetitan.fake.values``)
+for each cache table, with list and export pages of them."""
 
 from __future__ import annotations
 
 import itertools
+import random
+
+from servicetitan.fake.specs import feeds
+from servicetitan.fake.values import record
 
 _tenants = itertools.count(9_100_000)
 
@@ -73,3 +80,26 @@ def location(location_id: int, **fields) -> dict:
     }
     record.update(fields)
     return record
+
+
+def spec_record(
+    table: str, record_id: int, kind: str = "list", seed: int = 0, only_required: bool = False
+) -> dict:
+    """A record of ``table``'s entity as ServiceTitan sends it: every property
+    of its list (or export) schema, or only the required ones, nullable
+    ones null."""
+    feed = feeds()[table.removeprefix("st_")]
+    rng = random.Random(f"{table}-{record_id}-{seed}")
+    made = record(feed.spec_file, feed.schema(kind), rng, only_required)
+    made["id"] = record_id
+    return made
+
+
+def list_page(table: str, ids, page: int = 1, has_more: bool = False) -> dict:
+    records = [spec_record(table, i, "list") for i in ids]
+    return {"page": page, "pageSize": 50, "hasMore": has_more, "totalCount": None, "data": records}
+
+
+def export_page(table: str, ids, has_more: bool = False) -> dict:
+    records = [spec_record(table, i, "export") for i in ids]
+    return {"hasMore": has_more, "continueFrom": "token", "data": records}

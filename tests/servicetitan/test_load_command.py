@@ -12,8 +12,7 @@ import pytest
 
 from servicetitan.raw_tables import CACHE_TABLES
 from servicetitan.tables import ServiceTitanSyncLog
-from tests.servicetitan import openapi
-from tests.servicetitan.records import job
+from tests.servicetitan.records import export_page, job, list_page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PICCOLO = Path(sys.executable).parent / "piccolo"
@@ -76,8 +75,8 @@ async def test_load_list_and_export_pages_from_a_folder(conn, credential, tenant
 
 @pytest.mark.parametrize("table", list(CACHE_TABLES))
 async def test_each_entity_loads_from_spec_shaped_pages(conn, credential, tenant, tmp_path, table):
-    write(tmp_path / "01.json", openapi.list_page(table, [1, 2], has_more=True))
-    write(tmp_path / "02.json", [openapi.export_page(table, [3]), openapi.export_page(table, [4])])
+    write(tmp_path / "01.json", list_page(table, [1, 2], has_more=True))
+    write(tmp_path / "02.json", [export_page(table, [3]), export_page(table, [4])])
     entity = table.removeprefix("st_")
     done = piccolo("load", entity, str(tenant), str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -93,7 +92,7 @@ async def test_each_entity_loads_from_spec_shaped_pages(conn, credential, tenant
     "second, problem",
     [
         ("{not json", "not a readable JSON file"),
-        (openapi.list_page("st_locations", [7]), "page 1: record 1 is a location, not a job"),
+        (list_page("st_locations", [7]), "page 1: record 1 is a location, not a job"),
         ({"items": []}, "page 1 is not a ServiceTitan list or export page"),
         ({"data": [{"id": -5}]}, "page 1: no record is a job: record 1 is not a job record"),
     ],
@@ -101,7 +100,7 @@ async def test_each_entity_loads_from_spec_shaped_pages(conn, credential, tenant
 async def test_a_folder_is_checked_whole_before_anything_is_loaded(
     conn, credential, tenant, tmp_path, second, problem
 ):
-    write(tmp_path / "01.json", openapi.list_page("st_jobs", [1, 2]))
+    write(tmp_path / "01.json", list_page("st_jobs", [1, 2]))
     bad = tmp_path / "02.json"
     bad.write_text(second if isinstance(second, str) else json.dumps(second))
     refused = piccolo("load", "jobs", str(tenant), str(tmp_path))
