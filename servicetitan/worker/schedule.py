@@ -1,0 +1,130 @@
+"""Which feeds are due, and the periodic task that queues them.
+
+Every credential with a ServiceTitan tenant id, of an active company, whose
+secret ServiceTitan has not rejected (``connection_status`` other than
+``error``), gets each feed synced every ``SERVICETITAN_SYNC_EVERY[_<FEED>]``:
+a feed is due that long after its last run started (any run: a "sync now"
+counts). A run that completed has read its feed to the end (``hasMore``
+false: caught up), and a caught-up feed rests ``SERVICETITAN_CAUGHT_UP_REST``
+after it finished, as ServiceTitan asks. A feed never synced is due now.
+
+The schedule is worked out from the sync logs at every tick (no state of its
+own to drift): a feed with a job waiting or running is not queued again.
+A credential turned ``error`` drops out until its secret changes or a test
+connection succeeds (either sets another status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from platform_db.database.connection import fetch
+from servicetitan.enums import SyncType
+from servicetitan.tables import ServiceTitanCredential
+from servicetitan.worker.queue import data_type, feed_queueing_lock, queue_sync
+from servicetitan.worker.settings import FEEDS, Settings
+
+SCHEDULE_SQL = """
+WITH feeds (feed, data_type, every_seconds) AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::float8[])
+)
+SELECT c.id AS credential_id,
+       c.tenant_id,
+       c.environment,
+       co.name AS company,
+       f.feed,
+       last_run.started_at AT TIME ZONE 'UTC' AS last_started_at,
+       last_run.status AS last_status,
+       next_run.at AT TIME ZONE 'UTC' AS due_at,
+       next_run.at <= now() AT TIME ZONE 'UTC' AND queued.id IS NULL AS due,
+       queued.status AS job_status,
+       queued.id AS job_id
+FROM public.servicetitan_credentials c
+JOIN public.companies co ON co.id = c.company_id
+CROSS JOIN feeds f
+LEFT JOIN LATERAL (
+    -- the credential's newest runs first (idx_servicetitan_sync_logs_credential_started)
+    SELECT l.started_at, l.completed_at, l.status
+    FROM public.servicetitan_sync_logs l
+    WHERE l.servicetitan_credential_id = c.id
+      AND l.data_type = f.data_type
+    ORDER BY l.started_at DESC
+    LIMIT 1
+) last_run ON true
+LEFT JOIN LATERAL (
+    SELECT j.id, j.status::text AS status
+    FROM public.procrastinate_jobs j
+    WHERE j.queueing_lock = replace(replace($5, '{credential}', c.id::text), '{feed}', f.feed)
+      AND j.status IN ('todo', 'doing')
+    ORDER BY j.id
+    LIMIT 1
+) queued ON true
+CROSS JOIN LATERAL (
+    -- never synced: due now
+    SELECT coalesce(
+        greatest(
+            last_run.started_at + make_interval(secs => f.every_seconds),
+            CASE WHEN last_run.status = 'completed'
+                 THEN last_run.completed_at + make_interval(secs => $4) END
+        ),
+        now() AT TIME ZONE 'UTC'
+    ) AS at
+) next_run
+WHERE c.tenant_id IS NOT NULL
+  AND c.connection_status <> 'error'
+  AND co.is_active
+ORDER BY due_at, c.tenant_id, f.feed
+"""
+
+
+@dataclass(frozen=True)
+class ScheduledFeed:
+    credential_id: str
+    tenant_id: int
+    environment: str
+    company: str
+    feed: str
+    last_started_at: datetime | None
+    last_status: str | None
+    due_at: datetime
+    # due by the database's clock, and no job waiting or running
+    due: bool
+    job_status: str | None
+    job_id: int | None
+
+
+async def schedule(settings: Settings, stale_ok: bool = False) -> list[ScheduledFeed]:
+    """Every (credential, feed) the worker keeps synced, with when it is due
+    next (``due_at``, now or in the past when due) and its job, if queued."""
+    rows = await fetch(
+        ServiceTitanCredential,
+        SCHEDULE_SQL,
+        list(FEEDS),
+        [data_type(feed) for feed in FEEDS],
+        [settings.every[feed] for feed in FEEDS],
+        settings.caught_up_rest,
+        feed_queueing_lock("{credential}", "{feed}"),
+        stale_ok=stale_ok,
+    )
+    return [ScheduledFeed(**{**row, "credential_id": str(row["credential_id"])}) for row in rows]
+
+
+async def queue_due_feeds(settings: Settings) -> int:
+    """Queue a scheduled run of every feed due now; how many were queued
+    (one already waiting is not queued twice: the queueing lock refuses it)."""
+    queued = 0
+    for feed in await schedule(settings):
+        if feed.due and await queue_sync(
+            feed.credential_id, feed.feed, SyncType.scheduled.value
+        ):
+            queued += 1
+    return queued
+
+
+def tick_cron(seconds: float) -> str:
+    """A cron line (procrastinate's, seconds last) firing every ``seconds``."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"* * * * * */{seconds}"
+    return f"*/{max(1, seconds // 60)} * * * *"
