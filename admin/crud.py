@@ -58,7 +58,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from admin.log_redaction import scrub
 from admin.read_routing import inspection_reads
-from servicetitan import api_values
+from servicetitan.cache import api_values
 
 # Query parameters that take one value; a second one is refused.
 SINGLE_VALUED = ("__page", "__page_size", "__readable", "__range_header", "__range_header_name")

@@ -22,7 +22,7 @@ from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
 from reporting.tables import AuditLog
-from servicetitan.raw_tables import (
+from servicetitan.cache.raw_tables import (
     CacheTable,
     StAppointment,
     StAppointmentAssignment,

@@ -159,8 +159,8 @@ async def bench(args) -> None:
     import piccolo_conf
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    from servicetitan.raw_tables import StJob
-    from servicetitan.records import layout_for
+    from servicetitan.cache.raw_tables import StJob
+    from servicetitan.cache.records import layout_for
 
     with contextlib.redirect_stdout(io.StringIO()):
         result = await run_forwards("all")

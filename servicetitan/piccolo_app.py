@@ -6,7 +6,7 @@ from .commands.add_credential import add_credential
 from .commands.load import load
 from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
-from .raw_tables import CACHE_TABLES, SyncState
+from .cache.raw_tables import CACHE_TABLES, SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))

@@ -8,7 +8,7 @@ value to serialize. Either way, what PostgreSQL would refuse is a
 ``json`` reads and writes, and JSON has not), a lone surrogate, and in a
 ``jsonb`` column a NUL character.
 
-Standard library only: ``servicetitan.api_values`` uses it, and runs under
+Standard library only: ``servicetitan.cache.api_values`` uses it, and runs under
 the oldest Python the project claims.
 """
 

@@ -9,7 +9,7 @@ import uuid
 from business.tables import Company
 from platform_db.cli import Bounds, CommandError, OneOf
 from servicetitan.enums import Environment
-from servicetitan.records import POSITIVE_ID_RANGE
+from servicetitan.cache.records import POSITIVE_ID_RANGE
 from servicetitan.tables import ServiceTitanCredential
 
 # As ``Annotated[int, TENANT_ID]``: a ServiceTitan tenant id is a positive bigint.

@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from platform_db.cli import CommandError, OneOf, command
 from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID
-from servicetitan.pages import InvalidPage, check_files, file_pages, json_files
-from servicetitan.raw_tables import CACHE_TABLES
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.pages import InvalidPage, check_files, file_pages, json_files
+from servicetitan.cache.raw_tables import CACHE_TABLES
+from servicetitan.sync.run import run_sync
 from servicetitan.tables import ServiceTitanCredential
 
 # "jobs" for raw.st_jobs, and so on

@@ -94,8 +94,8 @@ async def synced_tenant(known_credential) -> int:
     """The credential's ServiceTitan tenant after two real sync runs: jobs
     cached (a full sync), then a locations sync that failed on its second
     page; ``raw.sync_state`` and the sync logs record both."""
-    from servicetitan.raw_tables import StJob, StLocation
-    from servicetitan.sync_run import run_sync
+    from servicetitan.cache.raw_tables import StJob, StLocation
+    from servicetitan.sync.run import run_sync
     from servicetitan.tables import ServiceTitanCredential
     from tests.servicetitan.records import job, location, new_tenant
 

@@ -235,7 +235,7 @@ async def test_the_five_questions_one_click_each_from_the_home(
 
 
 async def test_the_cache_is_shown_read_only(server, browser, synced_tenant):
-    from servicetitan.raw_tables import StJob
+    from servicetitan.cache.raw_tables import StJob
 
     job_row = (
         await StJob.for_tenant(synced_tenant, StJob.row_id).where(StJob.id == 3).first()

@@ -22,8 +22,8 @@ from platform_db.database.engine import engine_config
 from platform_db.database.pooler import PooledConnection, behind_pooler, pooled_settings
 from platform_db.database.replicas import ReplicatedEngine
 from platform_db.database.urls import database_name
-from servicetitan.raw_tables import StJob
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.sync.run import run_sync
 from servicetitan.tables import ServiceTitanCredential
 from tests.admin.support import asgi_client, create_admin_user, csrf, log_in
 from tests.conftest import SERVER_URL, TEST_DATABASE_URL

@@ -26,8 +26,8 @@ from platform_db.database.replicas import (
     replica_urls,
     stale_reads,
 )
-from servicetitan.raw_tables import StJob
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.sync.run import run_sync
 from tests.conftest import TEST_DATABASE_URL
 from tests.servicetitan.records import job, new_tenant
 from tests.support.databases import piccolo_using

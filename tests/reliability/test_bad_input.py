@@ -28,7 +28,7 @@ from business import tables as b
 from platform_db.values.guarded import Guarded
 from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from reporting import tables as r
-from servicetitan import raw_tables as raw
+from servicetitan.cache import raw_tables as raw
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 UNKNOWN = "00000000-0000-0000-0000-00000000dead"

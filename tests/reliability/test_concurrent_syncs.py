@@ -10,8 +10,8 @@ import random
 import time
 from datetime import datetime, timedelta, timezone
 
-from servicetitan.raw_tables import StJob
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.sync.run import run_sync
 from servicetitan.tables import ServiceTitanSyncLog
 from tests.servicetitan.records import job
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servicetitan.bulk_upsert import InvalidTenant
-from servicetitan.raw_tables import StJob
+from servicetitan.cache.bulk_upsert import InvalidTenant
+from servicetitan.cache.raw_tables import StJob
 from tests.servicetitan.records import job, new_tenant
 
 EXAMPLES = settings(

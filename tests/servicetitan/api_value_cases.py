@@ -1,6 +1,6 @@
 """What each ServiceTitan API value parser makes of real and malformed values.
 
-Standard library only, like ``servicetitan.api_values``: the same cases run
+Standard library only, like ``servicetitan.cache.api_values``: the same cases run
 in the test process and under the oldest Python the project claims
 (``test_api_values.py``), and must come out the same.
 """
@@ -73,7 +73,7 @@ CASES = [
 
 
 def outcome(parser: str, value) -> str:
-    from servicetitan import api_values
+    from servicetitan.cache import api_values
 
     try:
         return repr(getattr(api_values, parser)(value))

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from servicetitan.bulk_upsert import InvalidTenant
-from servicetitan.raw_tables import StAppointment, StJob, StLocation, StTechnician
+from servicetitan.cache.bulk_upsert import InvalidTenant
+from servicetitan.cache.raw_tables import StAppointment, StJob, StLocation, StTechnician
 from tests.servicetitan.records import job, location
 
 

@@ -3,9 +3,9 @@ records made from ServiceTitan's OpenAPI specs (servicetitan/fake/specs.py)."""
 
 import pytest
 
-from servicetitan.entities import ENTITIES, entity_of, not_of, page_problem
+from servicetitan.cache.entities import ENTITIES, entity_of, not_of, page_problem
 from servicetitan.fake.specs import feeds
-from servicetitan.raw_tables import CACHE_TABLES
+from servicetitan.cache.raw_tables import CACHE_TABLES
 from tests.servicetitan.records import spec_record as record
 
 TABLES = list(CACHE_TABLES)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetitan.raw_tables import CACHE_TABLES
+from servicetitan.cache.raw_tables import CACHE_TABLES
 from servicetitan.tables import ServiceTitanSyncLog
 from tests.servicetitan.records import export_page, job, list_page
 

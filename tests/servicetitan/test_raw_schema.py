@@ -3,9 +3,9 @@
 import asyncpg
 import pytest
 
-from servicetitan.raw_tables import CACHE_TABLES as TABLE_CLASSES
-from servicetitan.raw_tables import CachedTable, StJob
-from servicetitan.sync_run import run_sync
+from servicetitan.cache.raw_tables import CACHE_TABLES as TABLE_CLASSES
+from servicetitan.cache.raw_tables import CachedTable, StJob
+from servicetitan.sync.run import run_sync
 from tests.servicetitan.records import job
 
 CACHE_TABLES = [

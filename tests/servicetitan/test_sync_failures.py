@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from servicetitan.raw_tables import StJob
-from servicetitan.sync_run import MAX_MESSAGE_LENGTH, run_sync
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.sync.run import MAX_MESSAGE_LENGTH, run_sync
 from servicetitan.tables import ServiceTitanSyncLog
 from tests.conftest import TEST_DATABASE_URL
 from tests.servicetitan.records import job
@@ -86,7 +86,7 @@ async def test_the_callers_error_survives_a_failure_that_cannot_be_recorded(
         run_coroutine(delete_credential())
         raise PageError("the real cause")
 
-    caplog.set_level(logging.WARNING, logger="servicetitan.sync_run")
+    caplog.set_level(logging.WARNING, logger="servicetitan.sync.run")
     with pytest.raises(PageError, match="the real cause"):
         await run_sync(credential, StJob, pages(), full=True)
     assert "could not be recorded" in caplog.text

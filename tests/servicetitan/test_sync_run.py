@@ -6,8 +6,8 @@ import json
 import asyncpg
 import pytest
 
-from servicetitan.raw_tables import StJob
-from servicetitan.sync_run import TenantNotConfigured, run_sync
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.sync.run import TenantNotConfigured, run_sync
 from servicetitan.tables import ServiceTitanSyncLog
 from tests.servicetitan.records import job
 

@@ -31,8 +31,8 @@ async def fill() -> None:
     from business import sample_data
     from business.tables import Company
     from reporting.tables import AuditLog, ReportWeek, Tenant, User
-    from servicetitan.raw_tables import StJob, StLocation
-    from servicetitan.sync_run import run_sync
+    from servicetitan.cache.raw_tables import StJob, StLocation
+    from servicetitan.sync.run import run_sync
     from servicetitan.tables import ServiceTitanCredential
     from tests.servicetitan import records
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from servicetitan.fake.relations import record_id
-from servicetitan.raw_tables import CACHE_TABLES
+from servicetitan.cache.raw_tables import CACHE_TABLES
 from tests.servicetitan.fake.calls import api, read_feed
 from tests.support.commands import run_piccolo
 

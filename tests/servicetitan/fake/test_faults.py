@@ -9,7 +9,7 @@ import random
 import httpx
 import pytest
 
-from servicetitan.entities import page_problem
+from servicetitan.cache.entities import page_problem
 from servicetitan.fake import Fault
 from tests.servicetitan.fake.calls import TENANT, api, ask_token, export_path
 from tests.servicetitan.fake.spec_schemas import problems

@@ -22,9 +22,9 @@ from datetime import datetime, timezone
 
 from platform_db.database.connection import connection as connection_for
 from platform_db.values.rejections import DataRejected
-from servicetitan.bulk_upsert import UpsertResult, check_tenant
-from servicetitan.pages import Page, page_records
-from servicetitan.raw_tables import CacheTable, SyncState
+from servicetitan.cache.bulk_upsert import UpsertResult, check_tenant
+from servicetitan.cache.pages import Page, page_records
+from servicetitan.cache.raw_tables import CacheTable, SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 # A sync log row stays readable: beyond this many, rejects are only counted.

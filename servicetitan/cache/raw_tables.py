@@ -4,7 +4,7 @@ Each cache table holds one tenant's copy of a ServiceTitan entity: the whole
 API record in ``full_data`` and the fields users filter on promoted into
 typed columns. ``API_FIELDS`` maps each promoted column to the record's field
 (ServiceTitan's OpenAPI names, dotted for nested objects); the column's type
-says how the value is parsed (``servicetitan.records``).
+says how the value is parsed (``servicetitan.cache.records``).
 
 Rows are keyed by ``(tenant_id, id)``, ``id`` being ServiceTitan's own id:
 ids are unique per tenant only. Piccolo needs a one-column primary key, so
@@ -42,7 +42,7 @@ from piccolo.table import Table
 
 from platform_db.values.choices import coerce, values_check
 from platform_db.values.guarded import Guarded
-from servicetitan.bulk_upsert import upsert
+from servicetitan.cache.bulk_upsert import upsert
 
 SCHEMA = "raw"
 
@@ -67,7 +67,7 @@ class CacheTable(Guarded, Table):
     synced_at = Timestamptz(null=False, default=TimestamptzNow())
     full_data = JSONB(null=False, default=None)
     # BLAKE2b-128 of the JSON text full_data was written from
-    # (servicetitan.records.digest): a re-sync that sends the same text
+    # (servicetitan.cache.records.digest): a re-sync that sends the same text
     # again is settled by comparing it. NULL for rows written before it
     # existed, which are compared by content instead.
     full_data_digest = UUID(null=True, default=None)
@@ -90,7 +90,7 @@ class CacheTable(Guarded, Table):
     @classmethod
     async def upsert(cls, tenant_id: int, records, connection=None):
         """Insert or update ``records`` (API dicts) for a tenant; see
-        ``servicetitan.bulk_upsert.upsert``."""
+        ``servicetitan.cache.bulk_upsert.upsert``."""
         return await upsert(cls, tenant_id, records, connection=connection)
 
 

@@ -1,7 +1,7 @@
 """ServiceTitan API records turned into cache rows, or into the reason why not.
 
 Each promoted column is parsed by what its column type is (the parsers are
-``servicetitan.api_values``), so a table's ``API_FIELDS`` is all a cache
+``servicetitan.cache.api_values``), so a table's ``API_FIELDS`` is all a cache
 table declares. Parsing is strict about types (a string where the API sends
 an integer is rejected) and lenient about what real payloads do: nulls
 anywhere, timestamps with 0 to 9 fractional digits, with or without a zone
@@ -37,7 +37,7 @@ from piccolo.columns import (
 )
 
 from platform_db.values.rejections import DataRejected
-from servicetitan.api_values import (
+from servicetitan.cache.api_values import (
     INTEGER_RANGE,
     bigint,
     bigint_list,
@@ -50,7 +50,7 @@ from servicetitan.api_values import (
     text,
     timestamp,
 )
-from servicetitan.entities import not_of
+from servicetitan.cache.entities import not_of
 
 POSITIVE_ID_RANGE = range(1, 2**63)
 

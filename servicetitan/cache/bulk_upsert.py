@@ -2,7 +2,7 @@
 
 The write path is asyncpg, not the ORM (PICCOLO_NOTES.md: Piccolo spends
 ~200 µs of Python per inserted row): records are parsed in Python
-(``servicetitan.records``), COPied in binary into a temporary staging table,
+(``servicetitan.cache.records``), COPied in binary into a temporary staging table,
 and merged by one ``INSERT … ON CONFLICT (tenant_id, id) DO UPDATE``. The
 whole batch is one transaction (a savepoint inside the caller's, when there
 is one): it lands entirely or not at all.
@@ -21,7 +21,7 @@ locks (and so writes) every conflicting row even when its WHERE is false,
 so records that would not win never reach the merge:
 
 1. Each record's id, ``modifiedOn`` and JSON text are read, and the text's
-   digest computed (``servicetitan.records.Sent``). Ids sent once are
+   digest computed (``servicetitan.cache.records.Sent``). Ids sent once are
    checked against the cache first, sent as arrays of (id, version,
    digest): a stored row with the same digest (unchanged) or a
    newer date (stale) settles the record, which is neither parsed further
@@ -47,8 +47,8 @@ from functools import cache
 
 from platform_db.database.connection import connection as connection_for
 from platform_db.values.rejections import DataRejected
-from servicetitan.api_values import BIGINT_RANGE
-from servicetitan.records import (
+from servicetitan.cache.api_values import BIGINT_RANGE
+from servicetitan.cache.records import (
     Rejected,
     RowLayout,
     layout_for,

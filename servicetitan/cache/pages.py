@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from servicetitan.entities import page_problem
+from servicetitan.cache.entities import page_problem
 
 
 class InvalidPage(ValueError):
