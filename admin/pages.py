@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from admin import health, reads
+from admin import health, queue_page, reads
 from admin.crud import checked_value
 from admin.formatting import FILTERS
 from admin.inspected import Inspected
@@ -62,6 +62,7 @@ QUESTIONS = [
     ("Failed syncs, why", FAILED_SYNCS),
     ("Stuck syncs", STUCK_SYNCS),
     ("Schema health", HEALTH),
+    ("Sync queue", queue_page.QUEUE_PAGE),
 ]
 CREDENTIAL_VIEWS = [
     ("All", CREDENTIALS),
@@ -153,9 +154,11 @@ class Pages:
         row, logs = await read(reads.credential_with_syncs, credential_id, SYNCS_SHOWN)
         if row is None:
             raise HTTPException(404, f"no credential {credential_id}")
+        done = request.query_params.get("done")
         notice = (
             f"connection_status is now {row['connection_status']}"
-            if request.query_params.get("done") == "status"
+            if done == "status"
+            else queue_page.queued_notice(request) if done == "queued"
             else None
         )
         return self.render(
@@ -166,6 +169,7 @@ class Pages:
             logs=logs[:SYNCS_SHOWN],
             more=len(logs) > SYNCS_SHOWN,
             statuses=[s.value for s in ConnectionStatus],
+            feeds=queue_page.FEEDS,
             notice=notice,
         )
 
@@ -398,6 +402,8 @@ def pages_app(
         Route("/inspect/tables/{name}/{row_id}/", pages.table_row),
         Route("/inspect/tables/{name}/{row_id}/delete/", pages.delete_row, methods=["POST"]),
         Route("/health/", health_page),
+        Route(queue_page.QUEUE_PAGE, lambda request: queue_page.queue_page(pages, request)),
+        uuid_route("/inspect/credentials/{id}/sync/", queue_page.sync_now, methods=["POST"]),
     ]
 
     def to_login(request, exc) -> RedirectResponse:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from platform_db.database.connection import fetch
+from platform_db.database.connection import connection as connection_for
 from servicetitan.enums import SyncType
 from servicetitan.tables import ServiceTitanCredential
 from servicetitan.worker.queue import data_type, feed_queueing_lock, queue_sync
@@ -94,18 +94,17 @@ class ScheduledFeed:
     job_id: int | None
 
 
-async def schedule(settings: Settings, stale_ok: bool = False) -> list[ScheduledFeed]:
+async def schedule(connection, settings: Settings) -> list[ScheduledFeed]:
     """Every (credential, feed) the worker keeps synced, with when it is due
-    next (``due_at``, now or in the past when due) and its job, if queued."""
-    rows = await fetch(
-        ServiceTitanCredential,
+    next (``due_at``) and its job, if one is queued; read on ``connection``
+    (asyncpg)."""
+    rows = await connection.fetch(
         SCHEDULE_SQL,
         list(FEEDS),
         [data_type(feed) for feed in FEEDS],
         [settings.every[feed] for feed in FEEDS],
         settings.caught_up_rest,
         feed_queueing_lock("{credential}", "{feed}"),
-        stale_ok=stale_ok,
     )
     return [ScheduledFeed(**{**row, "credential_id": str(row["credential_id"])}) for row in rows]
 
@@ -113,11 +112,11 @@ async def schedule(settings: Settings, stale_ok: bool = False) -> list[Scheduled
 async def queue_due_feeds(settings: Settings) -> int:
     """Queue a scheduled run of every feed due now; how many were queued
     (one already waiting is not queued twice: the queueing lock refuses it)."""
+    async with connection_for(ServiceTitanCredential) as connection:
+        feeds = await schedule(connection, settings)
     queued = 0
-    for feed in await schedule(settings):
-        if feed.due and await queue_sync(
-            feed.credential_id, feed.feed, SyncType.scheduled.value
-        ):
+    for feed in feeds:
+        if feed.due and await queue_sync(feed.credential_id, feed.feed, SyncType.scheduled.value):
             queued += 1
     return queued
 

@@ -12,9 +12,11 @@ host (the schedule the admin shows is computed from them).
 | ``SERVICETITAN_SCHEDULE_TICK`` | how often a worker looks for due feeds, stalled jobs | 60 s |
 | ``SERVICETITAN_WORKER_HEARTBEAT`` | how often a worker says it is alive | 10 s |
 | ``SERVICETITAN_WORKER_STALLED_AFTER`` | a worker silent this long is dead: its jobs run again | 30 s |
-| ``SERVICETITAN_JOBS_KEPT_HOURS`` | finished jobs older than this are purged | 168 h |
+| ``SERVICETITAN_RETRY_BACKOFF`` | the wait before a failed run's first retry, doubled each time (with jitter) | 30 s |
+| ``SERVICETITAN_RETRY_ATTEMPTS`` | runs of one job at most (the first included) | 5 |
+| ``SERVICETITAN_JOBS_KEPT`` | finished jobs older than this are purged (whole hours) | 7 days |
 
-Durations are seconds, or a number with ``s``, ``min``, ``h`` (``10min``).
+Durations are seconds, or a number with ``s``, ``min``, ``h``, ``d`` (``10min``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, minimum: flo
     return value
 
 
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidSetting(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     every: dict[str, float]
@@ -65,7 +76,9 @@ class Settings:
     tick: float
     heartbeat: float
     stalled_after: float
-    jobs_kept_hours: float
+    retry_backoff: float
+    retry_attempts: int
+    jobs_kept_hours: int
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -86,5 +99,7 @@ class Settings:
             tick=_seconds(environ, f"{PREFIX}SCHEDULE_TICK", 60, 1),
             heartbeat=heartbeat,
             stalled_after=stalled_after,
-            jobs_kept_hours=_seconds(environ, f"{PREFIX}JOBS_KEPT_HOURS", 168 * 3600, 0) / 3600,
+            retry_backoff=_seconds(environ, f"{PREFIX}RETRY_BACKOFF", 30, 0),
+            retry_attempts=_count(environ, f"{PREFIX}RETRY_ATTEMPTS", 5),
+            jobs_kept_hours=int(_seconds(environ, f"{PREFIX}JOBS_KEPT", 7 * 86400, 3600) // 3600),
         )
