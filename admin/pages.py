@@ -382,6 +382,9 @@ def pages_app(
     async def health_page(request: Request) -> Response:
         return await pages.health(request, app_configs)
 
+    async def sync_queue(request: Request) -> Response:
+        return await queue_page.queue_page(pages, request)
+
     def uuid_route(path: str, endpoint, **kwargs) -> Route:
         async def checked(request: Request) -> Response:
             _uuid(request.path_params["id"], "the id")
@@ -402,7 +405,7 @@ def pages_app(
         Route("/inspect/tables/{name}/{row_id}/", pages.table_row),
         Route("/inspect/tables/{name}/{row_id}/delete/", pages.delete_row, methods=["POST"]),
         Route("/health/", health_page),
-        Route(queue_page.QUEUE_PAGE, lambda request: queue_page.queue_page(pages, request)),
+        Route(queue_page.QUEUE_PAGE, sync_queue),
         uuid_route("/inspect/credentials/{id}/sync/", queue_page.sync_now, methods=["POST"]),
     ]
 

@@ -18,7 +18,7 @@ beside it.
 from __future__ import annotations
 
 from platform_db.database.connection import fetch
-from servicetitan.tables import ServiceTitanSyncLog
+from servicetitan.tables import ServiceTitanSyncLog, SyncLogNotRunning
 from servicetitan.worker import metrics
 from servicetitan.worker.queue import QUEUE, SYNC_TASK, app, data_type
 
@@ -40,6 +40,7 @@ WHERE l.servicetitan_credential_id = $1::uuid
 async def close_dead_runs(credential_id: str, feed: str, worker_id: int | None) -> int:
     """Close the dead run's sync logs as failed; how many."""
     rows = await fetch(ServiceTitanSyncLog, DEAD_RUNS_SQL, credential_id, data_type(feed), worker_id)
+    closed = 0
     for row in rows:
         where = f"{row['host']} (pid {row['pid']})" if row["host"] else "a worker"
         since = row["last_heartbeat"]
@@ -49,9 +50,13 @@ async def close_dead_runs(credential_id: str, feed: str, worker_id: int | None) 
             + ": the pages it committed stay cached, and the job runs again from the "
             "stored continueFrom; this run's counts are unknown"
         )
-        log = ServiceTitanSyncLog(id=row["id"], _exists_in_db=True)
-        await log.fail(message, {"worker_id": worker_id, "reason": "worker_stalled"})
-    return len(rows)
+        log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == row["id"])
+        try:
+            await log.fail(message, {"worker_id": worker_id, "reason": "worker_stalled"})
+        except SyncLogNotRunning:
+            continue  # closed meanwhile, by its run or by another worker's tick
+        closed += 1
+    return closed
 
 
 async def recover_stalled_jobs(stalled_after: float) -> int:
