@@ -6,6 +6,7 @@ from .commands.add_credential import add_credential
 from .commands.load import load
 from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
+from .commands.worker import worker
 from .cache.raw_tables import CACHE_TABLES, SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
@@ -26,5 +27,6 @@ APP_CONFIG = AppConfig(
         Command(callable=add_credential),
         Command(callable=set_tenant_id),
         Command(callable=rotate_keys),
+        Command(callable=worker),
     ],
 )

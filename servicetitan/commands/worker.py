@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from platform_db.cli import Bounds, UsageError, command
-from servicetitan.worker.runner import run_worker
+from platform_db.cli import Bounds, CommandError, command
 from servicetitan.worker.settings import InvalidSetting, Settings
 
 
@@ -33,5 +32,9 @@ async def worker(
     try:
         Settings.from_environment()
     except InvalidSetting as exc:
-        raise UsageError(str(exc)) from None
+        raise CommandError(str(exc)) from None
+    # Imported here: procrastinate and psycopg take ~0.7 s to import, which
+    # every other piccolo command (and --help) would pay.
+    from servicetitan.worker.runner import run_worker
+
     await run_worker(concurrency, metrics_port, metrics_host)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from platform_db.cli import CommandError
 from platform_db.database.connection import fetch
 from servicetitan.tables import ServiceTitanCredential
 from servicetitan.worker.queue import QUEUE
@@ -129,5 +130,8 @@ async def refresh_queue_gauges() -> None:
 
 def serve(port: int, address: str = "127.0.0.1"):
     """Serve ``/metrics`` on ``address:port`` in a thread; its server."""
-    server, _thread = start_http_server(port, addr=address, registry=REGISTRY)
+    try:
+        server, _thread = start_http_server(port, addr=address, registry=REGISTRY)
+    except OSError as exc:
+        raise CommandError(f"cannot serve metrics on {address}:{port}: {exc.strerror}") from None
     return server
