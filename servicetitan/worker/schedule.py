@@ -2,7 +2,7 @@
 
 Every credential with a ServiceTitan tenant id, of an active company, whose
 secret ServiceTitan has not rejected (``connection_status`` other than
-``error``), gets each feed synced every ``SERVICETITAN_SYNC_EVERY[_<FEED>]``:
+``error``), gets each feed (``SERVICETITAN_SYNC_FEEDS``, all by default) synced every ``SERVICETITAN_SYNC_EVERY[_<FEED>]``:
 a feed is due that long after its last run started (any run: a "sync now"
 counts). A run that completed has read its feed to the end (``hasMore``
 false: caught up), and a caught-up feed rests ``SERVICETITAN_CAUGHT_UP_REST``
@@ -23,7 +23,7 @@ from platform_db.database.connection import connection as connection_for
 from servicetitan.enums import SyncType
 from servicetitan.tables import ServiceTitanCredential
 from servicetitan.worker.queue import data_type, feed_queueing_lock, queue_sync
-from servicetitan.worker.settings import FEEDS, Settings
+from servicetitan.worker.settings import Settings
 
 SCHEDULE_SQL = """
 WITH feeds (feed, data_type, every_seconds) AS (
@@ -100,9 +100,9 @@ async def schedule(connection, settings: Settings) -> list[ScheduledFeed]:
     (asyncpg)."""
     rows = await connection.fetch(
         SCHEDULE_SQL,
-        list(FEEDS),
-        [data_type(feed) for feed in FEEDS],
-        [settings.every[feed] for feed in FEEDS],
+        list(settings.feeds),
+        [data_type(feed) for feed in settings.feeds],
+        [settings.every[feed] for feed in settings.feeds],
         settings.caught_up_rest,
         feed_queueing_lock("{credential}", "{feed}"),
     )

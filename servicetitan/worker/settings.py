@@ -6,6 +6,7 @@ host (the schedule the admin shows is computed from them).
 
 | variable | meaning | default |
 |---|---|---|
+| ``SERVICETITAN_SYNC_FEEDS`` | the feeds synced, comma-separated | all seven |
 | ``SERVICETITAN_SYNC_EVERY`` | how often each feed of each credential is synced | 600 s |
 | ``SERVICETITAN_SYNC_EVERY_<FEED>`` | the same for one feed (``..._JOBS``, ``..._APPOINTMENT_ASSIGNMENTS``) | ``SERVICETITAN_SYNC_EVERY`` |
 | ``SERVICETITAN_CAUGHT_UP_REST`` | how long a feed that reported caught up rests | 300 s |
@@ -69,8 +70,23 @@ def _count(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _feeds(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    text = environ.get(name, "").strip()
+    if not text:
+        return FEEDS
+    given = [feed.strip() for feed in text.split(",") if feed.strip()]
+    unknown = [feed for feed in given if feed not in FEEDS]
+    if unknown or not given:
+        raise InvalidSetting(
+            f"{name} must list feeds among {', '.join(FEEDS)}, not {(unknown or [text])[0]!r}"
+        )
+    return tuple(feed for feed in FEEDS if feed in given)
+
+
 @dataclass(frozen=True)
 class Settings:
+    feeds: tuple[str, ...]
+    # the period of every feed, synced or not
     every: dict[str, float]
     caught_up_rest: float
     tick: float
@@ -91,6 +107,7 @@ class Settings:
                 f"{PREFIX}WORKER_HEARTBEAT ({heartbeat:g} s), or live workers count as dead"
             )
         return cls(
+            feeds=_feeds(environ, f"{PREFIX}SYNC_FEEDS"),
             every={
                 feed: _seconds(environ, f"{PREFIX}SYNC_EVERY_{feed.upper()}", every, 1)
                 for feed in FEEDS

@@ -67,6 +67,11 @@ async def test_a_caught_up_feed_rests_after_it_finished(conn, credential):
     assert feeds["jobs"].due
 
 
+async def test_only_the_feeds_configured_are_scheduled(conn, credential):
+    feeds = await feeds_of(conn, credential, settings(SERVICETITAN_SYNC_FEEDS="jobs,invoices"))
+    assert sorted(feeds) == ["invoices", "jobs"]
+
+
 async def test_credentials_in_error_without_tenant_or_of_an_inactive_company_are_not_scheduled(
     conn, credential, company
 ):

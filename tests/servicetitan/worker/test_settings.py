@@ -16,6 +16,12 @@ def test_defaults():
     assert (s.retry_backoff, s.retry_attempts, s.jobs_kept_hours) == (30, 5, 168)
 
 
+def test_the_feeds_synced():
+    s = Settings.from_environment({"SERVICETITAN_SYNC_FEEDS": "jobs, customers,invoices"})
+    assert s.feeds == ("customers", "jobs", "invoices")
+    assert Settings.from_environment({}).feeds == FEEDS
+
+
 def test_durations_and_a_feed_of_its_own():
     s = Settings.from_environment(
         {
@@ -38,6 +44,7 @@ def test_durations_and_a_feed_of_its_own():
         ("SERVICETITAN_RETRY_ATTEMPTS", "0", "SERVICETITAN_RETRY_ATTEMPTS must be a whole number"),
         ("SERVICETITAN_WORKER_STALLED_AFTER", "5", "must be longer than SERVICETITAN_WORKER_HEARTBEAT"),
         ("SERVICETITAN_JOBS_KEPT", "10min", "SERVICETITAN_JOBS_KEPT must be at least 3600 s"),
+        ("SERVICETITAN_SYNC_FEEDS", "jobs,bookings", "must list feeds among locations, customers"),
     ],
 )
 def test_a_value_that_cannot_be_used_is_refused_naming_its_variable(name, value, says):
