@@ -59,8 +59,13 @@ async def round_trip(jobs: int) -> tuple[float, float, float, float]:
             ).defer_async()
         deferred = (time.perf_counter() - started) / jobs
         worker = Worker(
-            app, queues=[QUEUE], concurrency=1, wait=False, listen_notify=False,
-            install_signal_handlers=False, delete_jobs="successful",
+            app,
+            queues=[QUEUE],
+            concurrency=1,
+            wait=False,
+            listen_notify=False,
+            install_signal_handlers=False,
+            delete_jobs="successful",
         )
         started = time.perf_counter()
         await worker.run()
@@ -86,8 +91,10 @@ def main() -> None:
     print(f"  INSERT, committed          {commit * 1000:7.3f}  {commit / baseline:5.1f}x")
     print(f"  defer (queueing lock)      {deferred * 1000:7.3f}  {deferred / baseline:5.1f}x")
     print(f"  fetch + run + finish       {ran * 1000:7.3f}  {ran / baseline:5.1f}x")
-    print(f"  the queue, per job         {(deferred + ran) * 1000:7.3f}  "
-          f"{(deferred + ran) / baseline:5.1f}x")
+    print(
+        f"  the queue, per job         {(deferred + ran) * 1000:7.3f}  "
+        f"{(deferred + ran) / baseline:5.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -40,10 +40,11 @@ def queue_url() -> str:
 
 
 class QueueConnector(procrastinate.PsycopgConnector):
-    """procrastinate's psycopg connector, its address resolved at opening."""
+    """procrastinate's psycopg connector, its address worked out each time
+    it is opened (from the environment of that moment)."""
 
     async def open_async(self, pool=None) -> None:
-        if pool is None and "conninfo" not in self._pool_args:
+        if pool is None:
             self._pool_args.update(
                 conninfo=queue_url(),
                 kwargs={"application_name": APPLICATION_NAME, "prepare_threshold": None},

@@ -39,7 +39,9 @@ WHERE l.servicetitan_credential_id = $1::uuid
 
 async def close_dead_runs(credential_id: str, feed: str, worker_id: int | None) -> int:
     """Close the dead run's sync logs as failed; how many."""
-    rows = await fetch(ServiceTitanSyncLog, DEAD_RUNS_SQL, credential_id, data_type(feed), worker_id)
+    rows = await fetch(
+        ServiceTitanSyncLog, DEAD_RUNS_SQL, credential_id, data_type(feed), worker_id
+    )
     closed = 0
     for row in rows:
         where = f"{row['host']} (pid {row['pid']})" if row["host"] else "a worker"

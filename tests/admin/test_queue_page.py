@@ -22,7 +22,10 @@ async def tenant_credential(migrated, conn):
     company = Company(name=f"Queue Salon {uuid.uuid4().hex[:6]}")
     await company.save()
     credential = await ServiceTitanCredential.register(
-        company.id, "integration", f"client-{uuid.uuid4().hex[:8]}", "cs-queue-secret",
+        company.id,
+        "integration",
+        f"client-{uuid.uuid4().hex[:8]}",
+        "cs-queue-secret",
         tenant_id=int(uuid.uuid4().int % 10**12) + 1,
     )
     yield credential

@@ -19,8 +19,16 @@ BOUNDED = {
     "feed": set(FEEDS),
     "outcome": {"completed", "failed", "stopped", "skipped"},
     "result": {"synced", "rejected"},
-    "reason": {"transient", "worker_stopped", "stalled", "rate_limited", "server_error",
-               "timeout", "connection", "token_expired"},
+    "reason": {
+        "transient",
+        "worker_stopped",
+        "stalled",
+        "rate_limited",
+        "server_error",
+        "timeout",
+        "connection",
+        "token_expired",
+    },
     "trigger": {"manual", "scheduled"},
     "status": {"todo", "doing", "failed"},
     "le": None,  # a histogram's buckets
@@ -49,10 +57,15 @@ async def test_metrics_are_served_named_by_the_conventions_with_bounded_labels(
     families = {f.name: f for f in text_string_to_metric_families(text)}
     ours = {name: f for name, f in families.items() if name.startswith("servicetitan_")}
     assert {
-        "servicetitan_sync_runs", "servicetitan_sync_records", "servicetitan_sync_duration_seconds",
-        "servicetitan_sync_start_delay_seconds", "servicetitan_sync_retries",
-        "servicetitan_api_rate_limited", "servicetitan_api_retries",
-        "servicetitan_tokens_obtained", "servicetitan_queue_jobs",
+        "servicetitan_sync_runs",
+        "servicetitan_sync_records",
+        "servicetitan_sync_duration_seconds",
+        "servicetitan_sync_start_delay_seconds",
+        "servicetitan_sync_retries",
+        "servicetitan_api_rate_limited",
+        "servicetitan_api_retries",
+        "servicetitan_tokens_obtained",
+        "servicetitan_queue_jobs",
         "servicetitan_queue_oldest_waiting_seconds",
     } <= set(ours)
     for name, family in ours.items():

@@ -16,12 +16,14 @@ async def _worker(queue, conn, host: str, silent_for: float) -> int:
     await conn.execute(
         "UPDATE procrastinate_workers SET last_heartbeat = now() - make_interval(secs => $2)"
         " WHERE id = $1",
-        worker, silent_for,
+        worker,
+        silent_for,
     )
     await conn.execute(
         "INSERT INTO servicetitan_queue_workers (worker_id, host, pid, concurrency)"
         " VALUES ($1, $2, 4242, 2)",
-        worker, host,
+        worker,
+        host,
     )
     return worker
 
@@ -66,10 +68,12 @@ async def test_the_dead_workers_job_runs_again_and_its_log_is_closed(
         assert f"worker {dead} on host-a (pid 4242) stopped answering" in message
         assert "runs again from the stored continueFrom" in message
         assert logs[later_run.id]["status"] == logs[live_run.id]["status"] == "running"
-        jobs = dict(await conn.fetch(
-            "SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY($1::bigint[])",
-            [dead_job, live_job],
-        ))
+        jobs = dict(
+            await conn.fetch(
+                "SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY($1::bigint[])",
+                [dead_job, live_job],
+            )
+        )
         assert jobs == {dead_job: "todo", live_job: "doing"}
         # taken again, by the live worker
         assert (await queue.job_manager.fetch_job(None, live)).id == dead_job

@@ -35,7 +35,10 @@ async def run(conn, credential, feed, status, started_ago: float, took: float = 
             status = $3
         WHERE id = $1
         """,
-        log.id, started_ago, status, took,
+        log.id,
+        started_ago,
+        status,
+        took,
     )
 
 

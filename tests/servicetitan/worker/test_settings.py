@@ -42,7 +42,11 @@ def test_durations_and_a_feed_of_its_own():
         ("SERVICETITAN_SYNC_EVERY_JOBS", "0", "SERVICETITAN_SYNC_EVERY_JOBS must be at least 1 s"),
         ("SERVICETITAN_CAUGHT_UP_REST", "-5", "SERVICETITAN_CAUGHT_UP_REST must be a duration"),
         ("SERVICETITAN_RETRY_ATTEMPTS", "0", "SERVICETITAN_RETRY_ATTEMPTS must be a whole number"),
-        ("SERVICETITAN_WORKER_STALLED_AFTER", "5", "must be longer than SERVICETITAN_WORKER_HEARTBEAT"),
+        (
+            "SERVICETITAN_WORKER_STALLED_AFTER",
+            "5",
+            "must be longer than SERVICETITAN_WORKER_HEARTBEAT",
+        ),
         ("SERVICETITAN_JOBS_KEPT", "10min", "SERVICETITAN_JOBS_KEPT must be at least 3600 s"),
         ("SERVICETITAN_SYNC_FEEDS", "jobs,bookings", "must list feeds among locations, customers"),
     ],

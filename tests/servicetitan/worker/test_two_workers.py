@@ -43,16 +43,12 @@ def workers(migrated_copy, fake_servicetitan, tmp_path):
 async def logs(url: str, *where: str) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(url)
     try:
-        return await connection.fetch(
-            """
+        return await connection.fetch("""
             SELECT l.id, c.tenant_id, l.data_type, l.sync_type, l.status, l.started_at,
                    l.completed_at, l.error_message
             FROM servicetitan_sync_logs l
             JOIN servicetitan_credentials c ON c.id = l.servicetitan_credential_id
-            """
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY l.started_at"
-        )
+            """ + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY l.started_at")
     finally:
         await connection.close()
 
@@ -66,9 +62,7 @@ async def fetchval(url: str, sql: str, *args):
 
 
 @pytest.mark.fake_servicetitan(tenants=TENANTS, records=30, page_size=20)
-async def test_two_workers_sync_every_feed_once_a_period_under_faults(
-    workers, fake_servicetitan
-):
+async def test_two_workers_sync_every_feed_once_a_period_under_faults(workers, fake_servicetitan):
     fake = fake_servicetitan
     fake.faults.add(Fault.error(503), probability=0.03, seed=3, times=None)
     fake.faults.add(Fault.rate_limited(retry_after=1), probability=0.01, seed=5, times=None)
@@ -142,7 +136,8 @@ async def test_a_worker_killed_mid_sync_is_taken_over_and_every_record_cached_on
     second = workers.start(concurrency=2, **env)
     await until(
         lambda: fetchval(workers.url, "SELECT count(*) FROM servicetitan_queue_workers"),
-        timeout=30, what="the second worker registered",
+        timeout=30,
+        what="the second worker registered",
     )
     first.signal(signal.SIGKILL)
     first.wait(10)
@@ -183,7 +178,8 @@ async def test_sigterm_lets_the_page_in_flight_commit_and_the_next_worker_resume
     async def pages_committed():
         return await fetchval(
             workers.url,
-            "SELECT continue_from IS NOT NULL FROM raw.sync_state WHERE tenant_id = $1", tenant,
+            "SELECT continue_from IS NOT NULL FROM raw.sync_state WHERE tenant_id = $1",
+            tenant,
         )
 
     await until(pages_committed, timeout=30, what="a page committed")
@@ -198,10 +194,14 @@ async def test_sigterm_lets_the_page_in_flight_commit_and_the_next_worker_resume
         workers.url, "SELECT count(*) FROM raw.st_jobs WHERE tenant_id = $1", tenant
     )
     assert cached_then > 0 and cached_then % 50 == 0  # whole pages only
-    assert await fetchval(
-        workers.url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
-        " AND task_name = 'servicetitan.sync_feed'"
-    ) == 1
+    assert (
+        await fetchval(
+            workers.url,
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
+            " AND task_name = 'servicetitan.sync_feed'",
+        )
+        == 1
+    )
     served_before = len(fake.counters.requests(tenant=tenant, path="export/jobs"))
 
     workers.start(concurrency=1, **env)
@@ -224,18 +224,23 @@ async def test_a_rejected_secret_gets_no_further_token_requests(workers, fake_se
     client_id = fake.tenants[rejected].client_id
     fake.faults.add(Fault.invalid_client(), client_id=client_id, times=None)
     await add_tenants(workers.url, fake, [rejected, fine])
-    workers.start(concurrency=2, SERVICETITAN_SYNC_FEEDS="jobs,customers",
-                  SERVICETITAN_SYNC_EVERY="2")
+    workers.start(
+        concurrency=2, SERVICETITAN_SYNC_FEEDS="jobs,customers", SERVICETITAN_SYNC_EVERY="2"
+    )
 
     async def fine_synced_three_times():
         done = await logs(workers.url, f"c.tenant_id = {fine}", "l.status = 'completed'")
         return len(done) >= 6
 
     await until(fine_synced_three_times, timeout=60, what="the other tenant synced thrice")
-    assert await fetchval(
-        workers.url,
-        "SELECT connection_status FROM servicetitan_credentials WHERE tenant_id = $1", rejected,
-    ) == "error"
+    assert (
+        await fetchval(
+            workers.url,
+            "SELECT connection_status FROM servicetitan_credentials WHERE tenant_id = $1",
+            rejected,
+        )
+        == "error"
+    )
     token_requests = [
         r for r in fake.counters.requests(path="connect/token") if r.client_id == client_id
     ]

@@ -100,7 +100,10 @@ async def add_tenants(url: str, fake, tenant_ids) -> dict[int, uuid.UUID]:
                 VALUES ($1, 'integration', $2, $3, $4)
                 RETURNING id
                 """,
-                company, tenant.client_id, encryption.encrypt(tenant.client_secret), tenant_id,
+                company,
+                tenant.client_id,
+                encryption.encrypt(tenant.client_secret),
+                tenant_id,
             )
         return ids
     finally:
