@@ -26,11 +26,13 @@ from servicetitan.cache.raw_tables import (
     CacheTable,
     StAppointment,
     StAppointmentAssignment,
+    StCustomer,
+    StInvoice,
     StJob,
     StLocation,
     StTechnician,
-    SyncState,
 )
+from servicetitan.cache.sync_state import SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 NEWEST_FIRST = ("synced_at", "updated_at", "created_at", "started_at")
@@ -41,9 +43,15 @@ CACHE_COLUMNS: dict[type[CacheTable], tuple[str, ...]] = {
     StJob: ("job_number", "job_status", "customer_id", "location_id", "completed_on", "total"),
     StAppointment: ("appointment_number", "job_id", "start_time", "end_time", "status"),
     StAppointmentAssignment: (
-        "appointment_id", "technician_id", "technician_name", "assigned_on", "status",
+        "appointment_id",
+        "technician_id",
+        "technician_name",
+        "assigned_on",
+        "status",
     ),
     StTechnician: ("name", "email", "team", "status", "active"),
+    StCustomer: ("name", "type", "city", "state", "balance", "active"),
+    StInvoice: ("reference_number", "invoice_date", "customer_id", "job_id", "total", "balance"),
 }
 
 WRITTEN_BY_SYNCS = "Written by sync runs only: the admin shows it."
@@ -80,7 +88,9 @@ class Inspected:
 
     def order_by(self) -> list[tuple[Column, bool]]:
         if self.order:
-            return [(self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order]
+            return [
+                (self.column(name.lstrip("-")), not name.startswith("-")) for name in self.order
+            ]
         names = {c._meta.db_column_name: c for c in self.table._meta.columns}
         newest = next((names[n] for n in NEWEST_FIRST if n in names), None)
         return [(newest, False)] if newest is not None else [(self.table._meta.primary_key, True)]
@@ -107,8 +117,14 @@ SPECIFIC = {
         group,
         WRITTEN_BY_SYNCS,
         columns=(
-            "tenant_id", "table_name", "last_full_sync", "last_incremental_sync",
-            "records_synced", "last_error", "updated_at",
+            "tenant_id",
+            "table_name",
+            "last_full_sync",
+            "last_incremental_sync",
+            "records_synced",
+            "last_error",
+            "caught_up_at",
+            "updated_at",
         ),
         filters=("tenant_id", "table_name"),
     ),

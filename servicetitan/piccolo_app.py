@@ -7,7 +7,8 @@ from .commands.load import load
 from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
 from .commands.worker import worker
-from .cache.raw_tables import CACHE_TABLES, SyncState
+from .cache.raw_tables import CACHE_TABLES
+from .cache.sync_state import SyncState
 from .tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))

@@ -58,9 +58,7 @@ class InvalidSyncCounts(DataRejected):
     """Counts that are negative, not integers, or that do not add up."""
 
 
-class ServiceTitanCredential(
-    EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"
-):
+class ServiceTitanCredential(EncryptedAtRest, Guarded, Table, tablename="servicetitan_credentials"):
     id = UUID(primary_key=True)
     company = ForeignKey(
         Company,
@@ -84,6 +82,10 @@ class ServiceTitanCredential(
     # Beyond seed 000: the ServiceTitan tenant these credentials act for, which
     # every API call and the raw cache need. Null until it is known.
     tenant_id = BigInt(null=True, default=None)
+    # Why the last connection attempt failed, as ServiceTitan answered it
+    # (or that it could not be reached); NULL after a success. Never a
+    # secret: servicetitan.api builds it from ServiceTitan's error only.
+    connection_error = Text(null=True, default=None)
 
     servicetitan_credentials_company_id_environment_key = Unique([company, environment])
     servicetitan_credentials_environment_check = values_check("environment", Environment)
@@ -103,9 +105,11 @@ class ServiceTitanCredential(
     def _encrypted(cls, values: dict) -> dict:
         """``values`` with each plaintext secret encrypted (None stays None)."""
         return {
-            name: encryption.encrypt(value)
-            if name in cls.SECRET_COLUMNS and isinstance(value, str)
-            else value
+            name: (
+                encryption.encrypt(value)
+                if name in cls.SECRET_COLUMNS and isinstance(value, str)
+                else value
+            )
             for name, value in values.items()
         }
 
@@ -141,7 +145,9 @@ class ServiceTitanCredential(
     async def record_token_refresh(
         self, access_token: str, refresh_token: str | None, expires_at: datetime
     ) -> None:
-        """Store a new token pair in one UPDATE: concurrent refreshes never mix."""
+        """Store a new token pair in one UPDATE: concurrent refreshes never mix.
+        (ServiceTitan issues no refresh token: ``servicetitan.api.tokens``
+        stores None.)"""
         cls = type(self)
         values = {
             cls.access_token: encryption.encrypt(access_token),
@@ -149,17 +155,26 @@ class ServiceTitanCredential(
             cls.token_expires_at: as_utc_naive(expires_at),
             cls.connection_status: ConnectionStatus.active.value,
             cls.last_connection_attempt: utc_now_naive(),
+            cls.connection_error: None,
         }
-        await cls.update(values).where(cls.id == self.id)
-        for column, value in values.items():
-            setattr(self, column._meta.name, value)
+        await self._record(values)
 
-    async def record_connection_failure(self) -> None:
+    async def record_connection_failure(self, reason: str | None = None, rejected=True) -> None:
+        """A connection attempt failed for ``reason``. ``rejected``: ServiceTitan
+        refused the credentials (status ``error``); else it could not be
+        reached or answered badly, which says nothing of the credentials:
+        their status stays."""
         cls = type(self)
         values = {
-            cls.connection_status: ConnectionStatus.error.value,
             cls.last_connection_attempt: utc_now_naive(),
+            cls.connection_error: reason,
         }
+        if rejected:
+            values[cls.connection_status] = ConnectionStatus.error.value
+        await self._record(values)
+
+    async def _record(self, values: dict) -> None:
+        cls = type(self)
         await cls.update(values).where(cls.id == self.id)
         for column, value in values.items():
             setattr(self, column._meta.name, value)
@@ -196,7 +211,6 @@ class ServiceTitanCredential(
 
     # Piccolo's Table.__str__ prints the row as an INSERT, ciphertext included.
     __str__ = __repr__
-
 
 
 class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
@@ -366,4 +380,3 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
                 {"records_successful": successful, "records_failed": failed},
                 f"successful + failed exceed records_processed ({processed})",
             )
-

@@ -21,9 +21,7 @@ INTEGER_RANGE = range(-(2**31), 2**31)
 
 # Compact and ASCII-safe: what PostgreSQL parses into full_data. NaN and
 # Infinity (which Python's json reads) are refused: JSON has no such numbers.
-_encode_json = json.JSONEncoder(
-    separators=(",", ":"), check_circular=False, allow_nan=False
-).encode
+_encode_json = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
 
 
 def integer_in(allowed: range, type_name: str):
@@ -55,12 +53,18 @@ def double(value):
     raise ValueError("must be a number")
 
 
+# accounting-v2 sends money as decimal strings ("125.50", "-3.2")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
 def decimal(value):
     if value is None:
         return None
     if type(value) is int or type(value) is float:
         # str() first: Decimal(0.1) would keep the float's binary noise
         return Decimal(str(value))
+    if type(value) is str and _DECIMAL.fullmatch(value):
+        return Decimal(value)
     raise ValueError("must be a number")
 
 

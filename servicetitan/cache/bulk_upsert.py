@@ -62,7 +62,10 @@ class InvalidTenant(DataRejected):
 
     def __init__(self, tablename: str, tenant_id):
         super().__init__(
-            tablename, "tenant_id", tenant_id, "must be a positive integer (a ServiceTitan tenant id)"
+            tablename,
+            "tenant_id",
+            tenant_id,
+            "must be a positive integer (a ServiceTitan tenant id)",
         )
 
 
@@ -118,9 +121,7 @@ def sql_for(table) -> UpsertSql:
     target = f"{table._meta.schema}.{table._meta.tablename}"
     staging = f"stage_{table._meta.tablename}"
     columns = ", ".join(layout.columns)
-    updates = ",\n    ".join(
-        f"{column} = excluded.{column}" for column in layout.columns[2:]
-    )
+    updates = ",\n    ".join(f"{column} = excluded.{column}" for column in layout.columns[2:])
     # One probe of the (tenant_id, id) index per row: a subquery with LIMIT,
     # so that no estimate of the tables' sizes turns it into a hash join
     # reading the whole cache table, or a bitmap scan per row.

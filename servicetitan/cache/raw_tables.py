@@ -20,9 +20,6 @@ cannot name them, and cannot drop an index outside ``public``).
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import Enum
-
 from piccolo.columns import (
     JSONB,
     UUID,
@@ -34,13 +31,11 @@ from piccolo.columns import (
     Numeric,
     Text,
     Timestamptz,
-    Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.constraints import Check, Unique
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
-from platform_db.values.choices import coerce, values_check
 from platform_db.values.guarded import Guarded
 from servicetitan.cache.bulk_upsert import upsert
 
@@ -139,6 +134,51 @@ class StLocation(CacheTable, tablename="st_locations", schema=SCHEMA):
     }
 
 
+class StCustomer(CacheTable, tablename="st_customers", schema=SCHEMA):
+    """crm-v2 ``Crm.V2.Customers.CustomerResponse`` / ``ExportCustomerResponse``:
+    the customer a location, a job and an invoice point at. Its address is
+    the bill-to address (a location has its own)."""
+
+    name = _nullable(Text)
+    # "Residential" or "Commercial"
+    type = _nullable(Text)
+    street = _nullable(Text)
+    unit = _nullable(Text)
+    city = _nullable(Text)
+    state = _nullable(Text)
+    zip = _nullable(Text)
+    country = _nullable(Text)
+    balance = _nullable(Numeric)
+    tax_exempt = _nullable(Boolean)
+    do_not_mail = _nullable(Boolean)
+    do_not_service = _nullable(Boolean)
+    national_account = _nullable(Boolean)
+    merged_to_id = _nullable(BigInt)
+    active = _nullable(Boolean)
+
+    st_customers_tenant_id_id_key = Unique(["tenant_id", "id"])
+
+    DATA_TYPE = "customers"
+    API_FIELDS = {
+        "name": "name",
+        "type": "type",
+        "street": "address.street",
+        "unit": "address.unit",
+        "city": "address.city",
+        "state": "address.state",
+        "zip": "address.zip",
+        "country": "address.country",
+        "balance": "balance",
+        "tax_exempt": "taxExempt",
+        "do_not_mail": "doNotMail",
+        "do_not_service": "doNotService",
+        "national_account": "nationalAccount",
+        "merged_to_id": "mergedToId",
+        "active": "active",
+        **_COMMON_FIELDS,
+    }
+
+
 class StJob(CacheTable, tablename="st_jobs", schema=SCHEMA):
     """jpm-v2 ``Jpm.V2.JobResponse`` / ``ExportJobsResponse``.
 
@@ -223,9 +263,7 @@ class StAppointment(CacheTable, tablename="st_appointments", schema=SCHEMA):
     }
 
 
-class StAppointmentAssignment(
-    CacheTable, tablename="st_appointment_assignments", schema=SCHEMA
-):
+class StAppointmentAssignment(CacheTable, tablename="st_appointment_assignments", schema=SCHEMA):
     """dispatch-v2 ``Dispatch.V2.AppointmentAssignmentResponse``: which
     technician works which appointment (the appointment's technician
     references). Kept as records of their own so an assignment is never lost
@@ -302,78 +340,72 @@ class StTechnician(CacheTable, tablename="st_technicians", schema=SCHEMA):
     }
 
 
+class StInvoice(CacheTable, tablename="st_invoices", schema=SCHEMA):
+    """accounting-v2 ``Accounting.V2.InvoiceResponse`` / ``ExportInvoiceResponse``.
+
+    The invoice names its customer, location, job and business unit as
+    nested objects (``{"id", "name"}``; the job ``{"id", "number"}``): their
+    ids are promoted, so a customer's invoices and a job's invoice are found
+    by index. Money comes as decimal strings ("125.50"), kept exact in
+    ``numeric`` columns.
+    """
+
+    reference_number = _nullable(Text)
+    invoice_date = _nullable(Timestamptz)
+    due_date = _nullable(Timestamptz)
+    paid_on = _nullable(Timestamptz)
+    customer_id = _nullable(BigInt)
+    location_id = _nullable(BigInt)
+    job_id = _nullable(BigInt)
+    job_number = _nullable(Text)
+    project_id = _nullable(BigInt)
+    business_unit_id = _nullable(BigInt)
+    adjustment_to_id = _nullable(BigInt)
+    sub_total = _nullable(Numeric)
+    sales_tax = _nullable(Numeric)
+    total = _nullable(Numeric)
+    balance = _nullable(Numeric)
+    sync_status = _nullable(Text)
+    sent_status = _nullable(Text)
+    review_status = _nullable(Text)
+    active = _nullable(Boolean)
+
+    st_invoices_tenant_id_id_key = Unique(["tenant_id", "id"])
+
+    DATA_TYPE = "invoices"
+    API_FIELDS = {
+        "reference_number": "referenceNumber",
+        "invoice_date": "invoiceDate",
+        "due_date": "dueDate",
+        "paid_on": "paidOn",
+        "customer_id": "customer.id",
+        "location_id": "location.id",
+        "job_id": "job.id",
+        "job_number": "job.number",
+        "project_id": "projectId",
+        "business_unit_id": "businessUnit.id",
+        "adjustment_to_id": "adjustmentToId",
+        "sub_total": "subTotal",
+        "sales_tax": "salesTax",
+        "total": "total",
+        "balance": "balance",
+        "sync_status": "syncStatus",
+        "sent_status": "sentStatus",
+        "review_status": "reviewStatus",
+        "active": "active",
+        **_COMMON_FIELDS,
+    }
+
+
 CACHE_TABLES: dict[str, type[CacheTable]] = {
     table._meta.tablename: table
-    for table in (StLocation, StJob, StAppointment, StAppointmentAssignment, StTechnician)
+    for table in (
+        StLocation,
+        StCustomer,
+        StJob,
+        StAppointment,
+        StAppointmentAssignment,
+        StTechnician,
+        StInvoice,
+    )
 }
-
-
-class CachedTable(str, Enum):
-    """The tables ``raw.sync_state`` keeps state for."""
-
-    st_locations = "st_locations"
-    st_jobs = "st_jobs"
-    st_appointments = "st_appointments"
-    st_appointment_assignments = "st_appointment_assignments"
-    st_technicians = "st_technicians"
-
-
-class SyncState(Guarded, Table, tablename="sync_state", schema=SCHEMA):
-    """Per tenant and cached table: when it was last synced, how many records
-    the last run synced, and the last error (cleared by a successful run)."""
-
-    id = UUID(primary_key=True)
-    tenant_id = _tenant_id()
-    table_name = Varchar(length=63, null=False, default=None, choices=CachedTable)
-    last_full_sync = _nullable(Timestamptz)
-    last_incremental_sync = _nullable(Timestamptz)
-    records_synced = BigInt(null=False, default=0)
-    last_error = _nullable(Text)
-    created_at = Timestamptz(null=False, default=TimestamptzNow())
-    updated_at = Timestamptz(null=False, default=TimestamptzNow())
-
-    sync_state_tenant_id_table_name_key = Unique(["tenant_id", "table_name"])
-    sync_state_table_name_check = values_check("table_name", CachedTable)
-    sync_state_records_synced_not_negative = Check("records_synced >= 0")
-
-    @classmethod
-    async def record_success(
-        cls, tenant_id: int, table_name: str, full: bool, synced_as_of: datetime, records: int
-    ) -> None:
-        """A run finished: ``synced_as_of`` (when it started, so an incremental
-        run from there misses nothing) becomes the last full or incremental
-        sync, and the last error is cleared."""
-        column = "last_full_sync" if full else "last_incremental_sync"
-        await cls.raw(
-            f"""
-            INSERT INTO {SCHEMA}.sync_state AS state
-                (tenant_id, table_name, {column}, records_synced, last_error)
-            VALUES ({{}}, {{}}, {{}}, {{}}, NULL)
-            ON CONFLICT (tenant_id, table_name) DO UPDATE SET
-                {column} = excluded.{column},
-                records_synced = excluded.records_synced,
-                last_error = NULL
-            """,
-            tenant_id,
-            cls._table_name(table_name),
-            synced_as_of,
-            records,
-        )
-
-    @classmethod
-    async def record_failure(cls, tenant_id: int, table_name: str, error: str) -> None:
-        """A run failed: only ``last_error`` changes."""
-        await cls.raw(
-            f"""
-            INSERT INTO {SCHEMA}.sync_state AS state (tenant_id, table_name, last_error)
-            VALUES ({{}}, {{}}, {{}})
-            ON CONFLICT (tenant_id, table_name) DO UPDATE SET last_error = excluded.last_error
-            """,
-            tenant_id,
-            cls._table_name(table_name),
-            error,
-        )
-
-    @classmethod
-    def _table_name(cls, table_name: str) -> str:
-        return coerce(f"{SCHEMA}.sync_state", "table_name", table_name, CachedTable).value

@@ -145,7 +145,10 @@ class RowLayout:
         """What identifies ``record`` and its version (raises ``RecordRejected``)."""
         if type(record) is not dict:
             raise RecordRejected(
-                self.tablename, "full_data", record, f"is {type(record).__name__}, not a JSON object"
+                self.tablename,
+                "full_data",
+                record,
+                f"is {type(record).__name__}, not a JSON object",
             )
         other_entity = not_of(self.tablename, record)
         if other_entity:
@@ -153,12 +156,15 @@ class RowLayout:
         record_id = record.get("id")
         if type(record_id) is not int or record_id not in POSITIVE_ID_RANGE:
             problem = (
-                "has no id" if record_id is None
-                else "is not positive" if type(record_id) is int
-                else "is not an integer"
+                "has no id"
+                if record_id is None
+                else "is not positive" if type(record_id) is int else "is not an integer"
             )
             raise RecordRejected(
-                self.tablename, "id", record_id, f"{problem}; ServiceTitan ids are positive integers"
+                self.tablename,
+                "id",
+                record_id,
+                f"{problem}; ServiceTitan ids are positive integers",
             )
         value = record.get("modifiedOn")
         try:

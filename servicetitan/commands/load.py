@@ -60,7 +60,8 @@ async def load(
     pages, records of the entity named): a refused load writes nothing.
 
     :param entity:
-        locations, jobs, appointments, appointment_assignments or technicians.
+        locations, customers, jobs, appointments, appointment_assignments,
+        technicians or invoices.
     :param tenant_id:
         The ServiceTitan tenant id; a servicetitan_credentials row must have it.
     :param path:

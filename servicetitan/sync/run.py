@@ -24,7 +24,8 @@ from platform_db.database.connection import connection as connection_for
 from platform_db.values.rejections import DataRejected
 from servicetitan.cache.bulk_upsert import UpsertResult, check_tenant
 from servicetitan.cache.pages import Page, page_records
-from servicetitan.cache.raw_tables import CacheTable, SyncState
+from servicetitan.cache.raw_tables import CacheTable
+from servicetitan.cache.sync_state import SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 # A sync log row stays readable: beyond this many, rejects are only counted.

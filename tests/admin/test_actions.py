@@ -181,7 +181,8 @@ async def test_delete_a_row_of_a_table_with_a_secret(client, superuser, table, m
 
 async def _row_of(table_name: str, tenant_id):
     from reporting.tables import AuditLog
-    from servicetitan.cache.raw_tables import StJob, SyncState
+    from servicetitan.cache.raw_tables import StJob
+    from servicetitan.cache.sync_state import SyncState
 
     if table_name == "audit_log":
         return AuditLog, (await AuditLog.record("probe", "admin_test")).id

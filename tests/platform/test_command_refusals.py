@@ -171,9 +171,9 @@ CASES = {
         "error: tenant_id must be a whole number, not 'abc'",
     ),
     "unknown entity": (
-        lambda w: ["servicetitan", "load", "invoices", str(w.tenant), w.jobs], "", 2,
-        "error: entity must be one of locations, jobs, appointments, appointment_assignments, "
-        "technicians; not 'invoices'",
+        lambda w: ["servicetitan", "load", "estimates", str(w.tenant), w.jobs], "", 2,
+        "error: entity must be one of locations, customers, jobs, appointments, "
+        "appointment_assignments, technicians, invoices; not 'estimates'",
     ),
     "no credentials for the tenant": (
         lambda w: ["servicetitan", "load", "jobs", "1", w.jobs], "", 1,
@@ -183,7 +183,7 @@ CASES = {
     "records of another entity": (
         lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.locations], "", 1,
         lambda w: f"error: {w.locations} page 1: record 1 is a location, not a job: it has "
-        "address, taxExempt (nothing was loaded)",
+        "address, name, taxExempt (nothing was loaded)",
     ),
     "a non-record": (
         lambda w: ["servicetitan", "load", "jobs", str(w.tenant), w.non_record], "", 1,

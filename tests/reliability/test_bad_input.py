@@ -29,6 +29,7 @@ from platform_db.values.guarded import Guarded
 from platform_db.values.rejections import SECRET_SHOWN, DataRejected
 from reporting import tables as r
 from servicetitan.cache import raw_tables as raw
+from servicetitan.cache.sync_state import SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 UNKNOWN = "00000000-0000-0000-0000-00000000dead"
@@ -223,7 +224,7 @@ CASES += cases(
     ("type", "error_details", '{"oops":', asyncpg.InvalidTextRepresentationError),
     ("type", "started_at", "yesterday-ish", asyncpg.InvalidDatetimeFormatError),
 ) + cases(
-    raw.SyncState,
+    SyncState,
     lambda p: {"tenant_id": p["tenant_id"], "table_name": "st_jobs"},
     ("enum", "table_name", "st_cars"),
     ("not_null", "tenant_id", None),

@@ -23,7 +23,8 @@ from platform_db.database.catalog import diff, snapshot
 from platform_db.values.choices import InvalidChoice
 from reporting.tables import AuditLog, CtRawSnapshot, InvalidEmail, ReportWeek, Tenant, User
 from servicetitan.commands.load import load
-from servicetitan.cache.raw_tables import StJob, SyncState
+from servicetitan.cache.raw_tables import StJob
+from servicetitan.cache.sync_state import SyncState
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 from tests.servicetitan.records import job, new_tenant
 

@@ -163,7 +163,7 @@ async def test_an_undated_record_after_a_dated_one_in_the_batch_is_rejected(conn
         (job(5, id="17"), "st_jobs.id = '17' rejected: is not an integer; ServiceTitan ids are positive integers"),
         (job(5, id=-5), "st_jobs.id = -5 rejected: is not positive; ServiceTitan ids are positive integers"),
         ({"id": 5}, "rejected: is not a job record: it has none of the fields a job has in jpm-v2 Jpm.V2.JobResponse (appointmentCount, campaignId, customerPo, estimateIds, ...)"),
-        (location(5), "rejected: is a location, not a job: it has address, taxExempt"),
+        (location(5), "rejected: is a location, not a job: it has address, name, taxExempt"),
         (job(5, id=True), "st_jobs.id = True rejected"),
         (job(5, customerId="abc"), "st_jobs.customer_id = 'abc' rejected: customerId must be an integer"),
         (job(5, modified_on="yesterday"), "st_jobs.modified_on = 'yesterday' rejected: modifiedOn is not a date-time"),

@@ -3,7 +3,7 @@ records made from ServiceTitan's OpenAPI specs (servicetitan/fake/specs.py)."""
 
 import pytest
 
-from servicetitan.cache.entities import ENTITIES, entity_of, not_of, page_problem
+from servicetitan.cache.entities import ENTITIES, entity_of, not_of, page_problem, telling
 from servicetitan.fake.specs import feeds
 from servicetitan.cache.raw_tables import CACHE_TABLES
 from tests.servicetitan.records import spec_record as record
@@ -31,9 +31,14 @@ def test_every_cache_table_has_an_entity_and_a_schema():
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_identifying_fields_are_those_only_this_entitys_spec_requires(table):
-    others = set().union(*(properties(t) for t in TABLES if t != table))
-    assert ENTITIES[table].identifying == required_fields(table) - others
+def test_an_entitys_fields_are_its_specs(table):
+    assert ENTITIES[table].required == required_fields(table)
+    assert ENTITIES[table].fields == properties(table)
+
+
+def test_every_two_entities_are_told_apart_by_fields_each_requires_and_the_other_lacks():
+    assert all(telling(a, b) for a in TABLES for b in TABLES if a != b)
+    assert telling("st_locations", "st_customers") == {"customerId"}
 
 
 @pytest.mark.parametrize("kind", ["list", "export"])

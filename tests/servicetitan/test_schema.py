@@ -52,7 +52,10 @@ SEED_COLUMNS = {
 
 # columns added beyond the seed (SPEC.md welcomes additive ones)
 ADDITIVE_COLUMNS = {
-    "servicetitan_credentials": {"tenant_id": ("bigint", True, None)},
+    "servicetitan_credentials": {
+        "tenant_id": ("bigint", True, None),
+        "connection_error": ("text", True, None),
+    },
     "servicetitan_sync_logs": {},
 }
 
