@@ -4,9 +4,9 @@ Every credential with a ServiceTitan tenant id, of an active company, whose
 secret ServiceTitan has not rejected (``connection_status`` other than
 ``error``), gets each feed (``SERVICETITAN_SYNC_FEEDS``, all by default) synced every ``SERVICETITAN_SYNC_EVERY[_<FEED>]``:
 a feed is due that long after its last run started (any run: a "sync now"
-counts). A run that completed has read its feed to the end (``hasMore``
-false: caught up), and a caught-up feed rests ``SERVICETITAN_CAUGHT_UP_REST``
-after it finished, as ServiceTitan asks. A feed never synced is due now.
+counts). A feed that caught up (its last page said ``hasMore`` false:
+``raw.sync_state.caught_up_at``) rests ``SERVICETITAN_CAUGHT_UP_REST`` after
+that, as ServiceTitan asks. A feed never synced is due now.
 
 The schedule is worked out from the sync logs at every tick (no state of its
 own to drift): a feed with a job waiting or running is not queued again.
@@ -52,6 +52,10 @@ LEFT JOIN LATERAL (
     ORDER BY l.started_at DESC
     LIMIT 1
 ) last_run ON true
+-- where the feed stands: caught_up_at is set when its last page said hasMore false
+LEFT JOIN raw.sync_state feed_state
+    ON feed_state.tenant_id = c.tenant_id
+    AND feed_state.table_name = 'st_' || f.feed
 LEFT JOIN LATERAL (
     SELECT j.id, j.status::text AS status
     FROM public.procrastinate_jobs j
@@ -65,8 +69,7 @@ CROSS JOIN LATERAL (
     SELECT coalesce(
         greatest(
             last_run.started_at + make_interval(secs => f.every_seconds),
-            CASE WHEN last_run.status = 'completed'
-                 THEN last_run.completed_at + make_interval(secs => $4) END
+            (feed_state.caught_up_at + make_interval(secs => $4)) AT TIME ZONE 'UTC'
         ),
         now() AT TIME ZONE 'UTC'
     ) AS at

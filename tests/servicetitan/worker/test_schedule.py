@@ -4,8 +4,6 @@ and, once caught up, not before its rest is over; never queued twice."""
 
 from __future__ import annotations
 
-import pytest
-
 from servicetitan.tables import ServiceTitanSyncLog
 from servicetitan.worker.queue import data_type, queue_sync
 from servicetitan.worker.schedule import queue_due_feeds, schedule
@@ -59,14 +57,28 @@ async def test_a_feed_is_due_its_period_after_its_last_run_started(conn, credent
     assert feeds["jobs"].due
 
 
-async def test_a_caught_up_feed_rests_after_it_finished(conn, credential):
-    # started 610 s ago, completed (caught up) 250 s ago: rests until 300 s after
+async def test_a_caught_up_feed_rests_after_it_caught_up(conn, credential):
+    # started 610 s ago, caught up 250 s ago: rests until 300 s after that
     await run(conn, credential, "jobs", "completed", started_ago=610, took=360)
+    caught_up = await conn.fetchval(
+        """
+        INSERT INTO raw.sync_state (tenant_id, table_name, continue_from, caught_up_at)
+        VALUES ($1, 'st_jobs', 'opaque', now() - interval '250 seconds')
+        RETURNING caught_up_at
+        """,
+        credential.tenant_id,
+    )
     feeds = await feeds_of(conn, credential, settings())
     assert not feeds["jobs"].due
-    rest = (feeds["jobs"].due_at - feeds["jobs"].last_started_at).total_seconds()
-    assert rest == pytest.approx(360 + 300, abs=0.01)
+    assert (feeds["jobs"].due_at - caught_up).total_seconds() == 300
     feeds = await feeds_of(conn, credential, settings(SERVICETITAN_CAUGHT_UP_REST="200"))
+    assert feeds["jobs"].due
+    # a feed not caught up (more pages to read) is due after its period alone
+    await conn.execute(
+        "UPDATE raw.sync_state SET caught_up_at = NULL WHERE tenant_id = $1",
+        credential.tenant_id,
+    )
+    feeds = await feeds_of(conn, credential, settings())
     assert feeds["jobs"].due
 
 
