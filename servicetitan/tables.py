@@ -10,8 +10,10 @@ Piccolo cannot name an index or declare a trigger.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from piccolo.columns import (
     JSON,
@@ -36,6 +38,32 @@ from platform_db.values.clock import UtcNow, as_utc_naive, utc_now_naive
 from platform_db.values.guarded import Guarded
 from platform_db.values.rejections import DataRejected, rejecting
 from servicetitan.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
+
+
+@dataclass(frozen=True, repr=False)
+class StoredToken:
+    """A credential's client id and secret and its stored access token
+    (decrypted), with the database's clock when they were read; its repr
+    never shows a secret."""
+
+    client_id: str
+    client_secret: str
+    access_token: str | None
+    expires_at: datetime | None
+    now: datetime
+
+    def usable(self, margin: timedelta, rejected: str | None = None) -> bool:
+        """The access token may still be used for ``margin`` (and is not the
+        one ``rejected`` by ServiceTitan)."""
+        return (
+            self.access_token is not None
+            and self.access_token != rejected
+            and self.expires_at is not None
+            and self.expires_at - self.now > margin
+        )
+
+    def __repr__(self) -> str:
+        return f"StoredToken(<hidden>, expires_at={self.expires_at})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -179,6 +207,46 @@ class ServiceTitanCredential(EncryptedAtRest, Guarded, Table, tablename="service
         for column, value in values.items():
             setattr(self, column._meta.name, value)
 
+    async def stored_token(self) -> StoredToken:
+        """What is stored of the token now (decrypted), by the database's clock."""
+        cls = type(self)
+        rows = await cls.raw(
+            f"""
+            SELECT client_id, client_secret, access_token, token_expires_at AS expires_at,
+                   clock_timestamp() AT TIME ZONE 'UTC' AS now
+            FROM {cls._meta.tablename}
+            WHERE id = {{}}
+            """,
+            self.id,
+        )
+        if not rows:
+            raise LookupError(f"servicetitan_credentials has no row with id {self.id}")
+        row = rows[0]
+        return StoredToken(
+            client_id=row["client_id"],
+            client_secret=encryption.decrypt(row["client_secret"]),
+            access_token=encryption.decrypt(row["access_token"]),
+            expires_at=row["expires_at"],
+            now=row["now"],
+        )
+
+    @asynccontextmanager
+    async def token_lock(self) -> AsyncIterator[StoredToken]:
+        """One token refresh at a time for this credential, across processes
+        and machines: a transaction holding an advisory lock on the
+        credential (one transaction, so safe behind PgBouncer in
+        transaction mode; released if the process dies). Yields what is
+        stored once the lock is held: a process that waited sees the token
+        the one before it obtained. ``record_token_refresh`` and
+        ``record_connection_failure`` inside the block commit with it."""
+        cls = type(self)
+        async with cls._meta.db.transaction():
+            await cls.raw(
+                "SELECT pg_advisory_xact_lock(hashtextextended({}, 0))",
+                f"servicetitan_credentials token {self.id}",
+            )
+            yield await self.stored_token()
+
     async def secrets(self) -> CredentialSecrets:
         """Read and decrypt this credential's secrets from the database."""
         cls = type(self)
@@ -281,6 +349,34 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
                 *values.values(),
             )
         return cls(**values, **rows[0], _exists_in_db=True)
+
+    async def record_progress(
+        self, connection, processed: int, successful: int, failed: int
+    ) -> None:
+        """The running log's counts so far, written on ``connection`` (a sync
+        page's transaction): a run stopped without a word (``kill -9``)
+        leaves the counts of the pages it cached."""
+        self._check_counts(processed, successful, failed)
+        done = await connection.execute(
+            f"""
+            UPDATE {type(self)._meta.tablename}
+            SET records_processed = $2, records_successful = $3, records_failed = $4
+            WHERE id = $1 AND status = 'running'
+            """,
+            self.id,
+            processed,
+            successful,
+            failed,
+        )
+        if done != "UPDATE 1":
+            raise SyncLogNotRunning(
+                f"sync log {self.id} is not running (already completed or failed, or deleted)"
+            )
+        self.records_processed, self.records_successful, self.records_failed = (
+            processed,
+            successful,
+            failed,
+        )
 
     async def complete(
         self, processed: int, successful: int, failed: int, error_details=None

@@ -91,7 +91,9 @@ async def load(
     for rejected in total.rejected[:REJECTS_SHOWN]:
         print(f"rejected {rejected.where()} (id {rejected.id}): {rejected.reason}", file=sys.stderr)
     if len(total.rejected) > REJECTS_SHOWN:
-        print(f"... and {len(total.rejected) - REJECTS_SHOWN} more in the sync log", file=sys.stderr)
+        print(
+            f"... and {len(total.rejected) - REJECTS_SHOWN} more in the sync log", file=sys.stderr
+        )
     print(
         f"{table._meta.schema}.{table._meta.tablename}, tenant {credential.tenant_id}: "
         f"{total.inserted} inserted, {total.updated} updated, {total.unchanged} unchanged, "

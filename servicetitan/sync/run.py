@@ -1,8 +1,10 @@
-"""A sync run: pages of API records into a cache table for a credential's
-tenant, with a ``servicetitan_sync_logs`` row and ``raw.sync_state`` kept.
+"""A sync run: pages of API records into cache tables for a credential's
+tenant, with a ``servicetitan_sync_logs`` row and ``raw.sync_state`` kept
+(``SyncRun``; ``run_sync`` runs one table's pages through it).
 
-Each page is one transaction (``bulk_upsert``): a failure mid-run leaves the
-pages before it cached, never part of a page, and the log ``failed`` with
+Each page is one transaction: its records, the log's counts so far and, for
+an export feed, the feed's position commit together. A failure mid-run
+leaves the pages before it cached, never part of a page, and the log ``failed`` with
 the reason, also when the run is cancelled or interrupted (``CancelledError``,
 ``KeyboardInterrupt``): the failure is recorded shielded from a further
 cancellation, then re-raised. Records rejected as malformed do not fail a run: they are
@@ -18,6 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from platform_db.database.connection import connection as connection_for
@@ -76,7 +81,11 @@ def storable(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
 
 
 async def _record_failure(
-    log: ServiceTitanSyncLog, tenant_id: int, tablename: str, message: str, details: dict,
+    log: ServiceTitanSyncLog,
+    tenant_id: int,
+    tablename: str,
+    message: str,
+    details: dict,
     total: UpsertResult,
 ) -> None:
     """Fail the log and note the error in ``raw.sync_state``; what cannot be
@@ -101,6 +110,126 @@ async def _record_failure(
         logger.exception("raw.sync_state: the failure of %s could not be recorded", tablename)
 
 
+@dataclass(frozen=True)
+class FeedMove:
+    """Where an export feed goes on after a page (``continueFrom``), and
+    whether that page said it had no more."""
+
+    continue_from: str | None
+    caught_up: bool
+
+
+class SyncRun:
+    """One logged run: pages of one or more cache tables, each page one
+    transaction that caches its records, updates the log's counts and, for
+    an export feed, moves the feed's position in ``raw.sync_state``. Made
+    by ``SyncRun.logged``."""
+
+    def __init__(self, credential, tenant_id: int, log: ServiceTitanSyncLog, connection):
+        self.credential = credential
+        self.tenant_id = tenant_id
+        self.log = log
+        self.connection = connection
+        self.total = UpsertResult()
+        self.pages_done = 0
+        # table -> records it cached (inserted, updated or unchanged) in this run
+        self.successful: dict[type[CacheTable], int] = {}
+        self.current: type[CacheTable] | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def logged(
+        cls,
+        credential: ServiceTitanCredential,
+        tables: list[type[CacheTable]],
+        data_type: str,
+        *,
+        full: bool,
+        sync_type: str = "manual",
+    ) -> AsyncIterator[SyncRun]:
+        """A run of ``tables`` logged as ``data_type``: ``completed`` when the
+        block ends, or ``failed`` with the reason when it raises (also when
+        cancelled or interrupted: the failure is recorded shielded from a
+        further cancellation, then re-raised); ``raw.sync_state`` says so per
+        table, ``full`` naming a full or an incremental sync."""
+        label = " and ".join(table._meta.tablename for table in tables)
+        if credential.tenant_id is None:
+            raise TenantNotConfigured(credential)
+        tenant_id = check_tenant(label, credential.tenant_id)
+        as_of = datetime.now(timezone.utc)
+        log = await ServiceTitanSyncLog.start(credential.id, sync_type, data_type)
+        run = None
+        try:
+            async with connection_for(ServiceTitanSyncLog) as connection:
+                run = cls(credential, tenant_id, log, connection)
+                yield run
+                for table in run.successful:
+                    # A bulk load leaves its GIN entries in the index's
+                    # pending list, which every containment query scans in
+                    # full (and the planner then avoids the index): merge
+                    # them now, once per run.
+                    await connection.execute(
+                        "SELECT gin_clean_pending_list($1::regclass)", table.full_data_index()
+                    )
+        except BaseException as exc:
+            # BaseException: a cancelled task (CancelledError) or Ctrl-C must not
+            # leave the log ``running``. The record is shielded, so cancelling
+            # the run again while it is written does not cut it short.
+            total = run.total if run else UpsertResult()
+            pages_done = run.pages_done if run else 0
+            failed_table = (run and run.current) or tables[0]
+            message = storable(
+                f"{label} sync for tenant {tenant_id} failed after {pages_done} "
+                f"page(s): {_reason(exc)}"
+            )
+            details = {
+                "table": failed_table._meta.tablename,
+                "pages_done": pages_done,
+                "exception": type(exc).__name__,
+            }
+            await asyncio.shield(
+                _record_failure(
+                    log, tenant_id, failed_table._meta.tablename, message, details, total
+                )
+            )
+            raise
+        total = run.total
+        await log.complete(total.processed, total.successful, len(total.rejected), _rejects(total))
+        for table, successful in run.successful.items():
+            await SyncState.record_success(
+                tenant_id, table._meta.tablename, full, as_of, successful
+            )
+
+    async def cache_page(
+        self, table: type[CacheTable], page: Page, move: FeedMove | None = None
+    ) -> UpsertResult:
+        """Cache ``page``'s records in one transaction with the log's new
+        counts and, given ``move``, the feed's new position: all of it
+        commits, or none."""
+        self.current = table
+        async with self.connection.transaction():
+            result = await table.upsert(self.tenant_id, page.records, connection=self.connection)
+            after = UpsertResult(rejected=[*self.total.rejected, *result.rejected])
+            after.inserted = self.total.inserted + result.inserted
+            after.updated = self.total.updated + result.updated
+            after.unchanged = self.total.unchanged + result.unchanged
+            await self.log.record_progress(
+                self.connection, after.processed, after.successful, len(after.rejected)
+            )
+            if move is not None:
+                await SyncState.record_page(
+                    self.connection,
+                    self.tenant_id,
+                    table._meta.tablename,
+                    move.continue_from,
+                    move.caught_up,
+                )
+        self.total.add(result, page=page.number, file=page.file)
+        self.successful[table] = self.successful.get(table, 0) + result.successful
+        self.pages_done += 1
+        return result
+
+
 async def run_sync(
     credential: ServiceTitanCredential,
     table: type[CacheTable],
@@ -115,41 +244,13 @@ async def run_sync(
     record is logged with its page (and file). ``full`` says whether the pages are
     everything the tenant has (a full sync) or what changed (incremental).
     ``on_page(result)`` is called after each page lands."""
-    tablename = table._meta.tablename
-    if credential.tenant_id is None:
-        raise TenantNotConfigured(credential)
-    tenant_id = check_tenant(tablename, credential.tenant_id)
-    as_of = datetime.now(timezone.utc)
-    log = await ServiceTitanSyncLog.start(credential.id, sync_type, table.DATA_TYPE)
-    total = UpsertResult()
-    pages_done = 0
-    try:
-        async with connection_for(table) as connection:
-            for number, page in enumerate(pages, start=1):
-                if not isinstance(page, Page):
-                    page = Page(page_records(page, f"page {number}"), number)
-                result = await table.upsert(tenant_id, page.records, connection=connection)
-                total.add(result, page=page.number, file=page.file)
-                pages_done += 1
-                if on_page is not None:
-                    on_page(result)
-            # A bulk load leaves its GIN entries in the index's pending list,
-            # which every containment query scans in full (and the planner
-            # then avoids the index): merge them now, once per run.
-            await connection.execute(
-                "SELECT gin_clean_pending_list($1::regclass)", table.full_data_index()
-            )
-    except BaseException as exc:
-        # BaseException: a cancelled task (CancelledError) or Ctrl-C must not
-        # leave the log ``running``. The record is shielded, so cancelling
-        # the run again while it is written does not cut it short.
-        message = storable(
-            f"{tablename} sync for tenant {tenant_id} failed after {pages_done} "
-            f"page(s): {_reason(exc)}"
-        )
-        details = {"table": tablename, "pages_done": pages_done, "exception": type(exc).__name__}
-        await asyncio.shield(_record_failure(log, tenant_id, tablename, message, details, total))
-        raise
-    await log.complete(total.processed, total.successful, len(total.rejected), _rejects(total))
-    await SyncState.record_success(tenant_id, tablename, full, as_of, total.successful)
-    return log, total
+    async with SyncRun.logged(
+        credential, [table], table.DATA_TYPE, full=full, sync_type=sync_type
+    ) as run:
+        for number, page in enumerate(pages, start=1):
+            if not isinstance(page, Page):
+                page = Page(page_records(page, f"page {number}"), number)
+            result = await run.cache_page(table, page)
+            if on_page is not None:
+                on_page(result)
+    return run.log, run.total
