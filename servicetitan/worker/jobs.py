@@ -23,21 +23,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
+from datetime import timedelta
 
+import asyncpg
 from procrastinate import JobContext
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
+from servicetitan.api.errors import ApiError, Unreachable
 from servicetitan.enums import ConnectionStatus
-from servicetitan.tables import ServiceTitanCredential
+from servicetitan.sync.feeds import CaughtUp, sync_feed
+from servicetitan.sync.locks import AlreadyRunning
+from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 from servicetitan.worker import metrics
 from servicetitan.worker.queue import QUEUE, SYNC_TASK, app
 from servicetitan.worker.settings import Settings
 
+# Running again later may succeed: ServiceTitan unreachable or answering
+# 5xx / 429 beyond the client's own retries, another sync of the tenant
+# (outside the queue) holding its lock, the database going away.
+TRANSIENT = (
+    Unreachable,
+    AlreadyRunning,
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+)
+
 
 class WorkerStopping(Exception):
     """The worker was told to stop: the run ended after its page in flight."""
+
+    def __init__(self):
+        super().__init__(
+            "stopped: the worker was told to stop, after this page; the job is back in the "
+            "queue and the feed resumes from its stored continueFrom"
+        )
 
 
 class SyncRetry(BaseRetryStrategy):
@@ -58,7 +84,29 @@ class SyncRetry(BaseRetryStrategy):
 
 def transient(exc: BaseException) -> bool:
     """Whether running again later may succeed."""
+    if isinstance(exc, ApiError):
+        return exc.status == 429 or exc.status >= 500
     return isinstance(exc, TRANSIENT)
+
+
+async def run_feed(
+    credential: ServiceTitanCredential, feed: str, trigger: str, stopping: asyncio.Event | None
+) -> ServiceTitanSyncLog:
+    """One logged run of ``feed``, incremental from where it stands; stopped
+    after a committed page once ``stopping`` is set."""
+
+    def on_page(name, page, result) -> None:
+        if stopping is not None and stopping.is_set():
+            raise WorkerStopping()
+
+    settings = Settings.from_environment()
+    return await sync_feed(
+        credential,
+        feed,
+        sync_type=trigger,
+        on_page=on_page,
+        caught_up_pause=timedelta(seconds=settings.caught_up_rest),
+    )
 
 
 @app.task(name=SYNC_TASK, queue=QUEUE, pass_context=True, retry=SyncRetry())
@@ -75,9 +123,13 @@ async def sync_feed_job(context: JobContext, credential_id: str, feed: str, trig
         metrics.SYNC_RUNS.labels(feed=feed, outcome="skipped").inc()
         return "skipped: ServiceTitan rejected this credential's secret"
     stopping = context.additional_context.get("stopping")
+    await metrics.observe_start(context.job, trigger)
     started = time.monotonic()
     try:
         log = await run_feed(credential, feed, trigger, stopping)
+    except CaughtUp as exc:
+        metrics.SYNC_RUNS.labels(feed=feed, outcome="skipped").inc()
+        return f"skipped: {exc}"
     except BaseException as exc:
         outcome = "stopped" if isinstance(exc, WorkerStopping) else "failed"
         metrics.SYNC_RUNS.labels(feed=feed, outcome=outcome).inc()

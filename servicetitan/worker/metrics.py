@@ -12,7 +12,7 @@ a token or a secret.
 | ``servicetitan_sync_start_delay_seconds`` | trigger | from when a job could run (queued, or its retry time) to when it started |
 | ``servicetitan_sync_retries_total`` | feed, reason | jobs put back for another run: ``transient``, ``worker_stopped``, ``stalled`` |
 | ``servicetitan_api_rate_limited_total`` | | 429 answers from ServiceTitan |
-| ``servicetitan_api_retries_total`` | reason | API requests sent again |
+| ``servicetitan_api_retries_total`` | reason | API requests sent again: ``rate_limited`` (a 429), ``transient`` (5xx, timeout, connection) |
 | ``servicetitan_tokens_obtained_total`` | | access tokens ServiceTitan issued |
 | ``servicetitan_queue_jobs`` | status | sync jobs in the queue: ``todo``, ``doing``, ``failed`` |
 | ``servicetitan_queue_oldest_waiting_seconds`` | | how long the oldest job able to run has waited (0: none) |
@@ -22,6 +22,8 @@ every worker reports the whole queue.
 """
 
 from __future__ import annotations
+
+import logging
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -111,6 +113,60 @@ LEFT JOIN LATERAL (
 ) deferred ON j.status = 'todo'
 GROUP BY s.status
 """
+
+
+START_DELAY_SQL = """
+SELECT extract(epoch FROM started.at - greatest(j.scheduled_at, queued.at))::float8 AS seconds
+FROM public.procrastinate_jobs j
+CROSS JOIN LATERAL (
+    SELECT max(e.at) AS at FROM public.procrastinate_events e
+    WHERE e.job_id = j.id AND e.type = 'started'
+) started
+CROSS JOIN LATERAL (
+    SELECT max(e.at) AS at FROM public.procrastinate_events e
+    WHERE e.job_id = j.id AND e.type IN ('deferred', 'deferred_for_retry', 'retried')
+) queued
+WHERE j.id = $1
+"""
+
+
+async def observe_start(job, trigger: str) -> None:
+    """From when ``job`` could run (queued, or its retry time) to when it
+    started, both by the database's clock."""
+    rows = await fetch(ServiceTitanCredential, START_DELAY_SQL, job.id)
+    if rows and rows[0]["seconds"] is not None:
+        START_DELAY.labels(trigger=trigger).observe(max(0.0, rows[0]["seconds"]))
+
+
+class ApiEvents(logging.Handler):
+    """Counts what the API client logs (``servicetitan.api``): a request
+    sent again (a 429 among them), and a token obtained."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "servicetitan.api.retries":
+            # (what, the RetryLater, the wait, the attempt)
+            args = record.args if isinstance(record.args, tuple) else ()
+            if len(args) > 1 and getattr(args[1], "rate_limited", False):
+                API_RATE_LIMITED.inc()
+                API_RETRIES.labels(reason="rate_limited").inc()
+            else:
+                API_RETRIES.labels(reason="transient").inc()
+        elif record.name == "servicetitan.api.tokens" and "new access token" in str(record.msg):
+            TOKENS.inc()
+
+
+def count_api_events() -> None:
+    """Count the API client's events in this process (once)."""
+    handler = ApiEvents()
+    for name, level in (
+        ("servicetitan.api.retries", logging.WARNING),
+        ("servicetitan.api.tokens", logging.INFO),
+    ):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, ApiEvents) for h in logger.handlers):
+            logger.addHandler(handler)
+        if logger.getEffectiveLevel() > level:
+            logger.setLevel(level)
 
 
 def record_run(feed: str, log, seconds: float) -> None:

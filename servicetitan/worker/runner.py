@@ -11,6 +11,7 @@ runs at once (their page in flight rolled back, their logs closed as failed).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -35,6 +36,30 @@ def say(line: str) -> None:
     print(f"[worker] {line}", file=sys.stderr, flush=True)
 
 
+class OneLine(logging.Formatter):
+    """A log record as one line: a job's failure is its exception's type and
+    message (the sync log has the rest); ``PLATFORM_TRACE=1`` adds the
+    traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"[worker] {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line += f": {type(exc).__name__}: {' '.join(str(exc).split())}"
+            if os.environ.get("PLATFORM_TRACE") == "1":
+                line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _log_to_stderr() -> None:
+    """procrastinate's and the API client's warnings (a job failed, a request
+    sent again), one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine())
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+
+
 async def _register_host(worker: Worker, run: asyncio.Task, concurrency: int) -> None:
     """Once procrastinate has registered the worker: where it runs."""
     while worker.worker_id is None and not run.done():
@@ -52,6 +77,8 @@ async def run_worker(concurrency: int, metrics_port: int = 0, metrics_host: str 
     settings = Settings.from_environment()
     periodic.register(settings)
     assert jobs.SYNC_TASK in app.tasks
+    metrics.count_api_events()
+    _log_to_stderr()
     if metrics_port:
         metrics.serve(metrics_port, metrics_host)
         say(f"metrics on http://{metrics_host}:{metrics_port}/metrics")
@@ -62,7 +89,7 @@ async def run_worker(concurrency: int, metrics_port: int = 0, metrics_host: str 
             "server's own): polling for new jobs every second instead of LISTEN"
         )
     engine = ServiceTitanCredential._meta.db
-    await engine.start_connection_pool(max_size=concurrency + 2)
+    await engine.start_connection_pool(min_size=1, max_size=concurrency + 2)
     stopping = asyncio.Event()
     try:
         async with app.open_async():

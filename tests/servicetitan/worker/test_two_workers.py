@@ -79,7 +79,7 @@ async def test_two_workers_sync_every_feed_once_a_period_under_faults(workers, f
             per_pair[(log["tenant_id"], log["data_type"])] += 1
         return len(per_pair) == pairs and min(per_pair.values()) >= 3
 
-    await until(three_periods_done, timeout=20 * PERIOD, what="three runs of every feed")
+    await until(three_periods_done, timeout=20 * PERIOD, what="three runs of every feed", url=workers.url)
     for worker in workers.started:
         worker.signal(signal.SIGTERM)
     for worker in workers.started:
@@ -232,7 +232,7 @@ async def test_a_rejected_secret_gets_no_further_token_requests(workers, fake_se
         done = await logs(workers.url, f"c.tenant_id = {fine}", "l.status = 'completed'")
         return len(done) >= 6
 
-    await until(fine_synced_three_times, timeout=60, what="the other tenant synced thrice")
+    await until(fine_synced_three_times, timeout=60, what="the other tenant synced thrice", url=workers.url)
     assert (
         await fetchval(
             workers.url,
@@ -245,4 +245,5 @@ async def test_a_rejected_secret_gets_no_further_token_requests(workers, fake_se
         r for r in fake.counters.requests(path="connect/token") if r.client_id == client_id
     ]
     assert len(token_requests) == 1, token_requests
-    assert client_id not in "".join(w.text() for w in workers.started)
+    secret = fake.tenants[rejected].client_secret
+    assert secret not in "".join(w.text() for w in workers.started)

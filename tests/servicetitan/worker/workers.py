@@ -65,7 +65,7 @@ class Workers:
         process = subprocess.Popen(
             [PICCOLO, "servicetitan", "worker", f"--concurrency={concurrency}"],
             cwd=PROJECT,
-            env={**os.environ, **self.env, "DATABASE_URL": self.url, **env},
+            env={**os.environ, **FAST, **self.env, "DATABASE_URL": self.url, **env},
             stdin=subprocess.DEVNULL,
             stdout=output.open("w"),
             stderr=subprocess.STDOUT,
@@ -110,14 +110,43 @@ async def add_tenants(url: str, fake, tenant_ids) -> dict[int, uuid.UUID]:
         await connection.close()
 
 
-async def until(condition, timeout: float, what: str, interval: float = 0.2):
+async def until(condition, timeout: float, what: str, interval: float = 0.2, url=None):
     """Poll ``await condition()`` until it is truthy; its value. The deadline
-    is the test's own (taken when it starts waiting)."""
+    is the test's own (taken when it starts waiting). On a timeout the
+    message has the queue and the sync logs of ``url``'s database."""
     deadline = time.monotonic() + timeout
     while True:
         value = await condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
+            raise AssertionError(f"not within {timeout} s: {what}" + (await state(url) if url else ""))
         await asyncio.sleep(interval)
+
+
+async def state(url: str) -> str:
+    """The sync jobs and sync logs of ``url``'s database, as text."""
+    connection = await asyncpg.connect(url)
+    try:
+        jobs = await connection.fetch(
+            "SELECT id, task_name, status, args, attempts, worker_id FROM procrastinate_jobs"
+            " ORDER BY id"
+        )
+        logs = await connection.fetch(
+            "SELECT c.tenant_id, l.data_type, l.status, l.started_at, l.error_message"
+            " FROM servicetitan_sync_logs l"
+            " JOIN servicetitan_credentials c ON c.id = l.servicetitan_credential_id"
+            " ORDER BY l.started_at"
+        )
+        sessions = await connection.fetch(
+            "SELECT pid, application_name, state, wait_event_type, wait_event,"
+            " left(query, 100) AS query FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return "".join(
+        f"\n{kind} {dict(row)}"
+        for kind, rows in (("job", jobs), ("log", logs), ("session", sessions))
+        for row in rows
+    )
