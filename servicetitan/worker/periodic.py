@@ -43,12 +43,14 @@ def register(settings: Settings) -> None:
     if TICK_TASK in app.tasks:
         return
     task = app.task(name=TICK_TASK, queue=QUEUE)(tick)
-    # One tick at a time, one waiting; ahead of the syncs waiting, so a
-    # worker whose every slot is busy still schedules at its next free one.
+    # One tick waiting at most; ahead of the syncs waiting, so a worker whose
+    # every slot is busy still schedules at its next free one. No run lock:
+    # a tick that died with its worker would hold it, and the next ticks
+    # (which recover stalled jobs) would wait for it for good; two ticks at
+    # once queue nothing twice (queueing locks) and retry a job once.
     app.periodic(
         cron=schedule.tick_cron(settings.tick),
         periodic_id="tick",
-        lock=TICK_TASK,
         queueing_lock=TICK_TASK,
         priority=100,
     )(task)

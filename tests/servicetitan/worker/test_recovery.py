@@ -1,14 +1,19 @@
 """A worker that stopped answering (its heartbeat old, as after SIGKILL or a
-lost machine): its job runs again, its run's sync log is closed as failed
-and never left ``running``; a live worker's job and a run started after the
-dead worker's last heartbeat are left alone. (The whole journey, a worker
-process killed mid-sync, is tests/servicetitan/worker/test_two_workers.py.)"""
+lost machine): once no sync of its tenant runs (the tenant's sync lock can
+be taken), its job runs again and its run's sync log is closed as failed,
+never left ``running``; while a sync of the tenant still runs, nothing is
+touched; a live worker's job is left alone. (The whole journey, a worker
+process killed mid-sync, is test_two_workers.py.)"""
 
 from __future__ import annotations
 
+import asyncio
+
+from servicetitan.sync.locks import tenant_sync_lock
 from servicetitan.tables import ServiceTitanSyncLog
 from servicetitan.worker.queue import queue_sync
 from servicetitan.worker.recovery import recover_stalled_jobs
+from tests.servicetitan.records import new_tenant
 
 
 async def _worker(queue, conn, host: str, silent_for: float) -> int:
@@ -28,13 +33,23 @@ async def _worker(queue, conn, host: str, silent_for: float) -> int:
     return worker
 
 
-async def test_the_dead_workers_job_runs_again_and_its_log_is_closed(
-    queue, conn, queued_jobs, credential, company, tenant
+async def _statuses(conn, *logs) -> list[str]:
+    rows = dict(
+        await conn.fetch(
+            "SELECT id, status FROM servicetitan_sync_logs WHERE id = ANY($1::uuid[])",
+            [log.id for log in logs],
+        )
+    )
+    return [rows[log.id] for log in logs]
+
+
+async def test_a_dead_workers_job_runs_again_once_its_tenant_is_free(
+    queue, conn, queued_jobs, credential, company
 ):
     from servicetitan.tables import ServiceTitanCredential
 
     other = await ServiceTitanCredential.register(
-        company.id, "production", "client-live", "cs-live", tenant_id=tenant
+        company.id, "production", "client-live", "cs-live", tenant_id=new_tenant()
     )
     queued_jobs.extend([credential.id, other.id])
     dead = await _worker(queue, conn, "host-a", silent_for=120)
@@ -45,29 +60,30 @@ async def test_the_dead_workers_job_runs_again_and_its_log_is_closed(
         assert (await queue.job_manager.fetch_job(None, dead)).id == dead_job
         assert (await queue.job_manager.fetch_job(None, live)).id == live_job
         dead_run = await ServiceTitanSyncLog.start(credential.id, "scheduled", "jobs")
-        await conn.execute(
-            "UPDATE servicetitan_sync_logs SET started_at = started_at - interval '5 minutes'"
-            " WHERE id = $1",
-            dead_run.id,
-        )
-        later_run = await ServiceTitanSyncLog.start(credential.id, "manual", "jobs")
         live_run = await ServiceTitanSyncLog.start(other.id, "scheduled", "jobs")
 
-        assert await recover_stalled_jobs(stalled_after=30) == 1
+        # a sync of the tenant still holds its lock: the run may be alive
+        holding, release = asyncio.Event(), asyncio.Event()
 
-        logs = {
-            row["id"]: row
-            for row in await conn.fetch(
-                "SELECT id, status, error_message FROM servicetitan_sync_logs"
-                " WHERE id = ANY($1::uuid[])",
-                [dead_run.id, later_run.id, live_run.id],
-            )
-        }
-        assert logs[dead_run.id]["status"] == "failed"
-        message = logs[dead_run.id]["error_message"]
-        assert f"worker {dead} on host-a (pid 4242) stopped answering" in message
-        assert "runs again from the stored continueFrom" in message
-        assert logs[later_run.id]["status"] == logs[live_run.id]["status"] == "running"
+        async def live_sync():
+            async with tenant_sync_lock(credential.tenant_id, "jobs"):
+                holding.set()
+                await release.wait()
+
+        sync = asyncio.create_task(live_sync())
+        await holding.wait()
+        assert await recover_stalled_jobs(stalled_after=30) == 0
+        assert await _statuses(conn, dead_run, live_run) == ["running", "running"]
+        release.set()
+        await sync
+
+        assert await recover_stalled_jobs(stalled_after=30) == 1
+        assert await _statuses(conn, dead_run, live_run) == ["failed", "running"]
+        message = await conn.fetchval(
+            "SELECT error_message FROM servicetitan_sync_logs WHERE id = $1", dead_run.id
+        )
+        assert f"worker {dead} on host-a (pid 4242), last heartbeat " in message
+        assert "stopped answering" in message and "from the stored continueFrom" in message
         jobs = dict(
             await conn.fetch(
                 "SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY($1::bigint[])",
@@ -77,6 +93,7 @@ async def test_the_dead_workers_job_runs_again_and_its_log_is_closed(
         assert jobs == {dead_job: "todo", live_job: "doing"}
         # taken again, by the live worker
         assert (await queue.job_manager.fetch_job(None, live)).id == dead_job
+        await live_run.complete(0, 0, 0)
     finally:
         for worker in (dead, live):
             await queue.job_manager.unregister_worker(worker)

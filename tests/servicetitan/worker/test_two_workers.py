@@ -79,7 +79,9 @@ async def test_two_workers_sync_every_feed_once_a_period_under_faults(workers, f
             per_pair[(log["tenant_id"], log["data_type"])] += 1
         return len(per_pair) == pairs and min(per_pair.values()) >= 3
 
-    await until(three_periods_done, timeout=20 * PERIOD, what="three runs of every feed", url=workers.url)
+    await until(
+        three_periods_done, timeout=20 * PERIOD, what="three runs of every feed", url=workers.url
+    )
     for worker in workers.started:
         worker.signal(signal.SIGTERM)
     for worker in workers.started:
@@ -145,10 +147,12 @@ async def test_a_worker_killed_mid_sync_is_taken_over_and_every_record_cached_on
     async def completed():
         return await logs(workers.url, "l.status = 'completed'")
 
-    await until(completed, timeout=60, what="the job completed on the other worker")
+    await until(
+        completed, timeout=60, what="the job completed on the other worker", url=workers.url
+    )
     every = await logs(workers.url)
     assert [log["status"] for log in every] == ["failed", "completed"], every
-    assert "stopped answering" in every[0]["error_message"]
+    assert "stopped answering" in every[0]["error_message"], every[0]["error_message"]
     newest = fake.newest(tenant, "jobs")
     connection = await asyncpg.connect(workers.url)
     try:
@@ -232,7 +236,9 @@ async def test_a_rejected_secret_gets_no_further_token_requests(workers, fake_se
         done = await logs(workers.url, f"c.tenant_id = {fine}", "l.status = 'completed'")
         return len(done) >= 6
 
-    await until(fine_synced_three_times, timeout=60, what="the other tenant synced thrice", url=workers.url)
+    await until(
+        fine_synced_three_times, timeout=60, what="the other tenant synced thrice", url=workers.url
+    )
     assert (
         await fetchval(
             workers.url,
