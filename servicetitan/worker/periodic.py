@@ -23,6 +23,8 @@ async def tick(timestamp: int) -> str:
     recovered = await recovery.recover_stalled_jobs(settings.stalled_after)
     queued = await schedule.queue_due_feeds(settings)
     await metrics.refresh_queue_gauges()
+    if queued is None:
+        return f"another tick is queueing; {recovered} stalled job(s) run again"
     return f"{queued} feed(s) queued, {recovered} stalled job(s) run again"
 
 
@@ -46,8 +48,8 @@ def register(settings: Settings) -> None:
     # One tick waiting at most; ahead of the syncs waiting, so a worker whose
     # every slot is busy still schedules at its next free one. No run lock:
     # a tick that died with its worker would hold it, and the next ticks
-    # (which recover stalled jobs) would wait for it for good; two ticks at
-    # once queue nothing twice (queueing locks) and retry a job once.
+    # (which recover stalled jobs) would wait for it for good. Two ticks at
+    # once: one queues (schedule.SCHEDULE_LOCK), a job is retried once.
     app.periodic(
         cron=schedule.tick_cron(settings.tick),
         periodic_id="tick",

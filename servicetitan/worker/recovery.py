@@ -19,6 +19,8 @@ run's, and it is closed while the lock is held (no sync can start meanwhile).
 
 from __future__ import annotations
 
+import logging
+
 from procrastinate.exceptions import ProcrastinateException
 
 from platform_db.database.connection import fetch
@@ -35,6 +37,8 @@ JOIN public.servicetitan_sync_logs l ON l.servicetitan_credential_id = c.id
 WHERE job_credential.id = $1::uuid
   AND l.status = 'running'
 """
+
+logger = logging.getLogger(__name__)
 
 WORKER_SQL = """
 SELECT w.last_heartbeat, h.host, h.pid
@@ -96,5 +100,11 @@ async def recover_stalled_jobs(stalled_after: float) -> int:
             continue  # retried meanwhile by another worker's tick
         if job.task_name == SYNC_TASK:
             metrics.JOB_RETRIES.labels(feed=job.task_kwargs["feed"], reason="stalled").inc()
+        logger.warning(
+            "job %s (%s) of a worker silent for %g s or more runs again",
+            job.id,
+            job.call_string,
+            stalled_after,
+        )
         recovered += 1
     return recovered

@@ -25,6 +25,8 @@ from servicetitan.tables import ServiceTitanCredential
 from servicetitan.worker.queue import data_type, feed_queueing_lock, queue_sync
 from servicetitan.worker.settings import Settings
 
+SCHEDULE_LOCK = "servicetitan sync schedule"
+
 SCHEDULE_SQL = """
 WITH feeds (feed, data_type, every_seconds) AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::float8[])
@@ -112,16 +114,26 @@ async def schedule(connection, settings: Settings) -> list[ScheduledFeed]:
     return [ScheduledFeed(**{**row, "credential_id": str(row["credential_id"])}) for row in rows]
 
 
-async def queue_due_feeds(settings: Settings) -> int:
-    """Queue a scheduled run of every feed due now; how many were queued
-    (one already waiting is not queued twice: the queueing lock refuses it)."""
+async def queue_due_feeds(settings: Settings) -> int | None:
+    """Queue a scheduled run of every feed due now; how many were queued, or
+    None when another worker's tick is queueing them (one tick at a time:
+    one reading the schedule while another queues from its own reading would
+    queue a feed again whose job has just started)."""
     async with connection_for(ServiceTitanCredential) as connection:
-        feeds = await schedule(connection, settings)
-    queued = 0
-    for feed in feeds:
-        if feed.due and await queue_sync(feed.credential_id, feed.feed, SyncType.scheduled.value):
-            queued += 1
-    return queued
+        # A transaction-level lock: it goes with the connection if this
+        # worker dies, and works behind a transaction pooler.
+        async with connection.transaction():
+            if not await connection.fetchval(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", SCHEDULE_LOCK
+            ):
+                return None
+            queued = 0
+            for feed in await schedule(connection, settings):
+                if feed.due and await queue_sync(
+                    feed.credential_id, feed.feed, SyncType.scheduled.value
+                ):
+                    queued += 1
+            return queued
 
 
 def tick_cron(seconds: float) -> str:
