@@ -38,6 +38,8 @@ from admin.formatting import FILTERS
 from admin.inspected import Inspected
 from admin.read_routing import read
 from platform_db.values.rejections import DataRejected
+from servicetitan.api.client import TenantMissing, check_connection
+from servicetitan.api.errors import NotConfigured, ServiceTitanError
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
 
@@ -104,6 +106,12 @@ def _uuid(text: str, what: str):
         raise bad_request(f"{what} must be a UUID, not {text[:40]!r}") from None
 
 
+def _connection_tested(row: dict) -> str:
+    if row["connection_status"] == "active" and row["connection_error"] is None:
+        return f"Test connection: connected; the token expires at {row['token_expires_at']} UTC"
+    return f"Test connection: failed ({row['connection_status']}): {row['connection_error']}"
+
+
 @dataclass
 class Pages:
     site_name: str
@@ -159,6 +167,7 @@ class Pages:
             f"connection_status is now {row['connection_status']}"
             if done == "status"
             else queue_page.queued_notice(request) if done == "queued"
+            else _connection_tested(row) if done == "connection"
             else None
         )
         return self.render(
@@ -186,6 +195,23 @@ class Pages:
         except DataRejected as exc:
             raise bad_request(str(exc)) from None
         return RedirectResponse(f"/inspect/credentials/{credential_id}/?done=status", 303)
+
+    async def test_connection(self, request: Request) -> Response:
+        """A new token and one API call with the credential; the outcome is
+        recorded on it, and its page says it (``?done=connection``)."""
+        credential_id = request.path_params["id"]
+        credential = await ServiceTitanCredential.objects().get(
+            ServiceTitanCredential.id == credential_id
+        )
+        if credential is None:
+            raise HTTPException(404, f"no credential {credential_id}")
+        try:
+            await check_connection(credential)
+        except (NotConfigured, TenantMissing) as exc:
+            raise bad_request(str(exc)) from None
+        except ServiceTitanError:
+            pass  # the outcome is recorded on the credential, which its page shows
+        return RedirectResponse(f"/inspect/credentials/{credential_id}/?done=connection", 303)
 
     async def sync_logs(self, request: Request, stuck: bool = False) -> Response:
         statuses = [s.value for s in SyncStatus]
@@ -396,6 +422,9 @@ def pages_app(
         Route("/inspect/credentials/", pages.credentials),
         uuid_route("/inspect/credentials/{id}/", pages.credential),
         uuid_route("/inspect/credentials/{id}/status/", pages.set_status, methods=["POST"]),
+        uuid_route(
+            "/inspect/credentials/{id}/test-connection/", pages.test_connection, methods=["POST"]
+        ),
         Route("/inspect/sync-logs/", pages.sync_logs),
         Route("/inspect/sync-logs/stuck/", pages.stuck_syncs),
         uuid_route("/inspect/sync-logs/{id}/", pages.sync_log),

@@ -14,6 +14,7 @@ requests carry the credential's token and the application key
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import ssl
 import time
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+import orjson
 
 from servicetitan.api.auth import CredentialAuth
 from servicetitan.api.errors import (
@@ -122,6 +124,8 @@ class ServiceTitanClient:
             why = f"{type(exc).__name__}: {clipped(str(exc)) or 'connection lost'}"
             raise RetryLater(why, Unreachable(f"ServiceTitan: {what}: {why}")) from None
         status = response.status_code
+        # the path and the query (from=, pageSize=): never a header, so no secret
+        logger.debug("%s %s -> %s", what, params or {}, status)
         if status == 200:
             return response
         detail = detail_of(status, response.reason_phrase, response.content)
@@ -166,10 +170,23 @@ class ServiceTitanClient:
             continue_from = page.continue_from
 
 
+def _json(body: bytes):
+    """The JSON document ``body``: orjson reads a 500-record page several
+    times faster than the standard library (half the time a sync spent
+    outside the upsert: bench/live_sync.py). What orjson refuses and the
+    standard library reads (NaN, an integer beyond 64 bits, a lone surrogate
+    escape) is read by the standard library, so that the upsert rejects that
+    one record, with its reason, rather than the whole page failing."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 def _export_page(response: httpx.Response, feed: ExportFeed, number: int) -> ExportPage:
     where = f"page {number} of the {feed.entity} export feed"
     try:
-        answer = response.json()
+        answer = _json(response.content)
     except ValueError as exc:
         raise MalformedAnswer(f"{where} is not JSON ({clipped(str(exc), 120)})") from None
     if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
@@ -181,3 +198,12 @@ def _export_page(response: httpx.Response, feed: ExportFeed, number: int) -> Exp
             "to come, a continueFrom"
         )
     return ExportPage(answer["data"], continue_from, has_more, number)
+
+
+async def check_connection(
+    credential: ServiceTitanCredential, settings: ApiSettings | None = None
+) -> ConnectionCheck:
+    """``ServiceTitanClient.test_connection`` for ``credential``: what the
+    ``test_connection`` command and the admin's "Test connection" run."""
+    async with ServiceTitanClient(credential, settings) as client:
+        return await client.test_connection()

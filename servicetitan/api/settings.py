@@ -52,8 +52,8 @@ class ApiSettings:
     auth_url: str
     api_url: str
     app_key: str = field(repr=False)
-    timeout: httpx.Timeout = API_TIMEOUT
-    token_timeout: httpx.Timeout = TOKEN_TIMEOUT
+    timeout: httpx.Timeout = field(default_factory=lambda: API_TIMEOUT)
+    token_timeout: httpx.Timeout = field(default_factory=lambda: TOKEN_TIMEOUT)
 
     @classmethod
     def for_environment(cls, environment: str, env: Mapping[str, str] = os.environ) -> ApiSettings:

@@ -229,17 +229,19 @@ def page_problem(table: str, records: list) -> str | None:
     """Why a page is not a page of ``table``'s entity: one of its records is
     another entity's, or none of them is of this entity; None if neither."""
     entity = ENTITIES[table]
-    for position, record in enumerate(records, start=1):
-        if type(record) is dict and entity_of(record) is not None:
-            why = not_of(table, record)
-            if why:  # it looks more like another entity
-                return f"record {position} {why}"
-    if records and all(type(r) is not dict or not_of(table, r) for r in records):
-        first = records[0]
-        why = (
-            not_of(table, first)
-            if type(first) is dict
-            else f"is {type(first).__name__}, not a JSON object"
+    problems = [
+        (
+            not_of(table, record)
+            if type(record) is dict
+            else f"is {type(record).__name__}, not a JSON object"
         )
-        return f"no record is {entity.a}: record 1 {why}"
+        for record in records
+    ]
+    for position, (record, why) in enumerate(zip(records, problems), start=1):
+        # it looks more like another entity (not merely malformed: the upsert
+        # rejects such a record alone)
+        if why and type(record) is dict and entity_of(record) is not None:
+            return f"record {position} {why}"
+    if records and all(problems):
+        return f"no record is {entity.a}: record 1 {problems[0]}"
     return None

@@ -90,6 +90,10 @@ class CacheTable(Guarded, Table):
 
 
 _COMMON_FIELDS = {"created_on": "createdOn", "modified_on": "modifiedOn"}
+# A location's address, and a customer's (its bill-to address): the same fields.
+_ADDRESS_FIELDS = {
+    part: f"address.{part}" for part in ("street", "unit", "city", "state", "zip", "country")
+}
 
 
 class StLocation(CacheTable, tablename="st_locations", schema=SCHEMA):
@@ -117,12 +121,7 @@ class StLocation(CacheTable, tablename="st_locations", schema=SCHEMA):
     API_FIELDS = {
         "customer_id": "customerId",
         "name": "name",
-        "street": "address.street",
-        "unit": "address.unit",
-        "city": "address.city",
-        "state": "address.state",
-        "zip": "address.zip",
-        "country": "address.country",
+        **_ADDRESS_FIELDS,
         "latitude": "address.latitude",
         "longitude": "address.longitude",
         "zone_id": "zoneId",
@@ -162,12 +161,7 @@ class StCustomer(CacheTable, tablename="st_customers", schema=SCHEMA):
     API_FIELDS = {
         "name": "name",
         "type": "type",
-        "street": "address.street",
-        "unit": "address.unit",
-        "city": "address.city",
-        "state": "address.state",
-        "zip": "address.zip",
-        "country": "address.country",
+        **_ADDRESS_FIELDS,
         "balance": "balance",
         "tax_exempt": "taxExempt",
         "do_not_mail": "doNotMail",
@@ -408,4 +402,10 @@ CACHE_TABLES: dict[str, type[CacheTable]] = {
         StTechnician,
         StInvoice,
     )
+}
+
+# By the name of their entity, as the export feeds and the commands name
+# them: "jobs" for raw.st_jobs, and so on.
+BY_ENTITY: dict[str, type[CacheTable]] = {
+    name.removeprefix("st_"): table for name, table in CACHE_TABLES.items()
 }

@@ -1,6 +1,7 @@
 """What the servicetitan commands share: their tenant id and environment
 arguments, and finding a company and its credentials from what an operator
-types (the company's id or its exact name, and an environment)."""
+types (the company's id or its exact name, and an environment; or a
+tenant id)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ async def find_company(given: str) -> Company:
     raise CommandError(f"{len(found)} companies are named {given!r}: give its id ({ids})")
 
 
+async def required_credential(company: Company, environment: str) -> ServiceTitanCredential:
+    """The company's credential of ``environment``; refused if it has none."""
+    credential = await credential_of(company, environment)
+    if credential is None:
+        raise CommandError(
+            f"{company.name} has no {environment} credentials: add them with "
+            "`piccolo servicetitan add_credential`"
+        )
+    return credential
+
+
 async def credential_of(company: Company, environment: str) -> ServiceTitanCredential | None:
     return (
         await ServiceTitanCredential.objects()
@@ -38,3 +50,24 @@ async def credential_of(company: Company, environment: str) -> ServiceTitanCrede
         .where(ServiceTitanCredential.environment == environment)
         .first()
     )
+
+
+async def credential_for_tenant(
+    tenant_id: int, environment: str, done: str
+) -> ServiceTitanCredential:
+    """The credential of ``tenant_id`` (of ``environment`` if given); the
+    refusal says that nothing was ``done``."""
+    query = ServiceTitanCredential.objects().where(ServiceTitanCredential.tenant_id == tenant_id)
+    if environment:
+        query = query.where(ServiceTitanCredential.environment == environment)
+    credentials = await query
+    if len(credentials) == 1:
+        return credentials[0]
+    if not credentials:
+        raise CommandError(
+            f"no servicetitan_credentials row has tenant_id {tenant_id}"
+            + (f" and environment {environment!r}" if environment else "")
+            + f": add one with `piccolo servicetitan add_credential` (nothing was {done})"
+        )
+    found = ", ".join(sorted(c.environment for c in credentials))
+    raise CommandError(f"tenant {tenant_id} has credentials for {found}: pass --environment=...")

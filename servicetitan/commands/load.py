@@ -17,39 +17,18 @@ from typing import Annotated
 from tqdm import tqdm
 
 from platform_db.cli import CommandError, OneOf, command
-from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID
+from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_for_tenant
+from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.cache.pages import InvalidPage, check_files, file_pages, json_files
-from servicetitan.cache.raw_tables import CACHE_TABLES
 from servicetitan.sync.run import run_sync
-from servicetitan.tables import ServiceTitanCredential
-
-# "jobs" for raw.st_jobs, and so on
-ENTITIES = {name.removeprefix("st_"): table for name, table in CACHE_TABLES.items()}
 
 # Shown on stderr after a run; every reject is in the sync log.
 REJECTS_SHOWN = 20
 
 
-async def _credential(tenant_id: int, environment: str) -> ServiceTitanCredential:
-    query = ServiceTitanCredential.objects().where(ServiceTitanCredential.tenant_id == tenant_id)
-    if environment:
-        query = query.where(ServiceTitanCredential.environment == environment)
-    credentials = await query
-    if len(credentials) == 1:
-        return credentials[0]
-    if not credentials:
-        raise CommandError(
-            f"no servicetitan_credentials row has tenant_id {tenant_id}"
-            + (f" and environment {environment!r}" if environment else "")
-            + ": add one with `piccolo servicetitan add_credential` (nothing was loaded)"
-        )
-    found = ", ".join(sorted(c.environment for c in credentials))
-    raise CommandError(f"tenant {tenant_id} has credentials for {found}: pass --environment=...")
-
-
 @command
 async def load(
-    entity: Annotated[str, OneOf(*ENTITIES)],
+    entity: Annotated[str, OneOf(*BY_ENTITY)],
     tenant_id: Annotated[int, TENANT_ID],
     path: str,
     full: bool = False,
@@ -73,8 +52,8 @@ async def load(
     :param environment:
         integration or production, when the tenant has credentials for both.
     """
-    table = ENTITIES[entity]
-    credential = await _credential(tenant_id, environment)
+    table = BY_ENTITY[entity]
+    credential = await credential_for_tenant(tenant_id, environment, "loaded")
     try:
         files = json_files(Path(path))
         records = check_files(files, table._meta.tablename)

@@ -1,7 +1,12 @@
 from typing import Annotated
 
-from platform_db.cli import CommandError, command, confirm
-from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_of, find_company
+from platform_db.cli import command, confirm
+from servicetitan.commands.credentials import (
+    ENVIRONMENTS,
+    TENANT_ID,
+    find_company,
+    required_credential,
+)
 
 
 @command
@@ -26,12 +31,7 @@ async def set_tenant_id(
         Replace a tenant id that is set without asking.
     """
     owner = await find_company(company)
-    credential = await credential_of(owner, environment)
-    if credential is None:
-        raise CommandError(
-            f"{owner.name} has no {environment} credentials: add them with "
-            "`piccolo servicetitan add_credential`"
-        )
+    credential = await required_credential(owner, environment)
     if credential.tenant_id == tenant_id:
         print(f"credential {credential.id} already has tenant {tenant_id}")
         return

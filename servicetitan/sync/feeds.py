@@ -32,21 +32,17 @@ from servicetitan.api.settings import ApiSettings
 from servicetitan.cache.bulk_upsert import UpsertResult
 from servicetitan.cache.entities import page_problem
 from servicetitan.cache.pages import Page
-from servicetitan.cache.raw_tables import CACHE_TABLES, CacheTable
+from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.cache.sync_state import SyncState
-from servicetitan.sync.locks import SyncNotStarted, tenant_sync_lock
+from servicetitan.sync.locks import SyncNotStarted, TenantLock, tenant_sync_lock
 from servicetitan.sync.run import FeedMove, SyncRun, TenantNotConfigured
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 CAUGHT_UP_PAUSE = timedelta(minutes=5)
 
-# "jobs" for raw.st_jobs, and so on: the feeds' names
-TABLES: dict[str, type[CacheTable]] = {
-    name.removeprefix("st_"): table for name, table in CACHE_TABLES.items()
-}
 # Seed 002's "both": one logged run of these two feeds.
 BOTH = ("customers", "invoices")
-ENTITIES = (*TABLES, "both")
+ENTITIES = (*BY_ENTITY, "both")
 
 OnPage = Callable[[str, ExportPage, UpsertResult], None]
 
@@ -70,7 +66,7 @@ async def sync_feed(
     settings: ApiSettings | None = None,
     caught_up_pause: timedelta = CAUGHT_UP_PAUSE,
 ) -> ServiceTitanSyncLog:
-    """Sync ``entity`` (a feed of ``TABLES``, or ``"both"``: customers and
+    """Sync ``entity`` (a feed of ``BY_ENTITY``, or ``"both"``: customers and
     invoices in one log) of the credential's tenant as one logged run, and
     return its sync log: ``completed``, or ``failed`` with the reason (the
     exception is raised after it is recorded). ``full`` restarts the feed
@@ -90,16 +86,16 @@ async def sync_feed(
         raise TenantNotConfigured(credential)
     names = BOTH if entity == "both" else (entity,)
     client = ServiceTitanClient(credential, settings)
-    async with tenant_sync_lock(credential.tenant_id, entity):
+    async with tenant_sync_lock(credential.tenant_id, entity) as lock:
         starts = await _starts(credential.tenant_id, names, full, since, caught_up_pause)
-        tables = [TABLES[name] for name in starts]
-        data_type = "both" if entity == "both" else TABLES[entity].DATA_TYPE
+        tables = [BY_ENTITY[name] for name in starts]
+        data_type = "both" if entity == "both" else BY_ENTITY[entity].DATA_TYPE
         async with (
             client,
             SyncRun.logged(credential, tables, data_type, full=full, sync_type=sync_type) as run,
         ):
             for name, start in starts.items():
-                await _sync_one(run, client, name, start, on_page)
+                await _sync_one(run, client, lock, name, start, on_page)
     return run.log
 
 
@@ -114,7 +110,7 @@ async def _starts(
         if full or since is not None:
             starts[name] = since.isoformat() if since else None
             continue
-        position = await SyncState.position(tenant_id, TABLES[name]._meta.tablename)
+        position = await SyncState.position(tenant_id, BY_ENTITY[name]._meta.tablename)
         caught_up = position.caught_up_at
         if caught_up is not None and position.read_at - caught_up < pause:
             waiting.append((name, caught_up))
@@ -133,9 +129,9 @@ async def _starts(
 
 
 async def _sync_one(
-    run: SyncRun, client: ServiceTitanClient, name: str, start: str | None, on_page
+    run: SyncRun, client: ServiceTitanClient, lock: TenantLock, name: str, start, on_page
 ) -> None:
-    table = TABLES[name]
+    table = BY_ENTITY[name]
     position = start
     async for page in _ahead(client.export_pages(FEEDS[name], start)):
         problem = page_problem(table._meta.tablename, page.records)
@@ -143,6 +139,7 @@ async def _sync_one(
             raise MalformedAnswer(f"page {page.number} of the {name} export feed: {problem}")
         # a last page without a continueFrom: the feed goes on from where it was
         position = page.continue_from or position
+        await lock.check()
         result = await run.cache_page(
             table, Page(page.records, page.number), FeedMove(position, not page.has_more)
         )

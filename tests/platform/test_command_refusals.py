@@ -256,6 +256,30 @@ CASES = {
         lambda w: ["platform", "sql", "business", "2020-01-01T00:00:00:000000"], "", 2,
         "error: business has no migration '2020-01-01T00:00:00:000000'",
     ),
+    "sync of an unknown entity": (
+        lambda w: ["servicetitan", "sync", "estimates", str(w.tenant)], "", 2,
+        "error: entity must be one of locations, customers, jobs, appointments, "
+        "appointment_assignments, technicians, invoices, both, all; not 'estimates'",
+    ),
+    "sync since a non-date": (
+        lambda w: ["servicetitan", "sync", "jobs", str(w.tenant), "--since=yesterday"], "", 2,
+        "error: --since must be a date as YYYY-MM-DD, not 'yesterday'",
+    ),
+    "sync both full and since": (
+        lambda w: ["servicetitan", "sync", "jobs", str(w.tenant), "--full",
+                   "--since=2025-01-01"], "", 2,
+        "error: --full and --since cannot be given together",
+    ),
+    "sync of a tenant without credentials": (
+        lambda w: ["servicetitan", "sync", "all", "1"], "", 1,
+        "error: no servicetitan_credentials row has tenant_id 1: add one with "
+        "`piccolo servicetitan add_credential` (nothing was synced)",
+    ),
+    "test_connection without the application key": (
+        lambda w: ["servicetitan", "test_connection", w.company, "production"], "", 1,
+        "error: SERVICETITAN_APP_KEY is not set: every ServiceTitan API call needs the "
+        "application's key",
+    ),
     "tenant id of missing credentials": (
         lambda w: ["servicetitan", "set_tenant_id", w.company, "production", "77"], "", 1,
         lambda w: f"error: {w.company} has no production credentials: add them with "
@@ -301,8 +325,9 @@ def test_no_refused_command_wrote_anything(refused):
 
 # Refused for their form (a number, a bound, a choice, an option), which is
 # checked before anything: not the usage refusals that look up what they
-# name (a migration of the app, a company before asking for its secret).
-LOOKED_UP = {"no secret on stdin", "sql of an unknown migration"}
+# name (a migration of the app, a company before asking for its secret), nor
+# two options that exclude each other (checked by the command, both in hand).
+LOOKED_UP = {"no secret on stdin", "sql of an unknown migration", "sync both full and since"}
 USAGE_CASES = [
     case for case, (_, _, status, _) in CASES.items() if status == 2 and case not in LOOKED_UP
 ]

@@ -27,13 +27,13 @@ def token(fake, tenant_id: int = TENANT) -> str:
     return answer.json()["access_token"]
 
 
-def api(fake, tenant_id: int = TENANT, access_token: str | None = None, **options) -> httpx.Client:
+def api(fake, tenant_id: int = TENANT, access_token: str | None = None) -> httpx.Client:
     """A client with a new token of ``tenant_id`` and the app key."""
     headers = {
         "Authorization": f"Bearer {access_token or token(fake, tenant_id)}",
         "ST-App-Key": fake.app_key,
     }
-    return httpx.Client(base_url=fake.url, headers=headers, timeout=10, **options)
+    return httpx.Client(base_url=fake.url, headers=headers, timeout=10)
 
 
 def export_path(entity: str, tenant_id: int = TENANT) -> str:
