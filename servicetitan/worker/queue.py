@@ -23,6 +23,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from platform_db.database.engine import database_url
 from platform_db.database.pooler import direct_url
 from servicetitan.enums import SyncType
+from servicetitan.worker.settings import FEEDS
 
 QUEUE = "servicetitan"
 APPLICATION_NAME = "platform-data-queue"
@@ -98,3 +99,21 @@ async def queue_sync(credential_id, feed: str, trigger: str) -> int | None:
         return await task.defer_async(credential_id=str(credential_id), feed=feed, trigger=trigger)
     except AlreadyEnqueued:
         return None
+
+
+async def queue_feeds(credential, entity: str) -> dict[str, int | None]:
+    """``piccolo servicetitan sync <entity> <tenant> --queue``: a manual run
+    of each feed of ``entity`` (a feed, ``both``: customers and invoices,
+    ``all``) queued for the workers, each said on stdout; the job ids by feed
+    (None: one was already waiting)."""
+    feeds = {"all": FEEDS, "both": ("customers", "invoices")}.get(entity, (entity,))
+    queued = {}
+    async with app.open_async():
+        for feed in feeds:
+            queued[feed] = job = await queue_sync(credential.id, feed, SyncType.manual.value)
+            print(f"{feed}: queued as job {job}" if job else f"{feed}: a job is already waiting")
+    print(
+        f"tenant {credential.tenant_id}: {sum(1 for j in queued.values() if j)} run(s) queued "
+        "for `piccolo servicetitan worker` (the admin's Sync queue page shows them)"
+    )
+    return queued
