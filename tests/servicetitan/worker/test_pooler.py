@@ -55,3 +55,32 @@ async def test_the_queue_through_the_pooler_and_listen_on_the_direct_url(
     with mock.patch.dict(os.environ, direct):
         assert queue_url() == TEST_DATABASE_URL
         assert await listens()
+
+
+@pytest.mark.fake_servicetitan(tenants=[7_800_001], records=60, page_size=20)
+async def test_a_worker_behind_the_pooler_syncs_with_the_direct_url(
+    pgbouncer, migrated_copy, fake_servicetitan, tmp_path
+):
+    """The worker as an operator runs it behind PgBouncer: DATABASE_URL the
+    pooler (its syncs' queries), DATABASE_DIRECT_URL the server (the queue's
+    LISTEN, the tenant's sync lock)."""
+    from tests.servicetitan.worker.test_two_workers import logs
+    from tests.servicetitan.worker.workers import Workers, add_tenants, until
+
+    direct = migrated_copy("test_pooled_worker")
+    through_pooler = pgbouncer.url(database_name(direct))
+    await add_tenants(direct, fake_servicetitan, [7_800_001])
+    workers = Workers(through_pooler, fake_servicetitan.env, tmp_path)
+    try:
+        worker = workers.start(
+            concurrency=2, DATABASE_DIRECT_URL=direct, SERVICETITAN_SYNC_FEEDS="jobs,customers"
+        )
+
+        async def both_synced():
+            done = await logs(direct, "l.status = 'completed'")
+            return len(done) == 2
+
+        await until(both_synced, timeout=60, what="both feeds synced", url=direct)
+        assert "polling" not in worker.text()
+    finally:
+        workers.stop_all()
