@@ -93,7 +93,7 @@ async def test_inspection_reads_come_from_the_standby_and_the_rest_from_the_prim
 
         # A write and the page it leads to: on the primary.
         page = await client.get(f"/inspect/credentials/{known_credential.id}/")
-        (form,) = forms_of(page.text)
+        (_, form) = forms_of(page.text)  # Test connection, then the status
         before = form.fields["connection_status"]
         after = "error" if before != "error" else "active"
         done = await submit(client, form, connection_status=after)
