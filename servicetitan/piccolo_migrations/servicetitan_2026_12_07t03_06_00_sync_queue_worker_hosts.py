@@ -1,4 +1,4 @@
-"""``servicetitan_queue_workers``: where each live worker of the sync queue
+"""``sync_queue_workers``: where each live worker of the sync queue
 runs (host, process id, concurrency), beside procrastinate's own
 ``procrastinate_workers`` (an id and a heartbeat), so that the admin can say
 on which machine a job runs and which worker stopped answering. A row goes
@@ -16,9 +16,9 @@ DESCRIPTION = "sync_queue_worker_hosts"
 
 WORKER_HOSTS = SqlStep(
     forwards="""
-CREATE TABLE public.servicetitan_queue_workers (
+CREATE TABLE public.sync_queue_workers (
     worker_id bigint PRIMARY KEY
-        CONSTRAINT servicetitan_queue_workers_worker_id_fkey
+        CONSTRAINT sync_queue_workers_worker_id_fkey
         REFERENCES public.procrastinate_workers (id) ON DELETE CASCADE,
     host text NOT NULL,
     pid integer NOT NULL,
@@ -26,7 +26,7 @@ CREATE TABLE public.servicetitan_queue_workers (
     started_at timestamp with time zone NOT NULL DEFAULT now()
 );
 """,
-    backwards="DROP TABLE public.servicetitan_queue_workers;",
+    backwards="DROP TABLE public.sync_queue_workers;",
 )
 
 

@@ -42,7 +42,7 @@ FROM public.procrastinate_jobs j
 LEFT JOIN public.servicetitan_credentials c ON c.id::text = j.args ->> 'credential_id'
 LEFT JOIN public.companies co ON co.id = c.company_id
 LEFT JOIN public.procrastinate_workers w ON w.id = j.worker_id
-LEFT JOIN public.servicetitan_queue_workers h ON h.worker_id = j.worker_id
+LEFT JOIN public.sync_queue_workers h ON h.worker_id = j.worker_id
 LEFT JOIN LATERAL (
     SELECT max(e.at) FILTER (WHERE e.type IN ('deferred', 'deferred_for_retry', 'retried')) AS at
     FROM public.procrastinate_events e WHERE e.job_id = j.id
@@ -86,7 +86,7 @@ SELECT w.id,
        (SELECT count(*) FROM public.procrastinate_jobs j
         WHERE j.worker_id = w.id AND j.status = 'doing') AS running
 FROM public.procrastinate_workers w
-LEFT JOIN public.servicetitan_queue_workers h ON h.worker_id = w.id
+LEFT JOIN public.sync_queue_workers h ON h.worker_id = w.id
 ORDER BY stalled DESC, h.host, w.id
 """
 

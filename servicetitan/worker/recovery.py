@@ -44,7 +44,7 @@ WORKER_SQL = """
 SELECT w.last_heartbeat, h.host, h.pid
 FROM (SELECT $1::bigint AS id) AS given
 LEFT JOIN public.procrastinate_workers w ON w.id = given.id
-LEFT JOIN public.servicetitan_queue_workers h ON h.worker_id = given.id
+LEFT JOIN public.sync_queue_workers h ON h.worker_id = given.id
 """
 
 

@@ -27,7 +27,7 @@ from servicetitan.worker.settings import Settings
 HOST = socket.gethostname()
 
 REGISTER_HOST_SQL = """
-INSERT INTO public.servicetitan_queue_workers (worker_id, host, pid, concurrency)
+INSERT INTO public.sync_queue_workers (worker_id, host, pid, concurrency)
 VALUES (%s, %s, %s, %s)
 """
 

@@ -25,7 +25,7 @@ async def _worker(queue, conn, host: str, silent_for: float) -> int:
         silent_for,
     )
     await conn.execute(
-        "INSERT INTO servicetitan_queue_workers (worker_id, host, pid, concurrency)"
+        "INSERT INTO sync_queue_workers (worker_id, host, pid, concurrency)"
         " VALUES ($1, $2, 4242, 2)",
         worker,
         host,

@@ -141,7 +141,7 @@ async def test_a_worker_killed_mid_sync_is_taken_over_and_every_record_cached_on
     await until(some_pages_committed, timeout=30, what="a page of jobs committed")
     second = workers.start(concurrency=2, **env)
     await until(
-        lambda: fetchval(workers.url, "SELECT count(*) FROM servicetitan_queue_workers"),
+        lambda: fetchval(workers.url, "SELECT count(*) FROM sync_queue_workers"),
         timeout=30,
         what="the second worker registered",
     )
