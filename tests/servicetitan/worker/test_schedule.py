@@ -82,6 +82,17 @@ async def test_a_caught_up_feed_rests_after_it_caught_up(conn, credential):
     assert feeds["jobs"].due
 
 
+async def test_a_rejected_credential_is_scheduled_again_once_its_secret_changes(conn, credential):
+    await credential.record_connection_failure("invalid_client", rejected=True)
+    assert await feeds_of(conn, credential, settings()) == {}
+    await credential.change(client_secret="a-new-secret")
+    status = await conn.fetchval(
+        "SELECT connection_status FROM servicetitan_credentials WHERE id = $1", credential.id
+    )
+    assert status == "inactive"
+    assert await feeds_of(conn, credential, settings())
+
+
 async def test_only_the_feeds_configured_are_scheduled(conn, credential):
     feeds = await feeds_of(conn, credential, settings(SERVICETITAN_SYNC_FEEDS="jobs,invoices"))
     assert sorted(feeds) == ["invoices", "jobs"]
