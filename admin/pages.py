@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from admin import cascades, health, reads
+from admin import cascades, health, queue_page, reads
 from admin.cascades import Deletion
 from admin.confirmations import ConfirmationRefused, Confirmations
 from admin.crud import checked_value
@@ -75,6 +75,7 @@ QUESTIONS = [
     ("Failed syncs, why", FAILED_SYNCS),
     ("Stuck syncs", STUCK_SYNCS),
     ("Schema health", HEALTH),
+    ("Sync queue", queue_page.QUEUE_PAGE),
 ]
 CREDENTIAL_VIEWS = [
     ("All", CREDENTIALS),
@@ -223,7 +224,9 @@ class Pages:
         notice = (
             f"connection_status is now {row['connection_status']}"
             if done == "status"
-            else _connection_tested(row) if done == "connection" else None
+            else queue_page.queued_notice(request) if done == "queued"
+            else _connection_tested(row) if done == "connection"
+            else None
         )
         return self.render(
             request,
@@ -233,6 +236,7 @@ class Pages:
             logs=logs[:SYNCS_SHOWN],
             more=len(logs) > SYNCS_SHOWN,
             statuses=[s.value for s in ConnectionStatus],
+            feeds=queue_page.FEEDS,
             notice=notice,
         )
 
@@ -617,6 +621,9 @@ def pages_app(
     async def home_page(request: Request) -> Response:
         return await pages.home(request, app_configs)
 
+    async def sync_queue(request: Request) -> Response:
+        return await queue_page.queue_page(pages, request)
+
     def uuid_route(path: str, endpoint, **kwargs) -> Route:
         async def checked(request: Request) -> Response:
             _uuid(request.path_params["id"], "the id")
@@ -649,6 +656,8 @@ def pages_app(
             name="confirm_delete",
         ),
         Route("/health/", health_page),
+        Route(queue_page.QUEUE_PAGE, sync_queue),
+        uuid_route("/inspect/credentials/{id}/sync/", queue_page.sync_now, methods=["POST"]),
     ]
 
     def to_login(request, exc) -> RedirectResponse:

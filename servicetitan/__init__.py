@@ -18,6 +18,10 @@ before it, never one after it:
 - ``sync``: a sync run into the cache (``run``: pages in, a sync log out)
   and the live sync of an export feed (``feeds``: one transaction a page,
   resumed where it stopped; ``locks``: one sync of a tenant at a time).
+- ``worker``: scheduled syncs on a PostgreSQL task queue (procrastinate):
+  the schedule, the sync job with its locks and retries, stalled-job
+  recovery, the worker process (``piccolo servicetitan worker``), its
+  metrics and the queue as the admin shows it.
 
 ``fake`` (a fake ServiceTitan for tests and trying the project) imports
 none of them.

@@ -6,6 +6,7 @@ from .commands.add_credential import add_credential
 from .commands.load import load
 from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
+from .commands.worker import worker
 from .commands.sync import sync
 from .commands.test_connection import test_connection
 from .cache.raw_tables import CACHE_TABLES
@@ -29,6 +30,7 @@ APP_CONFIG = AppConfig(
         Command(callable=add_credential),
         Command(callable=set_tenant_id),
         Command(callable=rotate_keys),
+        Command(callable=worker),
         Command(callable=test_connection),
         Command(callable=sync),
     ],

@@ -147,7 +147,12 @@ class ServiceTitanCredential(EncryptedAtRest, Guarded, Table, tablename="service
         return await super().create(**cls._encrypted(values))
 
     async def change(self, **values) -> None:
-        """``Guarded.change``, with the secrets given in plaintext and stored encrypted."""
+        """``Guarded.change``, with the secrets given in plaintext and stored
+        encrypted. A new client id or secret has not been tried yet: unless
+        the change says otherwise, the credential becomes ``inactive`` (one
+        ServiceTitan rejected, ``error``, is then tried by the sync queue again)."""
+        if {"client_id", "client_secret"} & set(values) and "connection_status" not in values:
+            values = {**values, "connection_status": ConnectionStatus.inactive.value}
         await super().change(**type(self)._encrypted(values))
 
     @classmethod

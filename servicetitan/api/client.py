@@ -13,8 +13,10 @@ requests carry the credential's token and the application key
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -42,6 +44,14 @@ from servicetitan.tables import ServiceTitanCredential
 # Connections kept open to ServiceTitan: a sync asks one page at a time,
 # and reads the next while the last one is cached.
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One per process: httpx builds a new one for every client, loading the
+    CA bundle each time (~40 ms of CPU, ~200 ms on a busy machine), which a
+    worker running thousands of syncs would pay for each."""
+    return httpx.create_ssl_context()
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +94,9 @@ class ServiceTitanClient:
         self.http: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> ServiceTitanClient:
-        self.http = httpx.AsyncClient(timeout=self.settings.timeout, limits=LIMITS)
+        self.http = httpx.AsyncClient(
+            timeout=self.settings.timeout, limits=LIMITS, verify=_ssl_context()
+        )
         self.tokens = CredentialTokens(self.credential, self.settings, self.http)
         self.auth = CredentialAuth(self.tokens, self.settings.app_key, tenant_limit(self.tenant_id))
         return self

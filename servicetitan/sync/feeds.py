@@ -64,6 +64,7 @@ async def sync_feed(
     sync_type: str = "manual",
     on_page: OnPage | None = None,
     settings: ApiSettings | None = None,
+    caught_up_pause: timedelta = CAUGHT_UP_PAUSE,
 ) -> ServiceTitanSyncLog:
     """Sync ``entity`` (a feed of ``BY_ENTITY``, or ``"both"``: customers and
     invoices in one log) of the credential's tenant as one logged run, and
@@ -71,7 +72,9 @@ async def sync_feed(
     exception is raised after it is recorded). ``full`` restarts the feed
     at its beginning, ``since`` at a date; else it goes on where it stands.
     ``sync_type`` is ``manual`` or ``scheduled``. ``on_page(feed, page,
-    result)`` is called after each page is committed.
+    result)`` is called after each page is committed. ``caught_up_pause``:
+    how long a caught-up feed is not asked again (the sync queue's
+    ``SERVICETITAN_CAUGHT_UP_REST``).
 
     Raises, writing no log: ``SyncNotStarted`` (``AlreadyRunning``,
     ``CaughtUp``), ``TenantNotConfigured``, ``NotConfigured``."""
@@ -84,7 +87,7 @@ async def sync_feed(
     names = BOTH if entity == "both" else (entity,)
     client = ServiceTitanClient(credential, settings)
     async with tenant_sync_lock(credential.tenant_id, entity) as lock:
-        starts = await _starts(credential.tenant_id, names, full, since)
+        starts = await _starts(credential.tenant_id, names, full, since, caught_up_pause)
         tables = [BY_ENTITY[name] for name in starts]
         data_type = "both" if entity == "both" else BY_ENTITY[entity].DATA_TYPE
         async with (
@@ -97,11 +100,11 @@ async def sync_feed(
 
 
 async def _starts(
-    tenant_id: int, names: tuple[str, ...], full: bool, since: date | None
+    tenant_id: int, names: tuple[str, ...], full: bool, since: date | None, pause: timedelta
 ) -> dict[str, str | None]:
     """Where each feed starts (a continueFrom, a date, or None: its
-    beginning); a feed caught up less than ``CAUGHT_UP_PAUSE`` ago is left
-    out, and ``CaughtUp`` raised if every one is."""
+    beginning); a feed caught up less than ``pause`` ago is left out, and
+    ``CaughtUp`` raised if every one is."""
     starts, waiting = {}, []
     for name in names:
         if full or since is not None:
@@ -109,16 +112,16 @@ async def _starts(
             continue
         position = await SyncState.position(tenant_id, BY_ENTITY[name]._meta.tablename)
         caught_up = position.caught_up_at
-        if caught_up is not None and position.read_at - caught_up < CAUGHT_UP_PAUSE:
+        if caught_up is not None and position.read_at - caught_up < pause:
             waiting.append((name, caught_up))
         else:
             starts[name] = position.continue_from
     if not starts:
-        next_at = max(at for _, at in waiting) + CAUGHT_UP_PAUSE
+        next_at = max(at for _, at in waiting) + pause
         said = "; ".join(f"{name} at {at:%Y-%m-%d %H:%M:%S} UTC" for name, at in waiting)
         raise CaughtUp(
             f"tenant {tenant_id}: caught up ({said}): ServiceTitan asks to wait "
-            f"{CAUGHT_UP_PAUSE.seconds // 60} minutes before asking again, so not before "
+            f"{pause.total_seconds() / 60:g} minutes before asking again, so not before "
             f"{next_at:%H:%M:%S} UTC (--full or --since starts the feed again now)",
             next_at,
         )

@@ -149,6 +149,18 @@ CASES = {
         lambda w: ["admin", "serve", f"--port={w.busy_port}"], "", 1,
         lambda w: f"error: cannot listen on 127.0.0.1:{w.busy_port}: Address already in use",
     ),
+    "worker concurrency out of range": (
+        lambda w: ["servicetitan", "worker", "--concurrency=0"], "", 2,
+        "error: --concurrency must be between 1 and 50, not 0",
+    ),
+    "worker metrics port not a number": (
+        lambda w: ["servicetitan", "worker", "--metrics_port=prom"], "", 2,
+        "error: --metrics_port must be a whole number, not 'prom'",
+    ),
+    "worker metrics port in use": (
+        lambda w: ["servicetitan", "worker", f"--metrics_port={w.busy_port}"], "", 1,
+        lambda w: f"error: cannot serve metrics on 127.0.0.1:{w.busy_port}: Address already in use",
+    ),
     "tenant out of bigint range": (
         lambda w: ["servicetitan", "load", "jobs", "99999999999999999999999", w.jobs], "", 2,
         "error: tenant_id must be between 1 and 9,223,372,036,854,775,807, "

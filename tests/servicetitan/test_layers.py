@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "servicetitan"
-PACKAGES = ["cache", "api", "sync"]
+PACKAGES = ["cache", "api", "sync", "worker"]
 
 
 def _docstring(path: Path) -> str:
