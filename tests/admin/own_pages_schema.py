@@ -63,6 +63,9 @@ def own_pages_schema(tables: list[str], filters: list[str]) -> dict:
         "/inspect/credentials/{id}/status/": {
             "post": _operation(uuid, body=_form("connection_status"))
         },
+        "/inspect/credentials/{id}/test-connection/": {"post": _operation(uuid, body=_form())},
+        "/inspect/credentials/{id}/sync/": {"post": _operation(uuid, body=_form("feed"))},
+        "/inspect/queue/": {"get": _operation()},
         "/inspect/sync-logs/": {"get": _operation(_text("credential"), _text("status"), page)},
         "/inspect/sync-logs/stuck/": {"get": _operation(_text("minutes"), page)},
         "/inspect/sync-logs/{id}/": {"get": _operation(uuid)},

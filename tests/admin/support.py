@@ -132,5 +132,12 @@ def forms_of(html: str) -> list[Form]:
     return parser.forms
 
 
+def form_to(html: str, action_end: str) -> Form:
+    """The one form of a page whose action ends with ``action_end`` (a
+    credential's page has several: Test connection, Sync now, its status)."""
+    (form,) = [f for f in forms_of(html) if f.action.endswith(action_end)]
+    return form
+
+
 async def submit(client: httpx.AsyncClient, form: Form, **values: str) -> httpx.Response:
     return await client.post(form.action, data={**form.fields, **values})

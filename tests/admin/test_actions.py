@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from admin.read_routing import WROTE_AT_COOKIE
-from tests.admin.support import forms_of, submit
+from tests.admin.support import form_to, forms_of, submit
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ async def test_set_the_connection_status_to_each_status_offered(client, credenti
     secrets_before = await _stored(C, credential.id, *C._secret_columns())
     current = (await _stored(C, credential.id, C.connection_status))["connection_status"]
     page = await client.get(f"/inspect/credentials/{credential.id}/")
-    (tested, form) = forms_of(page.text)
+    tested, form = (form_to(page.text, e) for e in ("/test-connection/", "/status/"))
     assert tested.buttons == ["Test connection"]  # tests/admin/test_test_connection.py
     assert form.action == f"/inspect/credentials/{credential.id}/status/"
     assert form.buttons == ["Set the connection status"]
@@ -63,7 +63,7 @@ async def test_set_the_connection_status_to_each_status_offered(client, credenti
         assert WROTE_AT_COOKIE not in done.headers.get("set-cookie", "")  # no replica here
         shown = await client.get(done.headers["location"])
         assert f"connection_status is now {status}" in shown.text
-        assert forms_of(shown.text)[1].fields["connection_status"] == status
+        assert form_to(shown.text, "/status/").fields["connection_status"] == status
         assert (await _stored(C, credential.id, C.connection_status)) == {
             "connection_status": status
         }
@@ -75,7 +75,7 @@ async def test_a_status_not_offered_is_refused_and_changes_nothing(client, crede
     from servicetitan.tables import ServiceTitanCredential as C
 
     before = await _stored(C, credential.id, *C._meta.columns)
-    (_, form) = forms_of((await client.get(f"/inspect/credentials/{credential.id}/")).text)
+    form = form_to((await client.get(f"/inspect/credentials/{credential.id}/")).text, "/status/")
     refused = await submit(client, form, connection_status="paused")
     assert refused.status_code == 400
     assert "connection_status" in refused.text and "paused" in refused.text

@@ -11,7 +11,7 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.admin.support import PASSWORD, asgi_client, csrf, forms_of, log_in, submit
+from tests.admin.support import PASSWORD, asgi_client, csrf, form_to, forms_of, log_in, submit
 
 
 async def _entries_since(conn, last_id: int) -> list[dict]:
@@ -90,7 +90,7 @@ async def test_a_new_users_password_never_reaches_the_trail(superuser, conn):
 
 async def test_an_own_pages_action_is_recorded(client, conn, known_credential):
     page = await client.get(f"/inspect/credentials/{known_credential.id}/")
-    (form,) = forms_of(page.text)
+    form = form_to(page.text, "/status/")
     last = await _last_id(conn)
     done = await submit(client, form, connection_status=form.fields["connection_status"])
     assert done.status_code == 303

@@ -17,7 +17,7 @@ import uuid
 from contextlib import asynccontextmanager
 
 from admin.read_routing import WROTE_AT_COOKIE
-from tests.admin.support import asgi_client, csrf, forms_of, log_in, submit
+from tests.admin.support import asgi_client, csrf, form_to, log_in, submit
 from tests.support.replica_fixtures import (  # noqa: F401  (fixtures)
     DATABASE,
     primary,
@@ -95,13 +95,13 @@ async def test_inspection_reads_come_from_the_standby_and_the_rest_from_the_prim
 
         # A write and the page it leads to: on the primary.
         page = await client.get(f"/inspect/credentials/{known_credential.id}/")
-        (_, form) = forms_of(page.text)  # Test connection, then the status
+        form = form_to(page.text, "/status/")
         before = form.fields["connection_status"]
         after = "error" if before != "error" else "active"
         done = await submit(client, form, connection_status=after)
         assert done.status_code == 303, done.text
         shown = await client.get(done.headers["location"])
-        assert forms_of(shown.text)[1].fields["connection_status"] == after
+        assert form_to(shown.text, "/status/").fields["connection_status"] == after
         renamed = await client.patch(
             f"{T}/companies/{company.id}/",
             json={"name": f"Renamed {marker}"},
@@ -114,7 +114,7 @@ async def test_inspection_reads_come_from_the_standby_and_the_rest_from_the_prim
         # Once the bound has passed, the standby answers again: as it was.
         _as_if_the_bound_had_passed(client)
         stale = await client.get(f"/inspect/credentials/{known_credential.id}/")
-        assert forms_of(stale.text)[1].fields["connection_status"] == before
+        assert form_to(stale.text, "/status/").fields["connection_status"] == before
         written = re.findall(
             r"\b(INSERT|UPDATE|DELETE)\b", standby.statements_logged()[log_before:]
         )

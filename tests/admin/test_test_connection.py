@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from servicetitan.fake import Fault
-from tests.admin.support import forms_of, submit
+from tests.admin.support import form_to, submit
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ async def test_test_connection_shows_its_outcome(client, fake_credential, fake_s
     credential, secret = fake_credential
     page = await client.get(f"/inspect/credentials/{credential.id}/")
     assert "ServiceTitan issues no refresh token" in page.text
-    tested, _ = forms_of(page.text)
+    tested = form_to(page.text, "/test-connection/")
     assert tested.action == f"/inspect/credentials/{credential.id}/test-connection/"
 
     done = await submit(client, tested)

@@ -20,11 +20,19 @@ def _exports(lines: list[str]) -> dict[str, str]:
     return dict(word.split("=", 1) for _, word in words)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a user's shell delivers it. A job started in the background
+    of a script (CI's runs are) inherits SIGINT ignored: uvicorn then stops on
+    it but cannot end by it, and exits 0."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_it_prints_the_environment_and_serves_until_interrupted():
     arguments = ["--tenants", "41", "42", "--records", "3", "--records", "jobs=7", "--seed", "5"]
     server = subprocess.Popen(
         [*COMMAND, "--port", "0", *arguments],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_as_from_a_terminal,
     )  # fmt: skip
     try:
         lines = [server.stdout.readline()]

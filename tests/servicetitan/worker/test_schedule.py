@@ -8,6 +8,7 @@ from servicetitan.tables import ServiceTitanSyncLog
 from servicetitan.worker.queue import data_type, queue_sync
 from servicetitan.worker.schedule import queue_due_feeds, schedule
 from servicetitan.worker.settings import FEEDS, Settings
+from tests.support.history import clock_guard_off
 
 
 def settings(**environ) -> Settings:
@@ -22,22 +23,23 @@ async def feeds_of(conn, credential, s: Settings):
 
 async def run(conn, credential, feed, status, started_ago: float, took: float = 1):
     """A finished sync log of ``feed``, started ``started_ago`` seconds ago
-    by the database's clock."""
+    by the database's clock (a time no SQL may write: tests.support.history)."""
     log = await ServiceTitanSyncLog.start(credential.id, "scheduled", data_type(feed))
-    await conn.execute(
-        """
-        UPDATE servicetitan_sync_logs
-        SET started_at = now() AT TIME ZONE 'UTC' - make_interval(secs => $2),
-            completed_at = CASE WHEN $3 = 'running' THEN NULL
-                           ELSE now() AT TIME ZONE 'UTC' - make_interval(secs => $2 - $4) END,
-            status = $3
-        WHERE id = $1
-        """,
-        log.id,
-        started_ago,
-        status,
-        took,
-    )
+    async with clock_guard_off(conn):
+        await conn.execute(
+            """
+            UPDATE servicetitan_sync_logs
+            SET started_at = now() AT TIME ZONE 'UTC' - make_interval(secs => $2),
+                completed_at = CASE WHEN $3 = 'running' THEN NULL
+                               ELSE now() AT TIME ZONE 'UTC' - make_interval(secs => $2 - $4) END,
+                status = $3
+            WHERE id = $1
+            """,
+            log.id,
+            started_ago,
+            status,
+            took,
+        )
 
 
 async def test_a_credential_never_synced_is_due_on_every_feed(conn, credential):
