@@ -23,11 +23,11 @@ from tests.support.commands import PICCOLO, PROJECT, embedded_env
 SECRET = "s3cr3t-typed-on-argv"
 
 
-def piccolo(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def piccolo(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [PICCOLO, *args],
         cwd=PROJECT,
-        env={**os.environ, "PLATFORM_DB_QUIET": "1"},
+        env=env or {**os.environ, "PLATFORM_DB_QUIET": "1"},
         input=stdin,
         capture_output=True,
         text=True,
@@ -291,10 +291,15 @@ CASES = {
 @pytest.fixture(scope="module")
 async def refused(world):
     """Every case run, four at a time (each is a whole ``piccolo`` process),
-    with a digest of the database before and after them all."""
+    with a digest of the database before and after them all. A case refused
+    for its arguments' form runs on the embedded default with a data
+    directory that does not exist yet (test_an_argument_refused_opens_no_database)."""
+    never_made = embedded_env(world.tmp / "pg")
+
     def run(case: str) -> subprocess.CompletedProcess:
         arguments, stdin, _, _ = CASES[case]
-        return piccolo(*arguments(world), stdin=stdin)
+        env = never_made if case in USAGE_CASES else None
+        return piccolo(*arguments(world), stdin=stdin, env=env)
 
     before = await everything(world.conn)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -333,28 +338,18 @@ USAGE_CASES = [
 ]
 
 
-def test_an_argument_refused_opens_no_database(world, tmp_path):
+def test_an_argument_refused_opens_no_database(world, refused):
     """An argument refused for its form is refused before Piccolo's CLI
     counts the migrations (which connects, and on the embedded default
     starts the server): the server's data directory is never even created
-    (platform_db/cli/preflight.py)."""
-    env = embedded_env(tmp_path / "pg")
-
-    def run(case: str) -> subprocess.CompletedProcess:
-        arguments, stdin, _, _ = CASES[case]
-        return subprocess.run(
-            [PICCOLO, *arguments(world)], cwd=PROJECT, env=env, input=stdin,
-            capture_output=True, text=True, timeout=120,
-        )
-
+    (platform_db/cli/preflight.py). The cases ran so in ``refused``."""
     assert len(USAGE_CASES) >= 10
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        done = dict(zip(USAGE_CASES, pool.map(run, USAGE_CASES)))
-    for case, result in done.items():
+    for case in USAGE_CASES:
+        result = refused[0][case]
         message = CASES[case][3]
         expected = message(world) if callable(message) else message
         assert result.returncode == 2, (case, result.stdout + result.stderr)
         # The one line, and no "database ... on the server of" line before it.
         assert result.stderr.splitlines() == [result.stderr.splitlines()[-1]], (case, result.stderr)
         assert result.stderr.splitlines()[-1].startswith(expected), (case, result.stderr)
-    assert not (tmp_path / "pg").exists()
+    assert not (world.tmp / "pg").exists()
