@@ -15,7 +15,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_api.encryption.providers import EncryptionProvider
 from piccolo_api.mfa.authenticator.provider import AuthenticatorProvider
 
-from admin.tables import AdminMfaSecret
+from admin.tables import MFA_ENCRYPTION_NAME, AdminMfaSecret
 from admin.throttle import note_failed_login
 from platform_db.secrets import encryption
 
@@ -24,7 +24,7 @@ class ProjectKeys(EncryptionProvider):
     """piccolo_api's encryption interface over the project's Fernet keys."""
 
     def __init__(self):
-        super().__init__(prefix="project_fernet")
+        super().__init__(prefix=MFA_ENCRYPTION_NAME)
 
     def encrypt(self, value: str, add_prefix: bool = True) -> str:
         token = encryption.encrypt(value)

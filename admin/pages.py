@@ -47,6 +47,7 @@ from platform_db.database.replicas import read as routed_read
 from platform_db.values.rejections import DataRejected
 from servicetitan.api.client import TenantMissing, check_connection
 from servicetitan.api.errors import NotConfigured, ServiceTitanError
+from servicetitan.api.tokens import REFRESH_MARGIN
 from servicetitan.enums import ConnectionStatus, SyncStatus
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog, SyncLogNotRunning
 
@@ -92,6 +93,10 @@ async def primary_read(fn, *args):
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 templates.filters.update(FILTERS)
+# What the credential overview's ``expiring`` means (its view uses the same margin).
+templates.globals["expiring_means"] = (
+    f"under {REFRESH_MARGIN.total_seconds():.0f} s left: the client asks for a new token"
+)
 
 
 def bad_request(message: str) -> HTTPException:
@@ -224,9 +229,11 @@ class Pages:
         notice = (
             f"connection_status is now {row['connection_status']}"
             if done == "status"
-            else queue_page.queued_notice(request) if done == "queued"
-            else _connection_tested(row) if done == "connection"
-            else None
+            else (
+                queue_page.queued_notice(request)
+                if done == "queued"
+                else _connection_tested(row) if done == "connection" else None
+            )
         )
         return self.render(
             request,

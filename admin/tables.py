@@ -16,7 +16,12 @@ from piccolo.table import Table
 from piccolo_api.mfa.authenticator.tables import AuthenticatorSecret
 from piccolo_api.session_auth.tables import SessionsBase
 
+from platform_db.secrets.key_rotation import EncryptedAtRest
 from platform_db.secrets.secret_columns import SecretsLeftOut
+
+# The name ``admin.mfa.ProjectKeys`` gives piccolo_api for what it encrypts:
+# each stored MFA secret is ``project_fernet-<Fernet token>``.
+MFA_ENCRYPTION_NAME = "project_fernet"
 
 
 class AdminSession(SecretsLeftOut, SessionsBase, tablename="admin_sessions"):
@@ -24,10 +29,15 @@ class AdminSession(SecretsLeftOut, SessionsBase, tablename="admin_sessions"):
     left out of ``select()`` unless asked for)."""
 
 
-class AdminMfaSecret(SecretsLeftOut, AuthenticatorSecret, tablename="admin_mfa_secrets"):
+class AdminMfaSecret(EncryptedAtRest, AuthenticatorSecret, tablename="admin_mfa_secrets"):
     """An admin user's authenticator-app (TOTP) secret, Fernet-encrypted
     under the project's keys (``admin.mfa``), and the hashes of their
-    recovery codes; both left out of ``select()`` unless asked for."""
+    recovery codes; both left out of ``select()`` unless asked for. The
+    secret is kept under the newest key by ``rotate_keys`` like every
+    encrypted column (a hash needs no key)."""
+
+    ENCRYPTED_COLUMNS = ("secret",)
+    ENCRYPTION_PREFIX = f"{MFA_ENCRYPTION_NAME}-"
 
 
 class AdminAuditEntry(Table, tablename="admin_audit_log"):

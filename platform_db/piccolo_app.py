@@ -10,6 +10,7 @@ from platform_db.commands.help import help, install_app_help
 from platform_db.commands.lint import lint
 from platform_db.commands.migrate import migrate
 from platform_db.commands.rollback import rollback
+from platform_db.commands.rotate_keys import rotate_keys
 from platform_db.commands.sql import sql
 from platform_db.migrations.hooks import install
 
@@ -31,6 +32,7 @@ APP_CONFIG = AppConfig(
     commands=[
         Command(callable=migrate),
         Command(callable=rollback),
+        Command(callable=rotate_keys),
         Command(callable=sql),
         Command(callable=lint),
         Command(callable=check),

@@ -2,9 +2,10 @@ import os
 
 from piccolo.conf.apps import AppConfig, Command
 
+from platform_db.commands.rotate_keys import rotate_keys
+
 from .commands.add_credential import add_credential
 from .commands.load import load
-from .commands.rotate_keys import rotate_keys
 from .commands.set_tenant_id import set_tenant_id
 from .commands.worker import worker
 from .commands.sync import sync

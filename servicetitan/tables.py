@@ -10,6 +10,7 @@ Piccolo cannot name an index or declare a trigger.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -329,10 +330,14 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
     )
 
     @classmethod
-    async def start(cls, credential_id, sync_type: str, data_type: str) -> ServiceTitanSyncLog:
-        """Open a log in status ``running``. ``started_at`` comes from the
-        database's clock, as ``completed_at`` will: a host whose clock is off
-        does not distort ``processing_time_seconds``."""
+    async def start(
+        cls, credential_id, sync_type: str, data_type: str, log_id: uuid.UUID | None = None
+    ) -> ServiceTitanSyncLog:
+        """Open a log in status ``running`` (with the id ``log_id`` if given:
+        a run takes its log's lock before the log exists, ``servicetitan.
+        sync.abandoned``). ``started_at`` comes from the database's clock, as
+        ``completed_at`` will: a host whose clock is off does not distort
+        ``processing_time_seconds``."""
         if isinstance(credential_id, ServiceTitanCredential):
             credential_id = credential_id.id
         values = cls._checked(
@@ -347,10 +352,12 @@ class ServiceTitanSyncLog(Guarded, Table, tablename="servicetitan_sync_logs"):
             rows = await cls.raw(
                 f"""
                 INSERT INTO {cls._meta.tablename}
-                    (servicetitan_credential_id, sync_type, data_type, status, started_at)
-                VALUES ({{}}, {{}}, {{}}, {{}}, clock_timestamp() AT TIME ZONE 'UTC')
+                    (id, servicetitan_credential_id, sync_type, data_type, status, started_at)
+                VALUES (coalesce({{}}::uuid, gen_random_uuid()), {{}}, {{}}, {{}}, {{}},
+                        clock_timestamp() AT TIME ZONE 'UTC')
                 RETURNING id, started_at
                 """,
+                log_id,
                 *values.values(),
             )
         return cls(**values, **rows[0], _exists_in_db=True)

@@ -77,6 +77,17 @@ async def conn(migrated):
 
 
 @pytest.fixture
+async def keys(migrated, monkeypatch):
+    """The session's encryption key and a new one (``tests.support.keys``);
+    afterwards every value is under the session's key again."""
+    from tests.support.keys import Keys
+
+    keys = Keys(monkeypatch)
+    yield keys
+    await keys.restore()
+
+
+@pytest.fixture
 async def tx(conn):
     """``conn`` inside a transaction rolled back after the test (DDL included)."""
     transaction = conn.transaction()

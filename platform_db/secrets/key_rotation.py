@@ -1,7 +1,14 @@
 """Encrypted columns kept under the newest key of ``CREDENTIALS_ENCRYPTION_KEYS``.
 
-A column of ciphertext holds a Fernet token: as it is in a ``text`` column,
-as a JSON string in a ``json`` / ``jsonb`` one (``encryption.encrypt_json``).
+A column of ciphertext holds a Fernet token: as it is in a ``text`` column
+(after a fixed prefix, for piccolo_api's ``EncryptionProvider`` values such as
+the admin's MFA secrets), as a JSON string in a ``json`` / ``jsonb`` one
+(``encryption.encrypt_json``).
+
+Every such column is declared once, on its table class (``EncryptedAtRest``:
+``ENCRYPTED_COLUMNS``), and ``encrypted_tables()`` finds them all through
+Piccolo's app registry: rotation and its check cover a new encrypted column
+without a list to update.
 
 ``rotate_encryption`` re-encrypts each value under an old key (and encrypts
 a JSON value found in plaintext) by a compare-and-set of that one value
@@ -29,6 +36,8 @@ from platform_db.database.connection import connection
 from platform_db.secrets.secret_columns import SecretsLeftOut
 
 BATCH = 500
+# A serial primary key is an integer in a cast (``$1::serial[]`` is no type).
+SERIAL_TYPES = {"serial": "integer", "bigserial": "bigint"}
 # Rounds of re-reading the values that changed under a rewrite; one changed
 # more often than this is left as it is (for the check to report).
 ATTEMPTS = 10
@@ -54,6 +63,7 @@ class EncryptedColumn:
     column_type: str = "text"  # or json / jsonb
     key: str = "id"
     key_type: str = "uuid"
+    prefix: str = ""  # before the token in a text column, kept as it is
 
     @classmethod
     def of(cls, table_class, name: str) -> EncryptedColumn:
@@ -64,7 +74,10 @@ class EncryptedColumn:
             column=column._meta.db_column_name,
             column_type=column.column_type.lower(),
             key=primary_key._meta.db_column_name,
-            key_type=primary_key.column_type.lower(),
+            key_type=SERIAL_TYPES.get(
+                primary_key.column_type.lower(), primary_key.column_type.lower()
+            ),
+            prefix=getattr(table_class, "ENCRYPTION_PREFIX", ""),
         )
 
     @property
@@ -73,7 +86,9 @@ class EncryptedColumn:
 
     def token(self, stored: str) -> str | None:
         """The Fernet token of a stored value, or None for plaintext JSON."""
-        return stored if self.column_type == "text" else encryption.json_token(stored)
+        if self.column_type == "text":
+            return stored.removeprefix(self.prefix)
+        return encryption.json_token(stored)
 
     def _select(self, where: str) -> str:
         return (
@@ -141,7 +156,7 @@ class EncryptedColumn:
         if encryption.is_current(token):
             return None
         new = encryption.rotate(token)
-        return new if self.column_type == "text" else json.dumps(new)
+        return self.prefix + new if self.column_type == "text" else json.dumps(new)
 
     async def check(self, conn) -> ColumnCheck:
         values = stale = undecryptable = plaintext = 0
@@ -164,6 +179,9 @@ class EncryptedAtRest(SecretsLeftOut):
     kept under the newest key."""
 
     ENCRYPTED_COLUMNS: tuple[str, ...] = ()
+    # Written before each token of a text column (piccolo_api's providers
+    # prefix what they encrypt with their name).
+    ENCRYPTION_PREFIX: str = ""
 
     @classmethod
     async def rotate_encryption(cls) -> int:
@@ -183,3 +201,15 @@ class EncryptedAtRest(SecretsLeftOut):
             return [
                 await EncryptedColumn.of(cls, name).check(conn) for name in cls.ENCRYPTED_COLUMNS
             ]
+
+
+def encrypted_tables() -> list[type[EncryptedAtRest]]:
+    """Every table class of the app registry with encrypted columns: the one
+    list that rotation and its check walk."""
+    from piccolo.conf.apps import Finder
+
+    return [
+        table
+        for table in Finder().get_table_classes()
+        if issubclass(table, EncryptedAtRest) and table.ENCRYPTED_COLUMNS
+    ]

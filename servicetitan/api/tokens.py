@@ -40,7 +40,10 @@ from servicetitan.api.settings import ApiSettings
 from servicetitan.tables import ServiceTitanCredential, StoredToken
 
 # A token with less than this left is not used: a request sent with it may
-# arrive after it expired, and a page may take long.
+# arrive after it expired, and a page may take long. The credential overview
+# calls such a token ``expiring`` (migration
+# credential_overview_expiring_within_the_refresh_margin; its test holds the
+# view to this value).
 REFRESH_MARGIN = timedelta(seconds=60)
 
 logger = logging.getLogger(__name__)

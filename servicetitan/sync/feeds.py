@@ -34,6 +34,7 @@ from servicetitan.cache.entities import page_problem
 from servicetitan.cache.pages import Page
 from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.cache.sync_state import SyncState
+from servicetitan.sync import abandoned
 from servicetitan.sync.locks import SyncNotStarted, TenantLock, tenant_sync_lock
 from servicetitan.sync.run import FeedMove, SyncRun, TenantNotConfigured
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
@@ -87,12 +88,20 @@ async def sync_feed(
     names = BOTH if entity == "both" else (entity,)
     client = ServiceTitanClient(credential, settings)
     async with tenant_sync_lock(credential.tenant_id, entity) as lock:
+        await abandoned.close_abandoned(lock, f"the next sync of tenant {credential.tenant_id}")
         starts = await _starts(credential.tenant_id, names, full, since, caught_up_pause)
         tables = [BY_ENTITY[name] for name in starts]
         data_type = "both" if entity == "both" else BY_ENTITY[entity].DATA_TYPE
         async with (
             client,
-            SyncRun.logged(credential, tables, data_type, full=full, sync_type=sync_type) as run,
+            SyncRun.logged(
+                credential,
+                tables,
+                data_type,
+                full=full,
+                sync_type=sync_type,
+                session=lock.connection,
+            ) as run,
         ):
             for name, start in starts.items():
                 await _sync_one(run, client, lock, name, start, on_page)

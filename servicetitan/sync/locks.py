@@ -64,7 +64,7 @@ class TenantLock:
             ) from None
 
 
-async def _session() -> asyncpg.Connection:
+async def own_session() -> asyncpg.Connection:
     """A connection that is a session of its own: to ``DATABASE_DIRECT_URL``
     if set, else the engine's; refused if it goes through a pooler."""
     url = direct_url()
@@ -87,7 +87,7 @@ async def _session() -> asyncpg.Connection:
 async def tenant_sync_lock(tenant_id: int, what: str) -> AsyncIterator[TenantLock]:
     """Held while the block runs; ``AlreadyRunning`` if another holds it.
     ``what`` (e.g. "jobs") names the sync refused in the message."""
-    connection = await _session()
+    connection = await own_session()
     try:
         taken = await connection.fetchval(
             "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",

@@ -31,6 +31,8 @@ from servicetitan.cache.bulk_upsert import UpsertResult, check_tenant
 from servicetitan.cache.pages import Page, page_records
 from servicetitan.cache.raw_tables import CacheTable
 from servicetitan.cache.sync_state import SyncState
+from servicetitan.sync import abandoned
+from servicetitan.sync.locks import own_session
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 
 # A sync log row stays readable: beyond this many, rejects are only counted.
@@ -119,6 +121,20 @@ class FeedMove:
     caught_up: bool
 
 
+@asynccontextmanager
+async def _holding(session) -> AsyncIterator:
+    """``session``, or a session of its own opened for the block and closed
+    after it (which lets go of the log's lock once the log is closed)."""
+    if session is not None:
+        yield session
+        return
+    opened = await own_session()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
 class SyncRun:
     """One logged run: pages of one or more cache tables, each page one
     transaction that caches its records, updates the log's counts and, for
@@ -146,18 +162,35 @@ class SyncRun:
         *,
         full: bool,
         sync_type: str = "manual",
+        session=None,
     ) -> AsyncIterator[SyncRun]:
         """A run of ``tables`` logged as ``data_type``: ``completed`` when the
         block ends, or ``failed`` with the reason when it raises (also when
         cancelled or interrupted: the failure is recorded shielded from a
         further cancellation, then re-raised); ``raw.sync_state`` says so per
-        table, ``full`` naming a full or an incremental sync."""
+        table, ``full`` naming a full or an incremental sync. The log's lock
+        (``servicetitan.sync.abandoned``) is held on ``session`` (a session
+        of its own, e.g. the tenant lock's, closed after the run by its
+        owner), or on one opened for the run: a run killed without a word
+        leaves a log that the next sync or the worker's tick closes."""
         label = " and ".join(table._meta.tablename for table in tables)
         if credential.tenant_id is None:
             raise TenantNotConfigured(credential)
         tenant_id = check_tenant(label, credential.tenant_id)
+        async with _holding(session) as held:
+            async with cls._logged(
+                credential, tables, data_type, tenant_id, full, sync_type, held
+            ) as run:
+                yield run
+
+    @classmethod
+    @asynccontextmanager
+    async def _logged(cls, credential, tables, data_type, tenant_id, full, sync_type, session):
+        label = " and ".join(table._meta.tablename for table in tables)
         as_of = datetime.now(timezone.utc)
-        log = await ServiceTitanSyncLog.start(credential.id, sync_type, data_type)
+        log = await ServiceTitanSyncLog.start(
+            credential.id, sync_type, data_type, await abandoned.hold(session)
+        )
         run = None
         try:
             async with connection_for(ServiceTitanSyncLog) as connection:

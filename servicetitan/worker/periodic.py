@@ -1,6 +1,7 @@
 """What the workers do at every tick, whichever worker the tick's job lands
 on (procrastinate defers one job a tick across all workers): queue the feeds
-that are due, run again the jobs of dead workers, refresh the queue's
+that are due, run again the jobs of dead workers, close the sync logs of
+runs that are gone (``servicetitan.sync.abandoned``), refresh the queue's
 gauges; and, hourly, purge finished jobs older than
 ``SERVICETITAN_JOBS_KEPT``, so the queue's tables stay small.
 
@@ -10,6 +11,7 @@ settings: every worker must be given the same.
 
 from __future__ import annotations
 
+from servicetitan.sync import abandoned
 from servicetitan.worker import metrics, recovery, schedule
 from servicetitan.worker.queue import QUEUE, app
 from servicetitan.worker.settings import Settings
@@ -21,11 +23,15 @@ PURGE_TASK = "servicetitan.purge_finished_jobs"
 async def tick(timestamp: int) -> str:
     settings = Settings.from_environment()
     recovered = await recovery.recover_stalled_jobs(settings.stalled_after)
+    # Logs of runs outside the queue (`piccolo servicetitan sync` in the
+    # foreground, a load) killed without a word.
+    closed = await abandoned.close_abandoned_runs()
     queued = await schedule.queue_due_feeds(settings)
     await metrics.refresh_queue_gauges()
+    done = f"{recovered} stalled job(s) run again, {closed} abandoned sync log(s) closed"
     if queued is None:
-        return f"another tick is queueing; {recovered} stalled job(s) run again"
-    return f"{queued} feed(s) queued, {recovered} stalled job(s) run again"
+        return f"another tick is queueing; {done}"
+    return f"{queued} feed(s) queued, {done}"
 
 
 async def purge_finished_jobs(timestamp: int) -> str:

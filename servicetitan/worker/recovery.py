@@ -13,8 +13,9 @@ still be syncing). The proof is the tenant's sync lock
 (``servicetitan.sync.locks``), which every sync holds, in the queue or not,
 and which PostgreSQL releases when the run's connection goes: while it is
 held, the job is left for a later tick; once it can be taken, no sync of
-the tenant runs anywhere, so every ``running`` log of the tenant is a dead
-run's, and it is closed while the lock is held (no sync can start meanwhile).
+the tenant runs anywhere, and each ``running`` log of the tenant whose own
+lock is free too is a dead run's (``servicetitan.sync.abandoned``: a load
+holds its log's lock, not the tenant's), closed while both are held.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import logging
 from procrastinate.exceptions import ProcrastinateException
 
 from platform_db.database.connection import fetch
+from servicetitan.sync import abandoned
 from servicetitan.sync.locks import AlreadyRunning, tenant_sync_lock
-from servicetitan.tables import ServiceTitanSyncLog, SyncLogNotRunning
+from servicetitan.tables import ServiceTitanSyncLog
 from servicetitan.worker import metrics
 from servicetitan.worker.queue import QUEUE, SYNC_TASK, app
 
@@ -59,26 +61,17 @@ async def _who(worker_id: int | None) -> str:
 
 
 async def close_dead_runs(credential_id: str, worker_id: int | None) -> int:
-    """Close every ``running`` log of the credential's tenant as failed, once
-    no sync of the tenant runs (``AlreadyRunning`` while one does); how many."""
+    """Close as failed every ``running`` log of the credential's tenant whose
+    run is gone (``servicetitan.sync.abandoned``), once no sync of the tenant
+    runs (``AlreadyRunning`` while one does); how many."""
     rows = await fetch(ServiceTitanSyncLog, DEAD_RUNS_SQL, credential_id)
     if not rows:
         return 0
     who = await _who(worker_id)
-    closed = 0
-    async with tenant_sync_lock(rows[0]["tenant_id"], "the recovery of a stalled job"):
-        for row in await fetch(ServiceTitanSyncLog, DEAD_RUNS_SQL, credential_id):
-            log = await ServiceTitanSyncLog.objects().get(ServiceTitanSyncLog.id == row["id"])
-            try:
-                await log.fail(
-                    f"{who} stopped answering: the pages it committed stay cached, and the job "
-                    "runs again from the stored continueFrom; this run's counts are unknown",
-                    {"worker_id": worker_id, "reason": "worker_stalled"},
-                )
-            except SyncLogNotRunning:
-                continue  # closed meanwhile by another worker's tick
-            closed += 1
-    return closed
+    async with tenant_sync_lock(rows[0]["tenant_id"], "the recovery of a stalled job") as lock:
+        return await abandoned.close_abandoned(
+            lock, f"the recovery of a job of {who}, which stopped answering"
+        )
 
 
 async def recover_stalled_jobs(stalled_after: float) -> int:

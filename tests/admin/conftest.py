@@ -120,21 +120,31 @@ async def synced_tenant(known_credential) -> int:
     return credential.tenant_id
 
 
-@pytest.fixture
-async def fleet(fleet_made):
-    """``fleet_made``, its ``expiring`` token due 20 minutes after the
-    database's now when each test takes it: made once for the session, it
-    would be expired by a test that runs 20 minutes later."""
+async def make_expiring(credential_id) -> None:
+    """The credential's token due just under the client's refresh margin
+    after the database's now (``expiring`` for as long as that margin)."""
+    from datetime import timedelta
+
     from platform_db.database.connection import connection
+    from servicetitan.api.tokens import REFRESH_MARGIN
     from servicetitan.tables import ServiceTitanCredential
 
     async with connection(ServiceTitanCredential) as conn:
         await conn.execute(
             "UPDATE servicetitan_credentials"
-            " SET token_expires_at = (now() AT TIME ZONE 'UTC') + interval '20 minutes'"
+            " SET token_expires_at = (now() AT TIME ZONE 'UTC') + $2::interval"
             " WHERE id = $1",
-            fleet_made["expiring"],
+            credential_id,
+            REFRESH_MARGIN - timedelta(seconds=1),
         )
+
+
+@pytest.fixture
+async def fleet(fleet_made):
+    """``fleet_made``, its ``expiring`` token made expiring again when each
+    test takes it: made once for the session, it would be expired by then
+    (a test that looks at it later in its course calls ``make_expiring``)."""
+    await make_expiring(fleet_made["expiring"])
     return fleet_made
 
 
@@ -142,7 +152,7 @@ async def fleet(fleet_made):
 async def fleet_made(known_credential, failed_log):
     """Credentials in every state an operator asks about, each of its own
     company: ``valid`` (known_credential, whose last sync failed),
-    ``error``, ``expired``, ``expiring`` (in 20 minutes), ``no_token``; and
+    ``error``, ``expired``, ``expiring`` (see ``fleet``), ``no_token``; and
     ``stuck``, a sync of the expired one running for three hours."""
     from datetime import datetime, timedelta, timezone
 
@@ -159,7 +169,7 @@ async def fleet_made(known_credential, failed_log):
         credential = await ServiceTitanCredential.register(
             company.id, "production", f"client-{state}", f"cs-{secrets.token_urlsafe(8)}"
         )
-        expires = {"expired": now - timedelta(days=1), "expiring": now + timedelta(minutes=20)}
+        expires = {"expired": now - timedelta(days=1), "expiring": now}
         if state in ("error", "expired", "expiring"):
             await credential.record_token_refresh(
                 f"at-{state}", f"rt-{state}", expires.get(state, now + timedelta(hours=5))

@@ -46,13 +46,13 @@ async def create_admin_user(superuser: bool = False) -> str:
     return username
 
 
-async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD):
+async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD, **more: str):
     """Piccolo Admin's login as its UI does it: GET sets the CSRF cookie,
-    the POST sends it back in the X-CSRFToken header."""
+    the POST sends it back in the X-CSRFToken header (``more``: e.g. mfa_code)."""
     await client.get("/admin/")
     return await client.post(
         "/admin/public/login/",
-        json={"username": username, "password": password},
+        json={"username": username, "password": password, **more},
         headers=csrf(client),
     )
 

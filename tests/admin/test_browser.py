@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from platform_db.database.engine import PROJECT_ROOT
+from tests.admin.conftest import make_expiring
 from tests.admin.served import served
 from tests.admin.support import PASSWORD, assert_no_secret, create_admin_user
 
@@ -200,6 +201,7 @@ async def test_the_five_questions_one_click_each_from_the_home(
     assert any(names["valid"] in row and "failed" in row for row in failing)  # last sync failed
     assert not any(names["expiring"] in row for row in failing)
 
+    await make_expiring(fleet["expiring"])  # expiring for the client's refresh margin from now
     await page.goto(home)
     seen["2 tokens"] = await _click(
         page, "tokens expired · expiring · missing", "12_tokens.png", names["no_token"]
@@ -208,9 +210,10 @@ async def test_the_five_questions_one_click_each_from_the_home(
     # The token column itself: a row's names say "expiring" too ("client-expiring").
     token = tokens[0].split("\t").index("token")
     for state, shown in (("expired", "expired"), ("expiring", "expiring"), ("no_token", "none")):
-        assert any(
-            names[state] in row and row.split("\t")[token] == shown for row in tokens
-        ), (state, tokens)
+        assert any(names[state] in row and row.split("\t")[token] == shown for row in tokens), (
+            state,
+            tokens,
+        )
     assert not any(names["error"] in row for row in tokens)  # its token is valid for 5 h
     assert "UTC" in seen["2 tokens"]
     assert await _width(page) <= 1400, "the credentials list is too wide"

@@ -252,6 +252,10 @@ CASES = {
         lambda w: ["platform", "rollback", "nonsense", "1"], "", 2,
         "error: unknown app 'nonsense'; apps: ",
     ),
+    "rotate_keys with a misspelt option": (
+        lambda w: ["platform", "rotate_keys", "--chek"], "", 2,
+        "error: unknown option --chek (options: --check, --yes)",
+    ),
     "sql of an unknown migration": (
         lambda w: ["platform", "sql", "business", "2020-01-01T00:00:00:000000"], "", 2,
         "error: business has no migration '2020-01-01T00:00:00:000000'",

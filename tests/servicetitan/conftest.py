@@ -7,12 +7,9 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from cryptography.fernet import Fernet
 
 from business.tables import Company
-from platform_db.secrets import encryption
 from servicetitan.api.settings import API_URL_VARIABLE, APP_KEY_VARIABLE, AUTH_URL_VARIABLE
-from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
 from servicetitan.fake import FakeServiceTitan
 from servicetitan.tables import ServiceTitanCredential
 from tests.servicetitan.records import new_tenant
@@ -43,31 +40,6 @@ async def credential(company, tenant):
         tenant_id=tenant,
     )
     return credential
-
-
-class Keys:
-    """The session's key (``old``) and a new one; ``use`` configures keys."""
-
-    def __init__(self, monkeypatch):
-        self.monkeypatch = monkeypatch
-        self.old = encryption._configured_keys()[0]
-        self.new = Fernet.generate_key().decode()
-
-    def use(self, *keys: str) -> str:
-        value = ",".join(keys)
-        self.monkeypatch.setenv(encryption.KEYS_VARIABLE, value)
-        return value
-
-
-@pytest.fixture
-async def keys(migrated, monkeypatch):
-    """Afterwards every value is rotated back under the session's key, for the
-    tests after this one."""
-    keys = Keys(monkeypatch)
-    yield keys
-    keys.use(keys.old, keys.new)
-    for table in ENCRYPTED_TABLES:
-        await table.rotate_encryption()
 
 
 @dataclass

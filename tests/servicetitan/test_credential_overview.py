@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from servicetitan.api.tokens import REFRESH_MARGIN
 from servicetitan.tables import ServiceTitanCredential, ServiceTitanSyncLog
 from tests.support.databases import database_now
 
@@ -22,7 +23,12 @@ async def overview_of(conn, credential_id) -> dict:
     "expires_in,state",
     [
         (timedelta(days=-1), "expired"),
-        (timedelta(minutes=20), "expiring"),
+        # Less than the client's refresh margin left: it no longer sends it.
+        (REFRESH_MARGIN - timedelta(seconds=10), "expiring"),
+        # A token the client still sends, as a healthy credential's most of the time
+        # (ServiceTitan's tokens live 15 minutes).
+        (REFRESH_MARGIN + timedelta(minutes=5), "valid"),
+        (timedelta(minutes=15), "valid"),
         (timedelta(hours=3), "valid"),
     ],
 )
@@ -32,7 +38,9 @@ async def test_the_token_state(conn, credential, expires_in, state):
     row = await overview_of(conn, credential.id)
     assert row["token_state"] == state
     assert (row["client_secret_set"], row["access_token_set"], row["refresh_token_set"]) == (
-        True, True, True,
+        True,
+        True,
+        True,
     )
 
 
@@ -51,7 +59,9 @@ async def test_failing_when_in_error_or_when_the_last_sync_failed(conn, credenti
     await last.fail("ServiceTitan answered 401")
     row = await overview_of(conn, credential.id)
     assert (row["last_sync_id"], row["last_sync_status"], row["failing"]) == (
-        last.id, "failed", True,
+        last.id,
+        "failed",
+        True,
     )
     assert row["last_sync_error"] == "ServiceTitan answered 401"
     newest = await ServiceTitanSyncLog.start(credential.id, "scheduled", "jobs")

@@ -14,7 +14,7 @@ import pytest
 
 from servicetitan.api.client import ServiceTitanClient
 from servicetitan.api.errors import CredentialsRejected, MalformedAnswer
-from servicetitan.commands.rotate_keys import ENCRYPTED_TABLES
+from platform_db.secrets.key_rotation import encrypted_tables
 from servicetitan.fake import Fault
 from servicetitan.fake.faults import MALFORMED
 from servicetitan.sync.feeds import sync_feed
@@ -213,7 +213,7 @@ async def test_rotate_keys_during_a_sync_loses_nothing(conn, live, keys):
         await asyncio.sleep(0.05)
 
     keys.use(keys.new, keys.old)
-    for table in ENCRYPTED_TABLES:
+    for table in encrypted_tables():
         await table.rotate_encryption()
     # the token dies: the sync obtains one, stored under the newest key
     live.fake.tokens.revoke(live.credential.client_id)

@@ -1,22 +1,19 @@
-"""``piccolo servicetitan rotate_keys``: every stored secret under the newest key."""
+"""``piccolo platform rotate_keys`` (also ``piccolo servicetitan rotate_keys``,
+where it started): every stored secret under the newest key, in every table
+that declares encrypted columns (``key_rotation.encrypted_tables()``)."""
 
 from __future__ import annotations
 
-from business.tables import WhatsAppAuthKey
 from platform_db.cli import CommandError, command, confirm
 from platform_db.secrets.encryption import KEYS_VARIABLE, DecryptionFailed, EncryptionKeyMissing
-from platform_db.secrets.key_rotation import ColumnCheck
-from servicetitan.tables import ServiceTitanCredential
-
-# Every table with encrypted columns (platform_db.secrets.key_rotation.EncryptedAtRest).
-ENCRYPTED_TABLES = (ServiceTitanCredential, WhatsAppAuthKey)
+from platform_db.secrets.key_rotation import ColumnCheck, encrypted_tables
 
 UNREADABLE = {"undecryptable": "that no configured key decrypts"}
 TO_ROTATE = {"stale": "under an old key", "plaintext": "not encrypted"}
 
 
 async def _checks() -> list[ColumnCheck]:
-    return [check for table in ENCRYPTED_TABLES for check in await table.encryption_check()]
+    return [check for table in encrypted_tables() for check in await table.encryption_check()]
 
 
 def _problems(checks: list[ColumnCheck], kinds: dict[str, str]) -> list[str]:
@@ -46,7 +43,7 @@ def _refuse_unless_current(checks: list[ColumnCheck]) -> None:
 async def rotate_keys(check: bool = False, yes: bool = False):
     """
     Re-encrypt every stored secret (the ServiceTitan credentials' secrets,
-    the WhatsApp session keys) with the newest key of
+    the WhatsApp session keys, the admin's MFA secrets) with the newest key of
     CREDENTIALS_ENCRYPTION_KEYS. Put the new key first, keep the old ones
     after it, run this, then remove the old keys once `rotate_keys --check`
     passes.
@@ -83,7 +80,7 @@ async def _rotate(check: bool, yes: bool) -> None:
         yes,
         action="re-encrypt",
     )
-    for table in ENCRYPTED_TABLES:
+    for table in encrypted_tables():
         changed = await table.rotate_encryption()
         print(f"{table._meta.tablename}: re-encrypted {changed} value(s) with the newest key")
     _refuse_unless_current(await _checks())
