@@ -31,6 +31,7 @@ import io
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 
+import asyncpg
 from piccolo.conf.apps import Finder
 
 from platform_db.database.scratch import (
@@ -230,8 +231,9 @@ async def _blockers(app: str, chosen: list[Applied], applied: list[Applied]) -> 
     )
     failed = cache.load("blockers", key)
     if failed is None:
-        failed = await _replay(replayed)
-        cache.store("blockers", key, failed)
+        failed, settled = await _replay(replayed)
+        if settled:
+            cache.store("blockers", key, failed)
     serial = {(a.app, a.migration_id): a.serial for a in applied}
     found = {}
     for name, (migration_id, needing) in failed.items():
@@ -243,11 +245,24 @@ async def _blockers(app: str, chosen: list[Applied], applied: list[Applied]) -> 
     return [found[name] for name in order if name in found]
 
 
-async def _replay(replayed: list[MigrationFile]) -> dict[str, tuple[str, str]]:
+# Failures that say something about the moment, not the migrations: a
+# replay that met one is not kept.
+TRANSIENT = (
+    asyncpg.QueryCanceledError,  # statement_timeout on a busy server
+    asyncpg.LockNotAvailableError,
+    asyncpg.OperatorInterventionError,  # the server shutting down, the session killed
+    asyncpg.InsufficientResourcesError,
+)
+
+
+async def _replay(replayed: list[MigrationFile]) -> tuple[dict[str, tuple[str, str]], bool]:
     """``replayed`` run in order on a scratch database through the runner,
     an app's migrations left out after its first that fails: for each such
-    app, that migration's ID and why it failed."""
+    app, that migration's ID and why it failed; and whether that answer is
+    settled by the migrations alone (every failure an error PostgreSQL
+    raised about what they run, none about the moment), so it may be kept."""
     failed: dict[str, tuple[str, str]] = {}
+    settled = True
     async with scratch_database("platform_rollback") as url:
         with piccolo_on(url) as engine, redirect_stdout(io.StringIO()):
             await engine.start_connection_pool(min_size=1, max_size=2)
@@ -260,11 +275,14 @@ async def _replay(replayed: list[MigrationFile]) -> dict[str, tuple[str, str]]:
                         await apply(file, Timeouts(attempts=1))
                     except MigrationError as exc:
                         cause = exc.__cause__ or exc
+                        settled &= isinstance(cause, asyncpg.PostgresError) and not isinstance(
+                            cause, TRANSIENT
+                        )
                         reason = " ".join(f"{type(cause).__name__}: {cause}".split())[:300]
                         failed[file.app] = (file.migration_id, f"{file.label}: {reason}")
             finally:
                 await engine.close_connection_pool()
-    return failed
+    return failed, settled
 
 
 async def execute_rollback(plan: RollbackPlan, timeouts: Timeouts) -> None:
