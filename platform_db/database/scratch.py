@@ -34,6 +34,16 @@ async def _admin(server: str, sql: str) -> None:
         await conn.close()
 
 
+async def server_version(server: str) -> int:
+    """``server_version_num`` of ``server``: what a migration can do there
+    (a syntax, an extension) depends on it."""
+    conn = await asyncpg.connect(dsn=with_database(server, "postgres"))
+    try:
+        return int(await conn.fetchval("SHOW server_version_num"))
+    finally:
+        await conn.close()
+
+
 async def create_database(server: str, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     await _admin(server, f'CREATE DATABASE "{name}"')

@@ -31,9 +31,17 @@ import io
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 
+import asyncpg
 from piccolo.conf.apps import Finder
 
-from platform_db.database.scratch import piccolo_on, scratch_database
+from platform_db.database.scratch import (
+    piccolo_on,
+    scratch_database,
+    scratch_server,
+    server_version,
+)
+from platform_db.migrations import cache
+from platform_db.migrations.fingerprints import digest, migration_chain
 from platform_db.migrations.rollback_plan import Analysis, PlanFailed, analyse
 from platform_db.migrations.runner import (
     Applied,
@@ -194,7 +202,13 @@ async def plan_rollback(app: str, selection: str, timeouts: Timeouts | None = No
 
 async def _blockers(app: str, chosen: list[Applied], applied: list[Applied]) -> list[Blocker]:
     """The apps whose applied migrations need ``chosen``: replayed without
-    them on a scratch database, the first migration of each that fails."""
+    them on a scratch database, the first migration of each that fails.
+
+    What the replay finds depends only on the migrations replayed, in their
+    order, the machinery that runs them and the scratch server: it is kept
+    (``platform_db.migrations.cache``) by the fingerprint of those, so that
+    planning the same rollback again costs no replay, however long the
+    history."""
     if not chosen:
         return []
     first = min(a.serial for a in chosen)
@@ -203,29 +217,72 @@ async def _blockers(app: str, chosen: list[Applied], applied: list[Applied]) -> 
         return []
     files = {(f.app, f.migration_id): f for f in all_migration_files()}
     leave_out = {(a.app, a.migration_id) for a in chosen}
-    found: dict[str, Blocker] = {}
+    replayed = [
+        files[(a.app, a.migration_id)]
+        for a in applied
+        if (a.app, a.migration_id) in files and (a.app, a.migration_id) not in leave_out
+    ]
+    server = scratch_server()
+    key = digest(
+        "blockers",
+        server,
+        str(await server_version(server)),
+        *migration_chain(replayed)[-1:],
+    )
+    failed = cache.load("blockers", key)
+    if failed is None:
+        failed, settled = await _replay(replayed)
+        if settled:
+            cache.store("blockers", key, failed)
+    serial = {(a.app, a.migration_id): a.serial for a in applied}
+    found = {}
+    for name, (migration_id, needing) in failed.items():
+        count = sum(
+            1 for a in applied if a.app == name and a.serial >= serial[(name, migration_id)]
+        )
+        found[name] = Blocker(name, count, needing)
+    order = candidates + sorted(set(found) - set(candidates))
+    return [found[name] for name in order if name in found]
+
+
+# Failures that say something about the moment, not the migrations: a
+# replay that met one is not kept.
+TRANSIENT = (
+    asyncpg.QueryCanceledError,  # statement_timeout on a busy server
+    asyncpg.LockNotAvailableError,
+    asyncpg.OperatorInterventionError,  # the server shutting down, the session killed
+    asyncpg.InsufficientResourcesError,
+)
+
+
+async def _replay(replayed: list[MigrationFile]) -> tuple[dict[str, tuple[str, str]], bool]:
+    """``replayed`` run in order on a scratch database through the runner,
+    an app's migrations left out after its first that fails: for each such
+    app, that migration's ID and why it failed; and whether that answer is
+    settled by the migrations alone (every failure an error PostgreSQL
+    raised about what they run, none about the moment), so it may be kept."""
+    failed: dict[str, tuple[str, str]] = {}
+    settled = True
     async with scratch_database("platform_rollback") as url:
         with piccolo_on(url) as engine, redirect_stdout(io.StringIO()):
             await engine.start_connection_pool(min_size=1, max_size=2)
             try:
                 await ensure_migration_table()
-                for one in applied:
-                    file = files.get((one.app, one.migration_id))
-                    if (one.app, one.migration_id) in leave_out or one.app in found or not file:
+                for file in replayed:
+                    if file.app in failed:
                         continue
                     try:
                         await apply(file, Timeouts(attempts=1))
                     except MigrationError as exc:
-                        count = sum(
-                            1 for a in applied if a.app == one.app and a.serial >= one.serial
-                        )
                         cause = exc.__cause__ or exc
+                        settled &= isinstance(cause, asyncpg.PostgresError) and not isinstance(
+                            cause, TRANSIENT
+                        )
                         reason = " ".join(f"{type(cause).__name__}: {cause}".split())[:300]
-                        found[one.app] = Blocker(one.app, count, f"{file.label}: {reason}")
+                        failed[file.app] = (file.migration_id, f"{file.label}: {reason}")
             finally:
                 await engine.close_connection_pool()
-    order = candidates + sorted(set(found) - set(candidates))
-    return [found[name] for name in order if name in found]
+    return failed, settled
 
 
 async def execute_rollback(plan: RollbackPlan, timeouts: Timeouts) -> None:

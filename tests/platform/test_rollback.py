@@ -211,3 +211,28 @@ async def test_the_plan_says_what_will_not_come_back_and_what_locks(migrated_cop
     assert "sync_log_data_type_assignments: constraint-missing-not-valid" in plan, plan
     assert "(outside a transaction: its statements commit one by one)" in plan, plan
     assert await state(url) == before
+
+
+async def test_planning_the_same_rollback_again_replays_nothing_and_answers_the_same(
+    database, monkeypatch
+):
+    """What the dependents' replay found is kept by the fingerprint of the
+    migrations replayed: planning the same rollback again needs no scratch
+    database and refuses, or lets through, exactly as the replay did."""
+    from platform_db.migrations import rollback
+
+    plans = {}
+    with piccolo_on(database):
+        for selection in ("all", "1"):
+            plans[selection] = (await rollback.plan_rollback("business", selection)).blockers
+
+    def no_scratch_database(*args, **kwargs):
+        raise AssertionError("a scratch database was made for a rollback planned before")
+
+    monkeypatch.setattr(rollback, "scratch_database", no_scratch_database)
+    with piccolo_on(database):
+        for selection, blockers in plans.items():
+            assert (await rollback.plan_rollback("business", selection)).blockers == blockers
+    assert {b.app for b in plans["all"]} == {"servicetitan", "reporting"}, plans["all"]
+    assert all(b.count >= 1 and b.app in b.needing for b in plans["all"]), plans["all"]
+    assert plans["1"] == []
