@@ -385,7 +385,13 @@ async def long_values(conn, known_credential):
         failed=3,
     )
     rejected = await ServiceTitanSyncLog.start(credential.id, "scheduled", "jobs")
-    await rejected.complete(processed=9, successful=4, failed=5, error_details={"rejected": []})
+    reasons = [
+        {"file": None, "page": 1, "record": n, "id": 9_000 + n, "reason": "jobStatus: missing"}
+        for n in (2, 3, 5, 7, 8)
+    ]  # as servicetitan.sync.run logs them
+    await rejected.complete(
+        processed=9, successful=4, failed=5, error_details={"rejected": reasons}
+    )
     key = await WhatsAppAuthKey.create(
         company=company.id, key_type="session", key_id="k" * 180, value={"private": "z"}
     )

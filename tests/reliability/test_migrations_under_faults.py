@@ -170,9 +170,10 @@ async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_
         **os.environ,
         "DATABASE_URL": fresh_database,
         "PICCOLO_CONF": "tests.reliability.slow_conf",
-        "SLOW_MIGRATION_SECONDS": "3",
+        "SLOW_MIGRATION_GATE": "1",  # slow until the lock holder is gone
     }
     watcher = await connect(fresh_database)
+    await watcher.execute("CREATE TABLE public.slow_gate ()")
     logs, output = _two_deploys(env, tmp_path)
     try:
         first = start_migrate(env, log=logs[0])
@@ -184,6 +185,7 @@ async def test_a_deploy_lock_that_vanishes_mid_migration_applies_each_migration_
             " AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
         )
         assert await watcher.fetchval("SELECT pg_terminate_backend($1)", holder)
+        await watcher.execute("INSERT INTO public.slow_gate DEFAULT VALUES")
         statuses = [first.wait(timeout=180), second.wait(timeout=180)]
         assert statuses == [0, 0], [output(0), output(1)]
         assert "migrations applied by this run: 1" in output(0), output(0)

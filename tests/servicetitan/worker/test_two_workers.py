@@ -157,7 +157,10 @@ async def test_a_worker_killed_mid_sync_is_taken_over_and_every_record_cached_on
     )
     every = await logs(workers.url)
     assert [log["status"] for log in every] == ["failed", "completed"], every
-    assert "stopped answering" in every[0]["error_message"], every[0]["error_message"]
+    # closed by whichever noticed first: the stalled-job recovery, or the
+    # tick that finds a running log whose run holds no lock any more
+    said = every[0]["error_message"]
+    assert "stopped answering" in said or "its run ended without closing this log" in said, said
     newest = fake.newest(tenant, "jobs")
     connection = await asyncpg.connect(workers.url)
     try:
