@@ -39,12 +39,49 @@ os.environ["PLATFORM_CACHE_DIR"] = CACHE_DIR
 STANDBY_REQUIRED = os.environ.get("PLATFORM_TEST_STANDBY_REQUIRED") == "1"
 
 
+# Modules whose tests never reach PostgreSQL (the fake ServiceTitan over
+# HTTP, commands' --help, import layers, settings and value parsers): marked
+# ``no_database``, so .ci/run runs them once, not again on each server. The
+# ``no_database_guard`` fixture fails such a test that opens a connection.
+NO_DATABASE = {
+    "tests/platform/test_help.py",
+    "tests/platform/test_layers.py",
+    "tests/servicetitan/test_api_values.py",
+    "tests/servicetitan/test_entities.py",
+    "tests/servicetitan/test_layers.py",
+    "tests/servicetitan/worker/test_settings.py",
+    *(
+        f"tests/servicetitan/fake/test_{name}.py"
+        for name in ("auth", "counters", "faults", "feeds", "limits", "main", "shapes")
+    ),
+}
+
+
 def pytest_collection_modifyitems(config, items):
     """Every test that needs the hot standby is marked ``standby``, so that
-    ``-m standby`` selects them (.ci/run's run on a private server)."""
+    ``-m standby`` selects them (.ci/run's run on a private server); the
+    tests of NO_DATABASE modules are marked ``no_database``."""
     for item in items:
         if "standby" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.standby)
+        if item.nodeid.split("::", 1)[0] in NO_DATABASE:
+            item.add_marker(pytest.mark.no_database)
+
+
+@pytest.fixture(autouse=True)
+def no_database_guard(request, monkeypatch):
+    """A ``no_database`` test that connects to PostgreSQL fails: the mark is
+    what lets CI run it on one server only."""
+    if request.node.get_closest_marker("no_database") is None:
+        return
+
+    def refused(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} is marked no_database but connects")
+
+    import asyncpg
+
+    monkeypatch.setattr(asyncpg, "connect", refused)
+    monkeypatch.setattr(asyncpg, "create_pool", refused)
 
 
 def pytest_sessionfinish(session, exitstatus):
