@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from platform_db.cli import CommandError, command
-from servicetitan.api.client import TenantMissing, check_connection
-from servicetitan.api.errors import NotConfigured, ServiceTitanError
-from servicetitan.api.settings import ApiSettings
 from servicetitan.commands.credentials import ENVIRONMENTS, find_company, required_credential
 
 
@@ -25,6 +22,12 @@ async def test_connection(company: str, environment: Annotated[str, ENVIRONMENTS
     :param environment:
         integration or production.
     """
+    # The API client (httpx) is imported when the command runs, not by every
+    # ``piccolo`` command that registers this one.
+    from servicetitan.api.client import TenantMissing, check_connection
+    from servicetitan.api.errors import NotConfigured, ServiceTitanError
+    from servicetitan.api.settings import ApiSettings
+
     try:
         settings = ApiSettings.for_environment(environment)
     except NotConfigured as exc:

@@ -73,3 +73,22 @@ def test_the_credential_tables_import_no_package_and_the_fake_none_of_the_app():
     assert _imported(ROOT / "tables.py") <= {"enums"}
     fake = ROOT / "fake"
     assert not {t for p in fake.rglob("*.py") for t in _imported(p)} - {"fake"}
+
+
+def test_commands_import_the_api_client_only_when_they_run():
+    """Every ``piccolo`` command registers ``sync`` and ``test_connection``:
+    the API client (httpx) and the sync come in when one of them runs, so
+    the others do not pay for them; the entities ``sync`` offers are the
+    sync's own."""
+    import subprocess
+    import sys
+
+    from servicetitan.commands.sync import ENTITIES
+    from servicetitan.sync.feeds import ENTITIES as SYNCED
+
+    assert ENTITIES == SYNCED
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, servicetitan.piccolo_app; print(sorted(sys.modules))"],
+        cwd=ROOT.parent, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "'httpx'" not in loaded and "'servicetitan.sync.feeds'" not in loaded
