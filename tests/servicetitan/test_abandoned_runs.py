@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 
 import pytest
 
@@ -22,29 +21,14 @@ from servicetitan.sync.locks import AlreadyRunning
 from servicetitan.sync.run import SyncRun
 from servicetitan.tables import ServiceTitanSyncLog
 from tests.servicetitan.records import job
-from tests.servicetitan.test_live_faults import logs_of, running_processed, sync_command
+from tests.servicetitan.test_live_faults import (
+    killed_mid_feed,
+    logs_of,
+    running_processed,
+    sync_command,
+)
 
 JOBS = 3000
-
-
-async def killed_mid_feed(conn, live) -> ServiceTitanSyncLog:
-    """``piccolo servicetitan sync jobs <tenant>`` in the foreground, SIGKILLed
-    once it committed 500 records or more: its log, left running."""
-    live.fake.faults.add(Fault.slow(0.15), path="export/jobs", after=2, times=None)
-    process = sync_command(live, "jobs")
-    try:
-        for _ in range(600):
-            if await running_processed(conn, live) >= 500:
-                break
-            await asyncio.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL
-    [killed] = await logs_of(live)
-    assert killed.status == "running" and 500 <= killed.records_processed < JOBS
-    live.fake.faults.clear()
-    return killed
 
 
 async def next_sync(live) -> ServiceTitanSyncLog:

@@ -49,11 +49,11 @@ def sync_command(live, *args: str) -> subprocess.Popen:
     )
 
 
-@pytest.mark.fake_servicetitan(records={"jobs": 3000}, page_size=100)
-async def test_a_sync_killed_mid_feed_resumes_from_its_last_committed_page(conn, live):
-    # pages come a little slowly, so the kill lands in the middle of the feed
+async def killed_mid_feed(conn, live, records: int = 3000):
+    """``piccolo servicetitan sync jobs <tenant>`` in the foreground, SIGKILLed
+    once it committed 500 records or more (pages come a little slowly, so
+    the kill lands in the middle of the feed): its log, left running."""
     live.fake.faults.add(Fault.slow(0.15), path="export/jobs", after=2, times=None)
-    feed_versions = len(live.fake.tenant(live.tenant_id).logs["jobs"])
     process = sync_command(live, "jobs")
     try:
         for _ in range(600):
@@ -65,9 +65,17 @@ async def test_a_sync_killed_mid_feed_resumes_from_its_last_committed_page(conn,
         process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
     [killed] = await logs_of(live)
+    assert killed.status == "running" and 500 <= killed.records_processed < records
+    live.fake.faults.clear()
+    return killed
+
+
+@pytest.mark.fake_servicetitan(records={"jobs": 3000}, page_size=100)
+async def test_a_sync_killed_mid_feed_resumes_from_its_last_committed_page(conn, live):
+    feed_versions = len(live.fake.tenant(live.tenant_id).logs["jobs"])
     # the log is left running (nothing could record its end), with the
     # counts of exactly the pages it committed, each with its position
-    assert killed.status == "running" and 500 <= killed.records_processed < 3000
+    killed = await killed_mid_feed(conn, live)
     cached = await live.cached(conn, "jobs")
     assert len(cached) == killed.records_successful
     position = await conn.fetchval(
@@ -77,7 +85,6 @@ async def test_a_sync_killed_mid_feed_resumes_from_its_last_committed_page(conn,
     assert position is not None
 
     # meanwhile records changed, before and after where it stopped
-    live.fake.faults.clear()
     changed = [10000001, 10000002, 10002999, 10003000]
     live.fake.change(live.tenant_id, "jobs", changed)
     resumed = await sync_feed(live.credential, "jobs")
