@@ -136,8 +136,11 @@ async def test_a_locked_table_makes_the_migration_fail_fast(migrated_copy):
         await locker.close()
 
 
+# Advisory locks are per database: a deploy of another database on the same
+# server (another test run sharing it) holds the same key there.
 DEPLOY_LOCK_HOLDER = (
     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND ((classid::bigint << 32) | objid::bigint) = $1"
 )
 
