@@ -1,8 +1,6 @@
 from datetime import datetime, timezone
 from typing import Annotated
 
-from tqdm import tqdm
-
 from business.sample_data import SampleSize, build, load, loaded_sample
 from platform_db.cli import Bounds, CommandError, command, confirm
 
@@ -52,6 +50,8 @@ async def load_sample_data(
         confirm(f"load {wanted}, built in memory first", yes)
     data = build(seed, size, datetime.now(timezone.utc).date(), scale)
     counts = data.counts()
+    from tqdm import tqdm  # here, not in every command that registers this one
+
     with tqdm(total=sum(counts.values()), unit="rows", desc="sample data") as bar:
         await load(data, replace=replace, progress=bar.update)
     for table, count in counts.items():

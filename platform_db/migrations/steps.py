@@ -28,9 +28,6 @@ from dataclasses import dataclass
 import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
-from pglast import ast, parse_sql
-from pglast.enums import AlterTableType
-from pglast.parser import ParseError
 
 from platform_db.migrations import ledger
 from platform_db.migrations.runner import (
@@ -102,10 +99,15 @@ _NOT_BLOCKING_WORDS = re.compile(
     r"|VALIDATE\s+CONSTRAINT\b",
     re.IGNORECASE,
 )
-_NOT_BLOCKING_COMMANDS = {AlterTableType.AT_ValidateConstraint, AlterTableType.AT_DetachPartition}
 
 
+# pglast (~0.05 s) is imported when a step's SQL is read, not by every
+# ``piccolo`` command: each imports every migration (Piccolo counts the
+# unapplied ones), and so this module (a test in tests/platform/test_layers.py).
 def _statements(sql: str) -> list | None:
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
     try:
         return [raw.stmt for raw in parse_sql(sql)]
     except ParseError:
@@ -117,6 +119,9 @@ def waits_without_blocking(text: str) -> bool:
     that writers do not queue behind, so that it may wait long for them:
     ``CREATE / DROP INDEX CONCURRENTLY``, ``REINDEX ... CONCURRENTLY``,
     ``VALIDATE CONSTRAINT``, ``DETACH PARTITION ... CONCURRENTLY``."""
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
     statements = _statements(text)
     if statements is None:
         return bool(_NOT_BLOCKING_WORDS.match(text.strip()))
@@ -129,7 +134,7 @@ def waits_without_blocking(text: str) -> bool:
         return any(p.defname == "concurrently" for p in statement.params or ())
     if isinstance(statement, ast.AlterTableStmt):
         return all(
-            c.subtype in _NOT_BLOCKING_COMMANDS
+            c.subtype in (AlterTableType.AT_ValidateConstraint, AlterTableType.AT_DetachPartition)
             and (c.subtype != AlterTableType.AT_DetachPartition or c.def_.concurrent)
             for c in statement.cmds
         )
@@ -138,6 +143,8 @@ def waits_without_blocking(text: str) -> bool:
 
 def concurrent_build(sql: str) -> tuple[str, str] | None:
     """(table, index name) of a ``CREATE INDEX CONCURRENTLY`` statement."""
+    from pglast import ast
+
     statements = _statements(sql)
     if not statements or len(statements) != 1:
         return None

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-from tqdm import tqdm
-
 from platform_db.cli import CommandError, OneOf, command
 from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_for_tenant
 from servicetitan.cache.raw_tables import BY_ENTITY
@@ -59,6 +57,8 @@ async def load(
         records = check_files(files, table._meta.tablename)
     except InvalidPage as exc:
         raise CommandError(f"{exc} (nothing was loaded)") from None
+    from tqdm import tqdm  # here, not in every command that registers this one
+
     with tqdm(total=records, unit="records", desc=table._meta.tablename) as bar:
         log, total = await run_sync(
             credential,

@@ -9,14 +9,12 @@ import sys
 from datetime import date
 from typing import Annotated
 
-from tqdm import tqdm
-
 from platform_db.cli import Check, CommandError, OneOf, UsageError, command
 from servicetitan.cache.raw_tables import BY_ENTITY
 from servicetitan.commands.credentials import ENVIRONMENTS, TENANT_ID, credential_for_tenant
 
-# The API client (httpx) and the sync are imported when a sync runs, not by
-# every ``piccolo`` command that registers this one (~0.1 s each).
+# The API client (httpx), the sync and tqdm are imported when a sync runs,
+# not by every ``piccolo`` command that registers this one (~0.1 s each).
 ENTITIES = (*BY_ENTITY, "both")  # servicetitan.sync.feeds.ENTITIES
 
 # ``all``: every feed, each its own run, in the order records point at each
@@ -38,6 +36,8 @@ class Progress:
     """A progress bar of records and pages per run (tqdm, as ``load``)."""
 
     def __init__(self, entity: str):
+        from tqdm import tqdm  # here, not in every command that registers this one
+
         self.bar = tqdm(unit=" records", desc=entity, file=sys.stderr)
         self.pages = 0
 

@@ -17,8 +17,7 @@ import pytest
 from tests.admin.served import PICCOLO, served
 from tests.admin.own_pages_schema import LEFT_OUT, own_pages_schema, routes_of_the_pages
 from tests.admin.support import PASSWORD
-from tests.conftest import SERVER_URL
-from tests.support.databases import create_database, drop_database, piccolo_on
+from tests.support.databases import copy_database, drop_database, piccolo_on
 
 ST = Path(sys.executable).parent / "st"
 # Per operation; CI's run is ~900 requests. A longer run, as the 12,172:
@@ -28,17 +27,10 @@ FERNET_PREFIX = "gAAAA"
 
 
 @pytest.fixture(scope="module")
-def fuzz_database():
-    url = create_database(SERVER_URL, "test_admin_fuzz")
+def fuzz_database(migrated_template):
+    url = copy_database(migrated_template, "test_admin_fuzz")
     env = {**os.environ, "DATABASE_URL": url}
     try:
-        subprocess.run(
-            [PICCOLO, "migrations", "forwards", "all"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
         subprocess.run(
             [
                 PICCOLO,

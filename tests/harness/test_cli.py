@@ -56,3 +56,37 @@ def test_messages_never_show_a_password():
     url = "postgresql://app:s3cr3t-pw@db.example:5432/platform"
     assert redacted(url) == "postgresql://app:***@db.example:5432/platform"
     assert redacted("postgresql://app@db/platform") == "postgresql://app@db/platform"
+
+
+@pytest.mark.parametrize("unrecorded", [0, 3])
+async def test_the_pending_count_before_a_command_is_piccolos(
+    migrated_copy, monkeypatch, unrecorded
+):
+    """Before a command, the count of migrations not yet run is Piccolo's
+    (``get_migration_statuses``, one connection per migration), from one
+    query (platform_db/cli/preflight.py); the CLI warns with it."""
+    import asyncpg
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
+
+    from platform_db.cli.preflight import pending_count
+    from tests.support.databases import piccolo_on
+
+    url = migrated_copy()
+    conn = await connect(url)
+    try:
+        await conn.execute(
+            "DELETE FROM migration WHERE id IN (SELECT id FROM migration ORDER BY id DESC LIMIT $1)",
+            unrecorded,
+        )
+    finally:
+        await conn.close()
+    with piccolo_on(url):
+        statuses = await CheckMigrationManager("all").get_migration_statuses()
+        opened = []
+        real = asyncpg.connect
+        monkeypatch.setattr(asyncpg, "connect", lambda *a, **k: opened.append(1) or real(*a, **k))
+        counted = await pending_count(CheckMigrationManager("all"))
+    assert len(opened) <= 2, "the migrations table is looked for, then read once"
+    assert counted == sum(not s.has_ran for s in statuses) == unrecorded
+    done = piccolo("business", "stats", env={**os.environ, "DATABASE_URL": url})
+    assert ("=> 3 migrations haven't been run" in done.stderr) == (unrecorded == 3), done.stderr

@@ -217,8 +217,8 @@ async def test_an_index_not_named_as_piccolo_names_it(migrated_copy):
 
 
 async def test_no_piccolo_warning_about_pending_migrations(scratch):
-    """The check reports pending migrations itself (8); Piccolo's count
-    before it would only warn, one connection per migration."""
+    """The check reports pending migrations itself (8); the count before
+    it (platform_db/cli/preflight.py) would only warn."""
     empty = scratch()
     done = check(empty, PLATFORM_DB_QUIET="0")
     assert done.returncode == 8, done.stdout + done.stderr

@@ -12,9 +12,14 @@ from datetime import date, datetime, timedelta, timezone
 TENANTS = (9_200_001, 9_200_002)
 
 # Every user table but Piccolo's own bookkeeping; a partitioned table as a
-# whole (its partitions are where its rows are, recorded per row).
+# whole (its partitions are where its rows are, recorded per row); with its
+# columns' names and types.
 RELATIONS = """
-    SELECT c.oid, n.nspname || '.' || c.relname AS name, c.relkind = 'p' AS partitioned
+    SELECT c.oid, n.nspname || '.' || c.relname AS name, c.relkind = 'p' AS partitioned,
+           (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)),
+                              ', ' ORDER BY a.attnum)
+            FROM pg_attribute a
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -78,19 +83,54 @@ async def fill() -> None:
     )
 
 
-async def rows(conn) -> dict[tuple[int, str], list[dict]]:
-    """Every row of every user table as a JSON object, keyed by the table's
-    OID and name (a table dropped and made again is another table); a
-    partitioned table's rows carry the partition they are in."""
+async def rows(conn, seen: dict | None = None) -> dict[tuple[int, str], list[str]]:
+    """Every row of every user table as a JSON object's text, keyed by the
+    table's OID and name (a table dropped and made again is another table);
+    a partitioned table's rows carry the partition they are in. The text is
+    jsonb's (keys in one order, one spelling per value), so that two states
+    of a table compare as text, and are parsed (``parsed``) only when they
+    differ: a walk reads every table three times per migration.
+
+    With ``seen`` (a dict kept between reads), a table whose columns (names
+    and types) and rows' own text (a SHA-256 of it, in the same order) are
+    those of a table read before is not converted to JSON again (the most
+    of a read's cost, on the server): its JSON text is that read's. Equal
+    names, types and values' text make equal JSON text; anything else reads
+    the table anew."""
     found = {}
     for relation in await conn.fetch(RELATIONS):
-        where = ", '__partition', t.tableoid::regclass::text" if relation["partitioned"] else ""
-        values = await conn.fetch(
-            f"SELECT (to_jsonb(t) || jsonb_build_object('__table', 1{where}))::text AS row"
-            f" FROM {relation['name']} AS t"
+        partition = " || t.tableoid::regclass::text" if relation["partitioned"] else ""
+        key = (relation["oid"], relation["name"])
+        if seen is None:
+            found[key] = await _json_rows(conn, relation)
+            continue
+        same = (
+            *key,
+            relation["columns"],
+            await conn.fetchval(
+                "SELECT encode(sha256(convert_to("
+                f"coalesce(string_agg(t::text{partition}, E'\\n'), ''), 'UTF8')), 'hex')"
+                f" FROM {relation['name']} AS t"
+            ),
         )
-        found[(relation["oid"], relation["name"])] = [json.loads(v["row"]) for v in values]
+        if same not in seen:
+            seen[same] = await _json_rows(conn, relation)
+        found[key] = seen[same]
     return found
+
+
+async def _json_rows(conn, relation) -> list[str]:
+    where = ", '__partition', t.tableoid::regclass::text" if relation["partitioned"] else ""
+    # One text per table (a JSON text holds no raw newline), not a record per row.
+    text = await conn.fetchval(
+        f"SELECT string_agg((to_jsonb(t) || jsonb_build_object('__table', 1{where}))::text,"
+        f" E'\\n') FROM {relation['name']} AS t"
+    )
+    return text.split("\n") if text else []
+
+
+def parsed(table_rows: list[str]) -> list[dict]:
+    return [json.loads(row) for row in table_rows]
 
 
 def digest(table_rows: list[dict], columns: set[str]) -> tuple[int, str]:
