@@ -223,8 +223,8 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
         found.append(f"its manager, {type(manager).__name__}, may run more than Piccolo's SQL")
     for run in manager.raw_backwards if backwards else manager.raw:
         step = getattr(run, "step", None)
-        if step is None and run.__module__ == steps.__name__:
-            continue  # done_by_sql_steps: changes what Piccolo runs, not the database
+        if getattr(run, "state_only", False):
+            continue  # state_only: changes what Piccolo runs, not the database
         if step is None:
             found.append(f"its raw step {run.__qualname__}() is Python code, reading rows")
         elif isinstance(step, ChangeColumnType):
