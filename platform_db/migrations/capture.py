@@ -60,6 +60,7 @@ from platform_db.migrations.online import (
     UniqueUsingIndex,
     ValidateConstraint,
 )
+from platform_db.migrations.partitioned import PartitionedIndex
 from platform_db.migrations.runner import (
     BOOKKEEPING,
     RECORD_SQL,
@@ -231,6 +232,11 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
             found.append(
                 f"ChangeColumnType on {step.table}.{step.column} copies the rows in batches "
                 "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, PartitionedIndex):
+            found.append(
+                f"PartitionedIndex {step.name} builds one index per partition of {step.table} "
+                "(on the scratch database: the partitions its migrations made)"
             )
         elif not isinstance(step, SAME_SQL_FOR_ANY_ROWS):
             found.append(
