@@ -1,6 +1,6 @@
 """The tables docs/migrations.md's day-2 examples start from: a client list
 that the application writes to all day, and its messages, partitioned by
-month (``day2_2026_12_07t14_00_01_messages_partitioned``)."""
+month (``day2_2026_12_07t13_58_30_messages_partitioned``)."""
 
 from piccolo.columns import UUID, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
