@@ -51,6 +51,7 @@ from platform_db.database.engine import LazyEngine
 from platform_db.database.scratch import piccolo_on, piccolo_using, scratch_database
 from platform_db.migrations import cache, steps
 from platform_db.migrations.fingerprints import migration_chain
+from platform_db.migrations.generated import AlterColumnType, OnlineUnique, VolatileDefaultColumn
 from platform_db.migrations.online import (
     ChangeColumnType,
     ConcurrentIndex,
@@ -84,6 +85,8 @@ SAME_SQL_FOR_ANY_ROWS = (
     NotValidConstraint,
     ValidateConstraint,
     SetNotNull,
+    OnlineUnique,
+    AlterColumnType,
 )
 # Managers whose own operations are Piccolo's generated SQL.
 PLAIN_MANAGERS = (MigrationManager, LiveTableMigrationManager)
@@ -231,6 +234,11 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
         elif isinstance(step, ChangeColumnType):
             found.append(
                 f"ChangeColumnType on {step.table}.{step.column} copies the rows in batches "
+                "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, VolatileDefaultColumn):
+            found.append(
+                f"VolatileDefaultColumn on {step.table}.{step.column} fills the rows in batches "
                 "until none is left (on an empty database: one batch)"
             )
         elif isinstance(step, PartitionedIndex):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from platform_db.migrations.online import ConcurrentIndex, _identifier, _split
+from platform_db.migrations.names import identifier, split_table
+from platform_db.migrations.online import ConcurrentIndex
 from platform_db.migrations.runner import BOOKKEEPING
 from platform_db.migrations.steps import OnlineDDLRefused, alone, own_session
 
@@ -54,11 +55,11 @@ class PartitionedIndex:
     @classmethod
     def of_column(cls, table: str, column: str) -> PartitionedIndex:
         """The index ``index=True`` declares, named ``<table>_<column>``."""
-        return cls(f"{_split(table)[1]}_{column}", table, f"USING btree ({column})")
+        return cls(f"{split_table(table)[1]}_{column}", table, f"USING btree ({column})")
 
     @property
     def qualified_name(self) -> str:
-        return f"{_split(self.table)[0]}.{self.name}"
+        return f"{split_table(self.table)[0]}.{self.name}"
 
     @property
     def on_only(self) -> str:
@@ -78,9 +79,9 @@ class PartitionedIndex:
         )
 
     def partition_index(self, partition: str, partition_name: str) -> ConcurrentIndex:
-        table = _split(self.table)[1]
+        table = split_table(self.table)[1]
         suffix = self.name[len(table) + 1 :] if self.name.startswith(table + "_") else self.name
-        name = _identifier(partition_name, suffix)
+        name = identifier(partition_name, suffix)
         return ConcurrentIndex(name, partition, self.definition, self.unique)
 
     def attach(self, index: ConcurrentIndex) -> str:
