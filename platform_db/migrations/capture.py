@@ -141,6 +141,8 @@ class CapturedMigration:
             f"-- {file.module.__name__}.py, as `piccolo platform migrate` runs it"
             + ("" if self.transactional else ": outside a transaction, statement by statement"),
         ]
+        for rule, reason in (getattr(file.module, "LINT_ACKNOWLEDGED", None) or {}).items():
+            header.append(f"-- lint acknowledged {rule}: {' '.join(str(reason).split())}")
         if self.backwards:
             record = (
                 f"DELETE FROM migration WHERE app_name = {_literal(file.app)}"

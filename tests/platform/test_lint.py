@@ -120,3 +120,46 @@ def test_a_malformed_baseline_line_is_named(tmp_path, line):
     baseline.write_text(f"# comment\n{line}\n")
     with pytest.raises(LintError, match="line 2"):
         read_baseline(baseline)
+
+
+async def test_an_acknowledged_finding_is_shown_with_its_reason_and_lets_migrate_through(
+    migrated_copy,
+):
+    """Issue 23 item 2: a contract-step DROP COLUMN acknowledged in its
+    migration (LINT_ACKNOWLEDGED, by rule, with a reason) is shown by lint
+    and by `platform sql`, fails neither, and passes the migrate gate; an
+    acknowledgement of a rule that does not fire is reported as stale."""
+    env = {"PICCOLO_CONF": "tests.platform.lint_acked_conf"}
+    done = run_lint(**env)
+    contract = "lint_acked 2026-12-01T02:00:01:000000 (lint_acked_2026_12_01t02_00_01_contract.py)"
+    assert (
+        f"{contract}: ban-drop-column acknowledged: contract step of release 2; readers stopped"
+        " in release 1"
+    ) in done.stdout, done.stdout
+    assert f"{contract}: ban-drop-column\n" not in done.stdout
+    assert re.search(
+        r"^lint_acked \S+ \(\S+_stale\.py\): LINT_ACKNOWLEDGED names renaming-table, which does"
+        r" not fire: remove it \(stale\)$",
+        done.stdout,
+        re.M,
+    ), done.stdout
+    assert "; 1 acknowledged" in done.stdout
+    assert done.returncode == 1  # the stale one only
+    script = run_piccolo(
+        "platform", "sql", "lint_acked", "2026-12-01T02:00:01:000000", url=NOWHERE, **env
+    )
+    assert script.returncode == 0, script.stderr
+    assert (
+        "-- lint acknowledged ban-drop-column: contract step of release 2; readers stopped in"
+        " release 1\n"
+    ) in script.stdout
+    url = migrated_copy()
+    deployed = run_piccolo("platform", "migrate", url=url, **env)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    conn = await connect(url)
+    try:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM migration WHERE app_name = 'lint_acked'") == 3
+        )
+    finally:
+        await conn.close()
