@@ -295,7 +295,8 @@ class AlterColumnType:
 
     def _alter(self, to_type: str, note: str) -> str:
         return (
-            f"-- squawk-ignore changing-column-type\n-- {note}\n"
+            # Squawk reads an ignore on the line right before the statement.
+            f"-- {note}\n-- squawk-ignore changing-column-type\n"
             f'ALTER TABLE {self.table} ALTER COLUMN "{self.column}" TYPE {to_type}'
         )
 
