@@ -12,6 +12,10 @@ class Company(Table, tablename="day2_companies"):
     name = Varchar(length=100)
 
 
+class Staff(Table, tablename="day2_staff"):
+    name = Varchar(length=100)
+
+
 class Client(Table, tablename="day2_clients"):
     company = ForeignKey(Company, on_delete=OnDelete.cascade)
     name = Varchar(length=100)
@@ -31,4 +35,4 @@ class Message(Table, tablename="day2_messages"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [Company, Client, Message]
+TABLES = [Company, Staff, Client, Message]
