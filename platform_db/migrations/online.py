@@ -362,7 +362,11 @@ $$""")
                 moved = _column_word(self.column).sub(new, definition)
                 for step in online_constraint(self.table, carried, moved):
                     await step.run_forwards()
-                renames.append(f"ALTER TABLE {self.table} RENAME CONSTRAINT {carried} TO {name}")
+                # The CHECK keeps its name for every client: the old one went with its column.
+                renames.append(
+                    "-- squawk-ignore renaming-object\n"
+                    f"ALTER TABLE {self.table} RENAME CONSTRAINT {carried} TO {name}"
+                )
             not_null = []
             if column["not_null"]:
                 check = SetNotNull(self.table, new)
