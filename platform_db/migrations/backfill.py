@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from platform_db.migrations.names import identifier, split_table
 from platform_db.migrations.runner import BOOKKEEPING, Timeouts, with_lock_retries
-from platform_db.migrations.steps import OnlineDDLRefused
+from platform_db.migrations.steps import OnlineDDLRefused, own_session
 
 KEEP_SETTING = "platform.keep_updated_at"
 
@@ -110,3 +111,29 @@ async def backfill(
             return done
         done += len(rows)
         last = max(r["key"] for r in rows)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """A migration step: ``UPDATE table AS t SET <assignments>`` on the rows
+    ``where``, in batches (``backfill``), ``updated_at`` kept; e.g. the copy
+    of an expand step, ``Backfill("public.clients", "mobile = t.phone",
+    "t.mobile IS NULL")``. For a migration with ``wrap_in_transaction=False``.
+    Its backwards does nothing: the step before it (the column it fills)
+    carries the reverse."""
+
+    table: str
+    assignments: str
+    where: str = "TRUE"
+    batch_size: int = 10_000
+
+    async def run_forwards(self) -> None:
+        what = f"backfill of {self.table} ({self.assignments})"
+        async with own_session(what) as (conn, timeouts):
+            async with updated_at_kept(conn, self.table, timeouts, what):
+                await backfill(
+                    conn, self.table, self.assignments, timeouts, what, self.batch_size, self.where
+                )
+
+    async def run_backwards(self) -> None:
+        return None

@@ -51,6 +51,7 @@ from platform_db.database.engine import LazyEngine
 from platform_db.database.scratch import piccolo_on, piccolo_using, scratch_database
 from platform_db.migrations import cache, steps
 from platform_db.migrations.fingerprints import migration_chain
+from platform_db.migrations.backfill import Backfill
 from platform_db.migrations.generated import AlterColumnType, OnlineUnique, VolatileDefaultColumn
 from platform_db.migrations.online import (
     ChangeColumnType,
@@ -241,6 +242,11 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
         elif isinstance(step, VolatileDefaultColumn):
             found.append(
                 f"VolatileDefaultColumn on {step.table}.{step.column} fills the rows in batches "
+                "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, Backfill):
+            found.append(
+                f"Backfill of {step.table} ({step.assignments}) updates the rows in batches "
                 "until none is left (on an empty database: one batch)"
             )
         elif isinstance(step, PartitionedIndex):

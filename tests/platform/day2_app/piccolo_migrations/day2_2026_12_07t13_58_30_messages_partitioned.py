@@ -12,6 +12,12 @@ ID = "2026-12-07T13:58:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "messages_partitioned"
 
+# The table was made empty by the migration before, for Piccolo's state; nothing reads it yet.
+LINT_ACKNOWLEDGED = {
+    "renaming-table": "the plain table the tables migration made, empty, read by nobody yet",
+    "ban-drop-table": "the plain table the tables migration made, empty, read by nobody yet",
+}
+
 MONTHS = ["2026_10", "2026_11", "2026_12", "2027_01"]
 
 
