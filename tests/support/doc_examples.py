@@ -57,3 +57,10 @@ def apply_diff(text: str, diff: str) -> str:
             raise ValueError(f"the diff's lines are not found once in tables.py:\n{old}")
         text = text.replace(old, new)
     return text
+
+
+def acknowledged(example: Example) -> dict[str, str]:
+    """The example migration's ``LINT_ACKNOWLEDGED``, as its module says it."""
+    namespace: dict = {}
+    exec(compile(example.migration, example.file_name, "exec"), namespace)
+    return dict(namespace.get("LINT_ACKNOWLEDGED") or {})
