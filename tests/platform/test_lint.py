@@ -171,3 +171,71 @@ async def test_an_acknowledged_finding_is_shown_with_its_reason_and_lets_migrate
     finally:
         await conn.close()
 
+
+def test_a_metadata_only_type_change_as_piccolo_generates_it_passes():
+    """lint_types: alter_column as --auto writes it. A wider varchar,
+    varchar -> text, numeric precision up: let through and said so; int ->
+    bigint and a numeric scale change rewrite the table: flagged, naming
+    change_column_type."""
+    done = run_lint(PICCOLO_CONF="tests.platform.lint_types_conf")
+    assert done.returncode == 1
+    out = done.stdout
+    flagged = re.findall(
+        r"^lint_types \S+ \(lint_types_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): changing-column-type$",
+        out,
+        re.M,
+    )
+    assert flagged == ["integer_to_bigint", "numeric_scale_up"], out
+    assert out.count("instead: change_column_type(manager") >= 2
+    let_through = re.findall(
+        r"^lint_types \S+ \(lint_types_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): changing-column-type let through: (.+) is "
+        r"metadata only",
+        out,
+        re.M,
+    )
+    assert let_through == [
+        ("varchar_wider", "varchar(255) -> varchar(320)"),
+        ("varchar_to_text", "varchar -> text"),
+        ("numeric_precision_up", "numeric(10,2) -> numeric(12,2)"),
+    ], out
+    assert "2 finding(s) in 2;" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "old, new, safe",
+    [
+        ("VARCHAR(255)", "VARCHAR(320)", (True, False)),
+        ("VARCHAR(320)", "VARCHAR(255)", (False, True)),
+        ("VARCHAR(255)", "TEXT", (True, False)),
+        ("NUMERIC(10, 2)", "NUMERIC(12, 2)", (True, False)),
+        ("NUMERIC(10, 2)", "NUMERIC(12, 3)", (False, False)),
+    ],
+)
+def test_a_generated_type_change_is_judged_in_both_directions(old, new, safe):
+    """Forwards and backwards (a rollback's lint) each on its own: the
+    backwards of a widening narrows."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+    from piccolo.columns import Numeric, Text, Varchar
+
+    from platform_db.migrations.type_changes import metadata_only_change
+
+    def column(sql):
+        kind, _, args = sql.partition("(")
+        numbers = tuple(int(n) for n in args.rstrip(")").split(",") if n.strip())
+        if kind == "VARCHAR":
+            return Varchar, {"length": numbers[0]}
+        if kind == "NUMERIC":
+            return Numeric, {"digits": numbers}
+        return Text, {}
+
+    (new_class, params), (old_class, old_params) = column(new), column(old)
+    manager = MigrationManager(migration_id="test", app_name="test")
+    manager.alter_column(
+        table_class_name="Demo", tablename="demo", column_name="c", db_column_name="c",
+        params=params, old_params=old_params, column_class=new_class, old_column_class=old_class,
+    )  # fmt: skip
+    forwards = metadata_only_change(f'ALTER TABLE "demo" ALTER COLUMN "c" TYPE {new};', manager)
+    backwards = metadata_only_change(
+        f'ALTER TABLE "demo" ALTER COLUMN "c" TYPE {old};', manager, True
+    )
+    assert (forwards is not None, backwards is not None) == safe
