@@ -58,7 +58,8 @@ REWRITES = {
     "without the volatile default, backfilled in batches, then NOT NULL)",
     "renaming-column": "expand and contract: add the new column, copy, switch, drop later; or "
     "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
-    "renaming-table": "expand and contract: a new table, copy, switch, drop later",
+    "renaming-table": "expand and contract: a new table, copy, switch, drop later; or "
+    "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
     "ban-drop-column": "drop it in a later release, once no running code reads it, and "
     "acknowledge it there (LINT_ACKNOWLEDGED)",
     "ban-drop-table": "drop it in a later release, once no running code reads it, and "

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from platform_db.migrations.lint import BASELINE, lint, read_baseline
+from platform_db.migrations.lint import BASELINE, REWRITES, lint, read_baseline
 from tests.platform.test_sql_command import NOWHERE
 from tests.conftest import SERVER_URL
 from tests.support.commands import run_piccolo
@@ -170,6 +170,26 @@ async def test_an_acknowledged_finding_is_shown_with_its_reason_and_lets_migrate
         )
     finally:
         await conn.close()
+
+
+def test_each_rule_mapped_to_a_helper_passes_through_that_helper():
+    """Every rule the lint maps to a helper (REWRITES), each change as
+    --auto generates it (lint_generated: the rule fires) and the same change
+    through the helper the message names (lint_helped): no finding left, or
+    only the one its LINT_ACKNOWLEDGED lets through."""
+    from tests.platform.lint_apps.changes import CHANGES
+
+    assert {rule for rule, _, _ in CHANGES.values()} == set(REWRITES)
+    done = run_lint(PICCOLO_CONF="tests.platform.lint_helpers_conf")
+    found = re.findall(r"^(lint_generated|lint_helped) \S+ \(lint_\w+?_\d+_\d+_\d+t\d+_\d+_\d+_"
+                       r"(\w+)\.py\): (\S+)( acknowledged)?", done.stdout, re.M)  # fmt: skip
+    found = [f for f in found if f[2] != "judged"]  # judged only in part: said, not a finding
+    for description, (rule, _, helper) in CHANGES.items():
+        assert helper in REWRITES[rule], (rule, helper)
+        assert ("lint_generated", description, rule, "") in found, (description, done.stdout)
+        helped = [f for f in found if f[:2] == ("lint_helped", description)]
+        acknowledged = [("lint_helped", description, rule, " acknowledged")]
+        assert helped == (acknowledged if helper == "LINT_ACKNOWLEDGED" else []), helped
 
 
 def test_a_metadata_only_type_change_as_piccolo_generates_it_passes():
