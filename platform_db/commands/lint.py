@@ -16,7 +16,12 @@ async def lint(show_baselined: bool = False):
     :param show_baselined:
         Also print what Squawk finds in the baselined migrations.
     """
-    from platform_db.migrations.lint import LintError, acknowledgement, partly_seen
+    from platform_db.migrations.lint import (
+        LintError,
+        acknowledgement,
+        metadata_only_line,
+        partly_seen,
+    )
     from platform_db.migrations.lint import lint as run_lint
 
     try:
@@ -28,6 +33,8 @@ async def lint(show_baselined: bool = False):
         print(finding)
     for finding in report.acknowledged:
         print(acknowledgement(finding))
+    for change in report.metadata_only:
+        print(metadata_only_line(*change))
     for problem in report.problems:
         print(problem)
     for migration in report.partial:

@@ -9,6 +9,11 @@ A migration whose SQL depends on the rows (``capture.migrate_only``: a raw
 step in Python, a data migration, batches until no row is left) ran only a
 part of its work on the scratch database, which holds none: what it ran is
 judged, and the report says that this is all Squawk saw of it (``partial``).
+
+Squawk's ``changing-column-type`` fires on every ``ALTER COLUMN ... TYPE``;
+one that the migration's own ``alter_column`` shows to be metadata only (a
+wider varchar, varchar -> text, numeric precision up:
+``platform_db.migrations.type_changes``) is let through and said so.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 
 from platform_db.database.engine import PROJECT_ROOT
 from platform_db.migrations.capture import CapturedMigration, capture
+from platform_db.migrations.type_changes import metadata_only_findings
 
 CONFIG = PROJECT_ROOT / ".squawk.toml"
 BASELINE = Path(__file__).with_name("lint_baseline.txt")
@@ -52,7 +58,8 @@ REWRITES = {
     "without the volatile default, backfilled in batches, then NOT NULL)",
     "renaming-column": "expand and contract: add the new column, copy, switch, drop later; or "
     "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
-    "renaming-table": "expand and contract: a new table, copy, switch, drop later",
+    "renaming-table": "expand and contract: a new table, copy, switch, drop later; or "
+    "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
     "ban-drop-column": "drop it in a later release, once no running code reads it, and "
     "acknowledge it there (LINT_ACKNOWLEDGED)",
     "ban-drop-table": "drop it in a later release, once no running code reads it, and "
@@ -159,6 +166,8 @@ class LintReport:
     partial: list[CapturedMigration] = field(default_factory=list)
     # Findings their migration's LINT_ACKNOWLEDGED lets through, with its reason.
     acknowledged: list[Finding] = field(default_factory=list)
+    # changing-column-type findings that are metadata only: (finding, old type, new type).
+    metadata_only: list[tuple[Finding, str, str]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -170,6 +179,9 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
     captured = await capture()
     known = {(m.file.app, m.file.migration_id) for m in captured}
     findings = squawk(captured)
+    safe = await metadata_only_findings(findings)
+    let_by = {id(finding) for finding, _, _ in safe}
+    findings = [f for f in findings if id(f) not in let_by]
     problems = []
     for app, migration_id in sorted(baseline):
         if (app, migration_id) not in known:
@@ -219,6 +231,7 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
             if m.migrate_only and (m.file.app, m.file.migration_id) not in baseline
         ],
         acknowledged=[f for f in findings if not baselined(f) and let_through(f)],
+        metadata_only=[change for change in safe if not baselined(change[0])],
     )
 
 
@@ -229,6 +242,16 @@ def acknowledgement(finding: Finding) -> str:
     return (
         f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} "
         f"acknowledged: {reason}\n    > {finding.statement}"
+    )
+
+
+def metadata_only_line(finding: Finding, old_type: str, new_type: str) -> str:
+    """The line ``lint`` prints for a type change it lets through."""
+    file = finding.migration.file
+    return (
+        f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} let "
+        f"through: {old_type} -> {new_type} is metadata only (no rewrite, no scan)\n"
+        f"    > {finding.statement}"
     )
 
 
