@@ -163,6 +163,14 @@ class _Cost:
         return self.template
 
 
+def _null_default(default) -> bool:
+    """No DEFAULT, or ``DEFAULT NULL`` (as Piccolo writes a nullable column's)."""
+    if default is None:
+        return True
+    expr = default.raw_expr
+    return isinstance(expr, ast.A_Const) and bool(getattr(expr, "isnull", False))
+
+
 @dataclass
 class _Reading:
     """What one migration's backwards statements do, read by pglast."""
@@ -382,7 +390,7 @@ class _Reading:
                 _Cost(
                     f"adds column {table}.{column.colname} back without the values the "
                     f"migration dropped: its {{rows}} row(s) get "
-                    f"{'its default' if default is not None else 'NULL'}",
+                    f"{'NULL' if _null_default(default) else 'its default'}",
                     table,
                 )
             )
