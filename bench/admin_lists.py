@@ -9,12 +9,10 @@ OFFSET query the admin ran before (issue 24.7). Medians of --rounds runs.
     python -m bench.admin_lists --messages 1000000 --jobs 200000
     python -m bench.admin_lists --messages 10000000 --jobs 2000000   # 10x: flat?
 
---planned-message-indexes builds the two messages indexes the admin's
-orders need, ``(created_at DESC, id DESC)`` and ``(phone COLLATE "C",
-created_at DESC, id DESC)``, on the partitioned table here, before
-timing: the business migration that builds them on a live table waits
-for the partitioned-index helper (ON ONLY, CONCURRENTLY per partition,
-ATTACH).
+The messages lists read the two indexes of the business migration
+``messages_admin_list_indexes``, ``(created_at DESC, id DESC)`` and
+``(phone COLLATE "C", created_at DESC, id DESC)``; the partitions made
+here after it get theirs from the parent's indexes.
 """
 
 from __future__ import annotations
@@ -32,11 +30,6 @@ from bench.database import throwaway_database
 MONTHS = 12
 COMPANIES = 50
 TENANTS = 20
-PLANNED_MESSAGE_INDEXES = [
-    "CREATE INDEX messages_newest_idx ON public.messages (created_at DESC, id DESC)",
-    'CREATE INDEX messages_phone_idx ON public.messages (phone COLLATE "C", created_at DESC,'
-    " id DESC)",
-]
 
 
 async def fill(conn, messages: int, jobs: int) -> None:
@@ -217,10 +210,6 @@ async def run(args: argparse.Namespace) -> None:
     try:
         async with connection(Company) as conn:
             await fill(conn, args.messages, args.jobs)
-            if args.planned_message_indexes:
-                for statement in PLANNED_MESSAGE_INDEXES:
-                    await conn.execute(statement)
-                await conn.execute("ANALYZE messages")
             measured = await cases(conn, args.messages, args.jobs)
             app = create_app()
             async with asgi_client(app) as client:
@@ -251,7 +240,6 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--planned-message-indexes", action="store_true")
     args = parser.parse_args()
     with throwaway_database("bench_admin_lists"):
         asyncio.run(run(args))

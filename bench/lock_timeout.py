@@ -29,7 +29,8 @@ import os
 import statistics
 import time
 
-from bench.online_ddl import TABLE, Writers, fill
+from bench.online_ddl import TABLE, accounts_round, fill
+from tests.support.writers import Writers
 
 SETTINGS = ("5s", "1s", "500ms", "200ms", "100ms", "50ms")
 SETTLE = 0.3
@@ -99,7 +100,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
     waits: dict[str, list[float]] = {"(writers alone)": []}
     took: dict[str, list[float]] = {}
     attempts: dict[str, list[int]] = {}
-    async with Writers(url, args.writers, args.rows) as writers:
+    async with Writers(url, args.writers, accounts_round(args.rows)) as writers:
         for _ in range(args.runs):
             await asyncio.sleep(SETTLE)
             writers.reset()

@@ -35,51 +35,19 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class Writers:
-    """``count`` connections, each inserting a row then updating a random
-    one, as fast as the server lets them; the longest single statement."""
+def accounts_round(rows: int):
+    """A writer's round on the bench table: insert a row, update a random one."""
 
-    def __init__(self, url: str, count: int, rows: int):
-        self.url, self.count, self.rows = url, count, rows
-        self.longest = [0.0] * count
-        self.statements = 0
-        self._stop = asyncio.Event()
+    def round(rng: random.Random) -> list[tuple[str, tuple]]:
+        return [
+            (
+                f"INSERT INTO {TABLE} (owner_id, amount, note) VALUES ($1, $2, 'new')",
+                (rng.randint(1, 1000), rng.randint(0, 10_000)),
+            ),
+            (f"UPDATE {TABLE} SET amount = amount + 1 WHERE id = $1", (rng.randint(1, rows),)),
+        ]
 
-    async def __aenter__(self):
-        import asyncpg
-
-        self.connections = [await asyncpg.connect(self.url) for _ in range(self.count)]
-        self.tasks = [asyncio.create_task(self._write(i)) for i in range(self.count)]
-        return self
-
-    async def __aexit__(self, *exc):
-        self._stop.set()
-        await asyncio.gather(*self.tasks)
-        for connection in self.connections:
-            await connection.close()
-
-    def reset(self) -> None:
-        self.longest = [0.0] * self.count
-        self.statements = 0
-
-    async def _write(self, number: int) -> None:
-        connection, rng = self.connections[number], random.Random(number)
-        while not self._stop.is_set():
-            for sql, args in (
-                (
-                    f"INSERT INTO {TABLE} (owner_id, amount, note) VALUES ($1, $2, 'new')",
-                    (rng.randint(1, 1000), rng.randint(0, 10_000)),
-                ),
-                (
-                    f"UPDATE {TABLE} SET amount = amount + 1 WHERE id = $1",
-                    (rng.randint(1, self.rows),),
-                ),
-            ):
-                started = time.perf_counter()
-                await connection.execute(sql, *args)
-                took = time.perf_counter() - started
-                self.longest[number] = max(self.longest[number], took)
-                self.statements += 1
+    return round
 
 
 def plain(forwards: str, backwards: str):
@@ -179,7 +147,9 @@ async def run(args: argparse.Namespace, url: str) -> None:
     )
     waits: dict[str, list[float]] = {"(no change: writers alone)": []}
     took: dict[str, list[float]] = {}
-    async with Writers(url, args.writers, args.rows) as writers:
+    from tests.support.writers import Writers
+
+    async with Writers(url, args.writers, accounts_round(args.rows)) as writers:
         for _ in range(args.runs):
             await asyncio.sleep(SETTLE)
             writers.reset()

@@ -16,7 +16,12 @@ async def lint(show_baselined: bool = False):
     :param show_baselined:
         Also print what Squawk finds in the baselined migrations.
     """
-    from platform_db.migrations.lint import LintError, partly_seen
+    from platform_db.migrations.lint import (
+        LintError,
+        acknowledgement,
+        metadata_only_line,
+        partly_seen,
+    )
     from platform_db.migrations.lint import lint as run_lint
 
     try:
@@ -26,6 +31,10 @@ async def lint(show_baselined: bool = False):
     shown = report.findings + (report.baselined if show_baselined else [])
     for finding in shown:
         print(finding)
+    for finding in report.acknowledged:
+        print(acknowledgement(finding))
+    for change in report.metadata_only:
+        print(metadata_only_line(*change))
     for problem in report.problems:
         print(problem)
     for migration in report.partial:
@@ -36,6 +45,7 @@ async def lint(show_baselined: bool = False):
         f"{len(migrations)}; {len({(f.migration.file.app, f.migration.file.migration_id) for f in report.baselined})} "
         f"baselined migration(s) not judged ({len(report.baselined)} finding(s))"
         + (f"; {len(report.partial)} judged only in part" if report.partial else "")
+        + (f"; {len(report.acknowledged)} acknowledged" if report.acknowledged else "")
     )
     if not report.clean:
         raise CommandError(

@@ -51,6 +51,8 @@ from platform_db.database.engine import LazyEngine
 from platform_db.database.scratch import piccolo_on, piccolo_using, scratch_database
 from platform_db.migrations import cache, steps
 from platform_db.migrations.fingerprints import migration_chain
+from platform_db.migrations.backfill import Backfill
+from platform_db.migrations.generated import AlterColumnType, OnlineUnique, VolatileDefaultColumn
 from platform_db.migrations.online import (
     ChangeColumnType,
     ConcurrentIndex,
@@ -60,6 +62,7 @@ from platform_db.migrations.online import (
     UniqueUsingIndex,
     ValidateConstraint,
 )
+from platform_db.migrations.partitioned import PartitionedIndex
 from platform_db.migrations.runner import (
     BOOKKEEPING,
     RECORD_SQL,
@@ -83,6 +86,8 @@ SAME_SQL_FOR_ANY_ROWS = (
     NotValidConstraint,
     ValidateConstraint,
     SetNotNull,
+    OnlineUnique,
+    AlterColumnType,
 )
 # Managers whose own operations are Piccolo's generated SQL.
 PLAIN_MANAGERS = (MigrationManager, LiveTableMigrationManager)
@@ -137,6 +142,8 @@ class CapturedMigration:
             f"-- {file.module.__name__}.py, as `piccolo platform migrate` runs it"
             + ("" if self.transactional else ": outside a transaction, statement by statement"),
         ]
+        for rule, reason in (getattr(file.module, "LINT_ACKNOWLEDGED", None) or {}).items():
+            header.append(f"-- lint acknowledged {rule}: {' '.join(str(reason).split())}")
         if self.backwards:
             record = (
                 f"DELETE FROM migration WHERE app_name = {_literal(file.app)}"
@@ -223,14 +230,29 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
         found.append(f"its manager, {type(manager).__name__}, may run more than Piccolo's SQL")
     for run in manager.raw_backwards if backwards else manager.raw:
         step = getattr(run, "step", None)
-        if step is None and run.__module__ == steps.__name__:
-            continue  # done_by_sql_steps: changes what Piccolo runs, not the database
+        if getattr(run, "state_only", False):
+            continue  # state_only: changes what Piccolo runs, not the database
         if step is None:
             found.append(f"its raw step {run.__qualname__}() is Python code, reading rows")
         elif isinstance(step, ChangeColumnType):
             found.append(
                 f"ChangeColumnType on {step.table}.{step.column} copies the rows in batches "
                 "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, VolatileDefaultColumn):
+            found.append(
+                f"VolatileDefaultColumn on {step.table}.{step.column} fills the rows in batches "
+                "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, Backfill):
+            found.append(
+                f"Backfill of {step.table} ({step.assignments}) updates the rows in batches "
+                "until none is left (on an empty database: one batch)"
+            )
+        elif isinstance(step, PartitionedIndex):
+            found.append(
+                f"PartitionedIndex {step.name} builds one index per partition of {step.table} "
+                "(on the scratch database: the partitions its migrations made)"
             )
         elif not isinstance(step, SAME_SQL_FOR_ANY_ROWS):
             found.append(

@@ -9,6 +9,11 @@ A migration whose SQL depends on the rows (``capture.migrate_only``: a raw
 step in Python, a data migration, batches until no row is left) ran only a
 part of its work on the scratch database, which holds none: what it ran is
 judged, and the report says that this is all Squawk saw of it (``partial``).
+
+Squawk's ``changing-column-type`` fires on every ``ALTER COLUMN ... TYPE``;
+one that the migration's own ``alter_column`` shows to be metadata only (a
+wider varchar, varchar -> text, numeric precision up:
+``platform_db.migrations.type_changes``) is let through and said so.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 
 from platform_db.database.engine import PROJECT_ROOT
 from platform_db.migrations.capture import CapturedMigration, capture
+from platform_db.migrations.type_changes import metadata_only_findings
 
 CONFIG = PROJECT_ROOT / ".squawk.toml"
 BASELINE = Path(__file__).with_name("lint_baseline.txt")
@@ -32,22 +38,38 @@ BASELINE_CUTOFF = "2026-11-22T06:20:37:999999"
 
 # What to write instead, in this project's helpers (platform_db/migrations/steps.py).
 REWRITES = {
-    "require-concurrent-index-creation": "build it with ConcurrentIndex, in a migration with "
-    "wrap_in_transaction=False",
+    "require-concurrent-index-creation": "build it with ConcurrentIndex (PartitionedIndex on a "
+    "partitioned table), in a migration with wrap_in_transaction=False",
     "require-concurrent-index-deletion": "drop it with ConcurrentIndex's backwards (DROP INDEX "
     "CONCURRENTLY), in a migration with wrap_in_transaction=False",
-    "constraint-missing-not-valid": "add it with online_constraint (NOT VALID, then VALIDATE)",
-    "adding-foreign-key-constraint": "add it with online_constraint (NOT VALID, then VALIDATE)",
-    "disallowed-unique-constraint": "build a unique ConcurrentIndex, then UniqueUsingIndex",
+    "constraint-missing-not-valid": "add it with online_constraint (NOT VALID, then VALIDATE); "
+    "a generated CHECK: LiveTableMigrationManager",
+    "adding-foreign-key-constraint": "add it with online_constraint (NOT VALID, then VALIDATE); "
+    "on a new column: foreign_key_column(manager, <Table>, <column>)",
+    "disallowed-unique-constraint": "online_unique(manager, <Table>, <constraint or column>) "
+    "(a unique index built concurrently, then UNIQUE USING INDEX)",
     "adding-not-nullable-field": "use SetNotNull (a validated CHECK spares the scan)",
-    "adding-required-field": "add it nullable, backfill, then SetNotNull",
-    "changing-column-type": "use ChangeColumnType (add, backfill, swap)",
-    "adding-field-with-default": "add it without the volatile default, then backfill",
-    "renaming-column": "expand and contract: add the new column, copy, switch, drop later",
-    "renaming-table": "expand and contract: a new table, copy, switch, drop later",
-    "ban-drop-column": "drop it in a later release, once no running code reads it",
-    "ban-drop-table": "drop it in a later release, once no running code reads it",
+    "adding-required-field": "volatile_default_column(manager, <Table>, <column>), or add it "
+    "nullable, backfill, then SetNotNull",
+    "changing-column-type": "change_column_type(manager, <Table>, <column>, old_type, new_type): "
+    "a plain ALTER when it is metadata only (a wider varchar, varchar -> text, numeric "
+    "precision up), else ChangeColumnType (add, backfill, swap)",
+    "adding-field-with-default": "volatile_default_column(manager, <Table>, <column>) (added "
+    "without the volatile default, backfilled in batches, then NOT NULL)",
+    "renaming-column": "expand and contract: add the new column, copy, switch, drop later; or "
+    "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
+    "renaming-table": "expand and contract: a new table, copy, switch, drop later; or "
+    "acknowledge it (LINT_ACKNOWLEDGED) for a maintenance window",
+    "ban-drop-column": "drop it in a later release, once no running code reads it, and "
+    "acknowledge it there (LINT_ACKNOWLEDGED)",
+    "ban-drop-table": "drop it in a later release, once no running code reads it, and "
+    "acknowledge it there (LINT_ACKNOWLEDGED)",
 }
+
+
+def acknowledged(module) -> dict[str, str]:
+    """A migration's ``LINT_ACKNOWLEDGED``: Squawk rule -> why it is safe here."""
+    return dict(getattr(module, "LINT_ACKNOWLEDGED", None) or {})
 
 
 class LintError(Exception):
@@ -142,6 +164,10 @@ class LintReport:
     problems: list[str]  # the baseline's own
     # Judged migrations whose capture is only a part of what they do.
     partial: list[CapturedMigration] = field(default_factory=list)
+    # Findings their migration's LINT_ACKNOWLEDGED lets through, with its reason.
+    acknowledged: list[Finding] = field(default_factory=list)
+    # changing-column-type findings that are metadata only: (finding, old type, new type).
+    metadata_only: list[tuple[Finding, str, str]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -153,6 +179,9 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
     captured = await capture()
     known = {(m.file.app, m.file.migration_id) for m in captured}
     findings = squawk(captured)
+    safe = await metadata_only_findings(findings)
+    let_by = {id(finding) for finding, _, _ in safe}
+    findings = [f for f in findings if id(f) not in let_by]
     problems = []
     for app, migration_id in sorted(baseline):
         if (app, migration_id) not in known:
@@ -175,8 +204,24 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
     def baselined(f: Finding) -> bool:
         return (f.migration.file.app, f.migration.file.migration_id) in baseline
 
+    def let_through(f: Finding) -> bool:
+        return f.rule in acknowledged(f.migration.file.module)
+
+    for migration in captured:
+        file = migration.file
+        fired = {f.rule for f in findings if f.migration is migration}
+        for rule, reason in acknowledged(file.module).items():
+            where = f"{file.app} {file.migration_id} ({file.module.__name__}.py)"
+            if not isinstance(reason, str) or not reason.strip():
+                problems.append(f"{where}: LINT_ACKNOWLEDGED[{rule!r}] needs a reason (a str)")
+            elif rule not in fired:
+                problems.append(
+                    f"{where}: LINT_ACKNOWLEDGED names {rule}, which does not fire: remove it "
+                    "(stale)"
+                )
+
     return LintReport(
-        findings=[f for f in findings if not baselined(f)],
+        findings=[f for f in findings if not baselined(f) and not let_through(f)],
         baselined=[f for f in findings if baselined(f)],
         judged=len(known - baseline),
         problems=problems,
@@ -185,6 +230,28 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
             for m in captured
             if m.migrate_only and (m.file.app, m.file.migration_id) not in baseline
         ],
+        acknowledged=[f for f in findings if not baselined(f) and let_through(f)],
+        metadata_only=[change for change in safe if not baselined(change[0])],
+    )
+
+
+def acknowledgement(finding: Finding) -> str:
+    """The line ``lint`` prints for a finding its migration acknowledges."""
+    file = finding.migration.file
+    reason = acknowledged(file.module)[finding.rule]
+    return (
+        f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} "
+        f"acknowledged: {reason}\n    > {finding.statement}"
+    )
+
+
+def metadata_only_line(finding: Finding, old_type: str, new_type: str) -> str:
+    """The line ``lint`` prints for a type change it lets through."""
+    file = finding.migration.file
+    return (
+        f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} let "
+        f"through: {old_type} -> {new_type} is metadata only (no rewrite, no scan)\n"
+        f"    > {finding.statement}"
     )
 
 

@@ -21,13 +21,16 @@ each statement then commits on its own (``platform_db.migrations.steps``).
 
 from __future__ import annotations
 
-import hashlib
+import re
 from dataclasses import dataclass
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.constraints import Check
 from piccolo.engine import engine_finder
 
+from platform_db.migrations.backfill import backfill, primary_key, updated_at_kept
+from platform_db.migrations.names import identifier as _identifier
+from platform_db.migrations.names import split_table as _split
 from platform_db.migrations.runner import BOOKKEEPING, with_lock_retries
 from platform_db.migrations.steps import (
     OnlineDDLRefused,
@@ -37,19 +40,6 @@ from platform_db.migrations.steps import (
     own_session,
     refuse_in_transaction,
 )
-
-
-def _identifier(*parts: str) -> str:
-    """A name of at most 63 bytes (PostgreSQL truncates longer ones)."""
-    name = "_".join(parts)
-    if len(name) <= 63:
-        return name
-    return name[:54] + "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
-
-
-def _split(table: str) -> tuple[str, str]:
-    schema, _, name = table.rpartition(".")
-    return schema or "public", name
 
 
 @dataclass(frozen=True)
@@ -283,11 +273,15 @@ class ChangeColumnType:
 
     ``using`` / ``reverse_using`` convert a value (``{column}`` stands for it;
     default a cast). The table needs a one-column primary key (the batches
-    follow it). Refused, before anything changes, for a column in an index
-    or a constraint: drop those in an earlier migration and build them again
-    after (``ConcurrentIndex``, ``online_constraint``). The column ends up
-    last in the table's column order, and the backfill's UPDATEs fire the
-    table's row triggers (an ``updated_at`` trigger stamps every row)."""
+    follow it). The column's CHECKs are carried over (added to the new
+    column NOT VALID, validated, renamed at the swap). Refused, before
+    anything changes, for a column in an index or another constraint: drop
+    those in an earlier migration and build them again after
+    (``ConcurrentIndex``, ``online_constraint``). The column ends up last in
+    the table's column order; the backfill leaves ``updated_at`` as it was
+    (``platform_db.migrations.backfill``). A change PostgreSQL makes without
+    a rewrite (a wider varchar, ...) needs none of this:
+    ``platform_db.migrations.generated.AlterColumnType``."""
 
     table: str
     column: str
@@ -332,12 +326,10 @@ class ChangeColumnType:
         sync = _identifier(table, self.column, "type_sync")
         async with own_session(what) as (conn, timeouts):
             column = await self._column(conn, what)
-            key, key_type = column["key"], column["key_type"]
 
-            async def run(sql: str, *args):
-                # several statements go in one transaction, and take no parameters
-                call = (lambda: conn.fetch(sql, *args)) if args else (lambda: atomic(conn, sql))
-                return await with_lock_retries(call, timeouts, what)
+            async def run(sql: str) -> None:
+                # several statements go in one transaction
+                await with_lock_retries(lambda: atomic(conn, sql), timeouts, what)
 
             await run(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {new} {to_type}")
             value = using.format(column=f"NEW.{self.column}", type=to_type)
@@ -353,20 +345,28 @@ $$""")
                 f"CREATE TRIGGER {sync} BEFORE INSERT OR UPDATE ON {self.table}\n"
                 f"    FOR EACH ROW EXECUTE FUNCTION {schema}.{sync}()"
             )
-            backfill = using.format(column=f"t.{self.column}", type=to_type)
-            last = None
-            while True:
-                rows = await run(
-                    f"UPDATE {self.table} AS t SET {new} = {backfill}\n"
-                    f"FROM (SELECT {key} FROM {self.table}\n"
-                    f"      WHERE $1::{key_type} IS NULL OR {key} > $1::{key_type}\n"
-                    f"      ORDER BY {key} LIMIT {int(self.batch_size)}) AS batch\n"
-                    f"WHERE t.{key} = batch.{key} RETURNING t.{key} AS key",
-                    last,
+            async with updated_at_kept(conn, self.table, timeouts, what):
+                await backfill(
+                    conn,
+                    self.table,
+                    f"{new} = {using.format(column=f't.{self.column}', type=to_type)}",
+                    timeouts,
+                    what,
+                    self.batch_size,
                 )
-                if not rows:
-                    break
-                last = max(r["key"] for r in rows)
+            # The column's CHECKs, on the new column (validated: writers go on),
+            # take the old ones' names once these go with the old column.
+            renames = []
+            for name, definition in column["checks"] or ():
+                carried = _identifier(name, "new")
+                moved = _column_word(self.column).sub(new, definition)
+                for step in online_constraint(self.table, carried, moved):
+                    await step.run_forwards()
+                # The CHECK keeps its name for every client: the old one went with its column.
+                renames.append(
+                    "-- squawk-ignore renaming-object\n"
+                    f"ALTER TABLE {self.table} RENAME CONSTRAINT {carried} TO {name}"
+                )
             not_null = []
             if column["not_null"]:
                 check = SetNotNull(self.table, new)
@@ -388,11 +388,12 @@ $$""")
                 f"DROP TRIGGER {sync} ON {self.table}",
                 f"-- squawk-ignore ban-drop-function\nDROP FUNCTION {schema}.{sync}()",  # its own
                 # The column keeps its name for every client: what is dropped
-                # is the old copy, what is renamed is the new one.
+                # is the old copy (its CHECKs with it), what is renamed is the new one.
                 "-- squawk-ignore ban-drop-column\n"
                 f"ALTER TABLE {self.table} DROP COLUMN {self.column}",
                 "-- squawk-ignore renaming-column\n"
                 f"ALTER TABLE {self.table} RENAME COLUMN {new} TO {self.column}",
+                *renames,
                 *not_null,
                 *default,
             ]
@@ -403,18 +404,17 @@ $$""")
             BOOKKEEPING + """
             SELECT a.attnum, a.attnotnull AS not_null,
                    pg_get_expr(d.adbin, d.adrelid) AS default,
-                   (SELECT string_agg(k.attname, ',') FROM pg_index i
-                    JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
-                    WHERE i.indrelid = a.attrelid AND i.indisprimary) AS key,
-                   (SELECT format_type(k.atttypid, k.atttypmod) FROM pg_index i
-                    JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
-                    WHERE i.indrelid = a.attrelid AND i.indisprimary LIMIT 1) AS key_type,
                    (SELECT string_agg(ic.relname, ', ') FROM pg_index i
                     JOIN pg_class ic ON ic.oid = i.indexrelid
                     WHERE i.indrelid = a.attrelid AND a.attnum = ANY (i.indkey)) AS indexes,
                    (SELECT string_agg(c.conname, ', ') FROM pg_constraint c
                     WHERE c.conrelid = a.attrelid AND a.attnum = ANY (c.conkey)
-                      AND c.contype <> 'n') AS constraints
+                      AND c.contype NOT IN ('n', 'c')) AS constraints,
+                   (SELECT array_agg(ARRAY[c.conname::text, pg_get_constraintdef(c.oid)]
+                                     ORDER BY c.conname)
+                    FROM pg_constraint c
+                    WHERE c.conrelid = a.attrelid AND a.attnum = ANY (c.conkey)
+                      AND c.contype = 'c') AS checks
             FROM pg_attribute a
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped
@@ -429,9 +429,14 @@ $$""")
                 f"{what}: the column is in {column['indexes'] or column['constraints']}; drop "
                 "it in an earlier migration and build it again after the change"
             )
-        if not column["key"] or "," in column["key"]:
+        if await primary_key(conn, self.table) is None:
             raise OnlineDDLRefused(f"{what}: the table needs a one-column primary key")
         return column
+
+
+def _column_word(column: str) -> re.Pattern:
+    """``column`` as a whole identifier in a constraint's definition."""
+    return re.compile(rf"(?<![\w\"'])(\"?){re.escape(column)}\1(?![\w\"'])")
 
 
 @dataclass

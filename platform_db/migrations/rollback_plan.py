@@ -163,12 +163,22 @@ class _Cost:
         return self.template
 
 
+def _null_default(default) -> bool:
+    """No DEFAULT, or ``DEFAULT NULL`` (as Piccolo writes a nullable column's)."""
+    if default is None:
+        return True
+    expr = default.raw_expr
+    return isinstance(expr, ast.A_Const) and bool(getattr(expr, "isnull", False))
+
+
 @dataclass
 class _Reading:
     """What one migration's backwards statements do, read by pglast."""
 
     costs: list[_Cost] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
+    copies: set = field(default_factory=set)
+    filled: set = field(default_factory=set)
 
     @classmethod
     def of(cls, captured: CapturedMigration) -> _Reading:
@@ -184,6 +194,15 @@ class _Reading:
             for s in statements
             if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_COLUMN
         }
+        # A column added and then renamed into place, or filled by an UPDATE
+        # of the same backwards, is a converted copy (``ChangeColumnType``),
+        # not a dropped column coming back empty.
+        reading.copies = {
+            (_table(s.relation), s.subname)
+            for s in statements
+            if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_COLUMN
+        }
+        reading.filled = {_table(s.relation) for s in statements if isinstance(s, ast.UpdateStmt)}
         updated: set[str] = set()
         for statement in statements:
             reading._read(statement, renamed, updated)
@@ -362,6 +381,16 @@ class _Reading:
                 _Cost(
                     f"adds {table}.{column.colname} with a volatile default: a rewrite of "
                     "{rows} row(s) under an ACCESS EXCLUSIVE lock",
+                    table,
+                )
+            )
+        if (table, column.colname) not in self.copies and table not in self.filled:
+            # The forwards dropped it (a contract step): its values went with it.
+            self.costs.append(
+                _Cost(
+                    f"adds column {table}.{column.colname} back without the values the "
+                    f"migration dropped: its {{rows}} row(s) get "
+                    f"{'NULL' if _null_default(default) else 'its default'}",
                     table,
                 )
             )

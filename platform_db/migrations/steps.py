@@ -12,8 +12,9 @@ one it leaves itself when it fails.
 Piccolo runs a migration's ``add_raw`` functions before its other
 operations (PICCOLO_NOTES.md), so a raw step that needs a table created by
 ``add_table`` goes into a later migration of its own.
-``done_by_sql_steps`` keeps a generated operation that such steps carry out
-in the migration (for Piccolo's snapshot) without running it. The online
+``platform_db.migrations.state.state_only`` keeps a generated operation that
+such steps carry out in the migration (for Piccolo's snapshot) without
+running it. The online
 forms of DDL that would lock a busy table are in
 ``platform_db.migrations.online``.
 """
@@ -242,24 +243,20 @@ def done_by_sql_steps(manager: MigrationManager, table_class_name: str, name: st
     constraint ``name`` (``alter_column``, ``add_constraint``,
     ``drop_constraint``) in the migration, so that Piccolo's snapshot (and
     ``--auto``) sees them, without running them: the migration's SQL steps,
-    which run first, did that work online. Call it after ``add_sql_steps``."""
+    which run first, did that work online. Landed migrations use it; a new
+    one calls ``platform_db.migrations.state.state_only``, which covers
+    every kind of generated operation."""
+    from platform_db.migrations.state import skip_when_run
 
-    def skip() -> None:
-        def other(op) -> bool:
-            named = getattr(op, "column_name", None) or getattr(op, "constraint_name", None)
-            if named is None:
-                named = op.constraint._meta.name
-            return not (op.table_class_name == table_class_name and named == name)
+    kinds = ("alter_column", "add_constraint", "drop_constraint")
 
-        for ops in (
-            manager.alter_columns.alter_columns,
-            manager.add_constraints.add_constraints,
-            manager.drop_constraints.drop_constraints,
-        ):
-            ops[:] = [op for op in ops if other(op)]
+    def chosen(kind: str, op) -> bool:
+        named = getattr(op, "column_name", None) or getattr(op, "constraint_name", None)
+        if named is None:
+            named = op.constraint._meta.name
+        return op.table_class_name == table_class_name and named == name
 
-    manager.add_raw(skip)
-    manager.add_raw_backwards(skip)
+    skip_when_run(manager, chosen, kinds)
 
 
 def search_path_step(functions: list[str], search_path: str, previous: str) -> SqlStep:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from platform_db.migrations.lint import BASELINE, lint, read_baseline
+from platform_db.migrations.lint import BASELINE, REWRITES, lint, read_baseline
 from tests.platform.test_sql_command import NOWHERE
 from tests.conftest import SERVER_URL
 from tests.support.commands import run_piccolo
@@ -35,7 +35,7 @@ def test_the_landed_history_passes_with_its_baseline():
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.strip().splitlines()[-1]
     assert re.match(
-        r"lint: \d+ migration\(s\) judged, 0 finding\(s\) in 0; 8 baselined.*; 1 judged only in part$",
+        r"lint: \d+ migration\(s\) judged, 0 finding\(s\) in 0; 8 baselined.*; 2 judged only in part$",
         summary,
     ), summary
     # The WhatsApp keys' encryption rewrites rows in Python: on the empty
@@ -43,6 +43,13 @@ def test_the_landed_history_passes_with_its_baseline():
     assert (
         "business 2026-12-01T10:11:43:139037 (business_2026_12_01t10_11_43_whatsapp_key_values_"
         "encrypted.py): judged only on what it ran on an empty database; it declares DATA_ONLY"
+    ) in done.stdout
+    # The admin's messages indexes: one concurrent build per partition the
+    # database has; the scratch database has the partitions its migrations made.
+    assert (
+        "business 2026-12-07T14:08:13:366525 (business_2026_12_07t14_08_13_messages_admin_list_"
+        "indexes.py): judged only on what it ran on an empty database; PartitionedIndex "
+        "messages_newest_idx builds one index per partition"
     ) in done.stdout
 
 
@@ -120,3 +127,135 @@ def test_a_malformed_baseline_line_is_named(tmp_path, line):
     baseline.write_text(f"# comment\n{line}\n")
     with pytest.raises(LintError, match="line 2"):
         read_baseline(baseline)
+
+
+async def test_an_acknowledged_finding_is_shown_with_its_reason_and_lets_migrate_through(
+    migrated_copy,
+):
+    """Issue 23 item 2: a contract-step DROP COLUMN acknowledged in its
+    migration (LINT_ACKNOWLEDGED, by rule, with a reason) is shown by lint
+    and by `platform sql`, fails neither, and passes the migrate gate; an
+    acknowledgement of a rule that does not fire is reported as stale."""
+    env = {"PICCOLO_CONF": "tests.platform.lint_acked_conf"}
+    done = run_lint(**env)
+    contract = "lint_acked 2026-12-01T02:00:01:000000 (lint_acked_2026_12_01t02_00_01_contract.py)"
+    assert (
+        f"{contract}: ban-drop-column acknowledged: contract step of release 2; readers stopped"
+        " in release 1"
+    ) in done.stdout, done.stdout
+    assert f"{contract}: ban-drop-column\n" not in done.stdout
+    assert re.search(
+        r"^lint_acked \S+ \(\S+_stale\.py\): LINT_ACKNOWLEDGED names renaming-table, which does"
+        r" not fire: remove it \(stale\)$",
+        done.stdout,
+        re.M,
+    ), done.stdout
+    assert "; 1 acknowledged" in done.stdout
+    assert done.returncode == 1  # the stale one only
+    script = run_piccolo(
+        "platform", "sql", "lint_acked", "2026-12-01T02:00:01:000000", url=NOWHERE, **env
+    )
+    assert script.returncode == 0, script.stderr
+    assert (
+        "-- lint acknowledged ban-drop-column: contract step of release 2; readers stopped in"
+        " release 1\n"
+    ) in script.stdout
+    url = migrated_copy()
+    deployed = run_piccolo("platform", "migrate", url=url, **env)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    conn = await connect(url)
+    try:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM migration WHERE app_name = 'lint_acked'") == 3
+        )
+    finally:
+        await conn.close()
+
+
+def test_each_rule_mapped_to_a_helper_passes_through_that_helper():
+    """Every rule the lint maps to a helper (REWRITES), each change as
+    --auto generates it (lint_generated: the rule fires) and the same change
+    through the helper the message names (lint_helped): no finding left, or
+    only the one its LINT_ACKNOWLEDGED lets through."""
+    from tests.platform.lint_apps.changes import CHANGES
+
+    assert {rule for rule, _, _ in CHANGES.values()} == set(REWRITES)
+    done = run_lint(PICCOLO_CONF="tests.platform.lint_helpers_conf")
+    found = re.findall(r"^(lint_generated|lint_helped) \S+ \(lint_\w+?_\d+_\d+_\d+t\d+_\d+_\d+_"
+                       r"(\w+)\.py\): (\S+)( acknowledged)?", done.stdout, re.M)  # fmt: skip
+    found = [f for f in found if f[2] != "judged"]  # judged only in part: said, not a finding
+    for description, (rule, _, helper) in CHANGES.items():
+        assert helper in REWRITES[rule], (rule, helper)
+        assert ("lint_generated", description, rule, "") in found, (description, done.stdout)
+        helped = [f for f in found if f[:2] == ("lint_helped", description)]
+        acknowledged = [("lint_helped", description, rule, " acknowledged")]
+        assert helped == (acknowledged if helper == "LINT_ACKNOWLEDGED" else []), helped
+
+
+def test_a_metadata_only_type_change_as_piccolo_generates_it_passes():
+    """lint_types: alter_column as --auto writes it. A wider varchar,
+    varchar -> text, numeric precision up: let through and said so; int ->
+    bigint and a numeric scale change rewrite the table: flagged, naming
+    change_column_type."""
+    done = run_lint(PICCOLO_CONF="tests.platform.lint_types_conf")
+    assert done.returncode == 1
+    out = done.stdout
+    flagged = re.findall(
+        r"^lint_types \S+ \(lint_types_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): changing-column-type$",
+        out,
+        re.M,
+    )
+    assert flagged == ["integer_to_bigint", "numeric_scale_up"], out
+    assert out.count("instead: change_column_type(manager") >= 2
+    let_through = re.findall(
+        r"^lint_types \S+ \(lint_types_\d+_\d+_\d+t\d+_\d+_\d+_(\w+)\.py\): changing-column-type let through: (.+) is "
+        r"metadata only",
+        out,
+        re.M,
+    )
+    assert let_through == [
+        ("varchar_wider", "varchar(255) -> varchar(320)"),
+        ("varchar_to_text", "varchar -> text"),
+        ("numeric_precision_up", "numeric(10,2) -> numeric(12,2)"),
+    ], out
+    assert "2 finding(s) in 2;" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "old, new, safe",
+    [
+        ("VARCHAR(255)", "VARCHAR(320)", (True, False)),
+        ("VARCHAR(320)", "VARCHAR(255)", (False, True)),
+        ("VARCHAR(255)", "TEXT", (True, False)),
+        ("NUMERIC(10, 2)", "NUMERIC(12, 2)", (True, False)),
+        ("NUMERIC(10, 2)", "NUMERIC(12, 3)", (False, False)),
+    ],
+)
+def test_a_generated_type_change_is_judged_in_both_directions(old, new, safe):
+    """Forwards and backwards (a rollback's lint) each on its own: the
+    backwards of a widening narrows."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+    from piccolo.columns import Numeric, Text, Varchar
+
+    from platform_db.migrations.type_changes import metadata_only_change
+
+    def column(sql):
+        kind, _, args = sql.partition("(")
+        numbers = tuple(int(n) for n in args.rstrip(")").split(",") if n.strip())
+        if kind == "VARCHAR":
+            return Varchar, {"length": numbers[0]}
+        if kind == "NUMERIC":
+            return Numeric, {"digits": numbers}
+        return Text, {}
+
+    (new_class, params), (old_class, old_params) = column(new), column(old)
+    manager = MigrationManager(migration_id="test", app_name="test")
+    manager.alter_column(
+        table_class_name="Demo", tablename="demo", column_name="c", db_column_name="c",
+        params=params, old_params=old_params, column_class=new_class, old_column_class=old_class,
+    )  # fmt: skip
+    forwards = metadata_only_change(f'ALTER TABLE "demo" ALTER COLUMN "c" TYPE {new};', manager)
+    backwards = metadata_only_change(
+        f'ALTER TABLE "demo" ALTER COLUMN "c" TYPE {old};', manager, True
+    )
+    assert (forwards is not None, backwards is not None) == safe

@@ -281,3 +281,43 @@ async def test_not_valid_constraint_works_in_a_transaction_too(probe):
     await migrate(step, transaction=True)
     await migrate(step, transaction=True, backwards=True)
     assert diff(before, await state(probe)) == []
+
+
+async def test_change_column_type_carries_checks_and_keeps_updated_at(probe):
+    """int -> bigint on a column under a CHECK, both ways: the CHECK is
+    carried over (validated, same name), and the backfill restamps no row's
+    updated_at, while the application's updates are stamped as ever."""
+    from tests.harness.test_reversibility import without_positions
+
+    await probe.execute(f"""
+        ALTER TABLE {TABLE} ADD COLUMN updated_at timestamptz NOT NULL DEFAULT '2020-01-01';
+        ALTER TABLE {TABLE} ADD CONSTRAINT online_probe_n_small CHECK (n < 1000);
+        CREATE TRIGGER online_probe_set_updated_at BEFORE UPDATE ON {TABLE}
+            FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+        """)
+    before = await state(probe)
+    stamped = f"SELECT count(*) FROM {TABLE} WHERE updated_at <> '2020-01-01'"
+    data = await rows(probe)
+    step = ChangeColumnType(TABLE, "n", "bigint", old_type="integer", batch_size=300)
+    await migrate(step)
+    check = await probe.fetchrow(
+        "SELECT pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint"
+        " WHERE conrelid = 'public.online_probe'::regclass AND conname = 'online_probe_n_small'"
+    )
+    assert tuple(check) == ("CHECK ((n < 1000))", True)
+    assert await probe.fetchval(stamped) == 0
+    assert await rows(probe) == data
+    with pytest.raises(asyncpg.CheckViolationError):
+        await probe.execute(f"INSERT INTO {TABLE} (n) VALUES (5000)")
+    await migrate(step, backwards=True)
+    assert await probe.fetchval(stamped) == 0
+    assert await rows(probe) == data
+    assert (
+        diff(without_positions(before, {TABLE}), without_positions(await state(probe), {TABLE}))
+        == []
+    )
+    assert not await probe.fetchval(
+        "SELECT count(*) FROM pg_proc WHERE proname LIKE 'online_probe%keep_updated_at'"
+    )
+    await probe.execute(f"UPDATE {TABLE} SET label = 'changed' WHERE id = 1")
+    assert await probe.fetchval(stamped) == 1

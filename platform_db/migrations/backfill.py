@@ -1,0 +1,148 @@
+"""Rows rewritten by a migration in batches, each its own short transaction,
+following the primary key, without restamping ``updated_at``.
+
+The ``updated_at`` trigger (``platform_db.migrations.updated_at``) stamps
+every row an UPDATE touches, the backfill's too: a migration would make
+every row look changed now. While a backfill runs, a second BEFORE UPDATE
+trigger, named to fire after the table's ``<table>_set_updated_at``
+(PostgreSQL fires them by name), puts the old ``updated_at`` back, only in
+the backfill's own transactions (``SET LOCAL platform.keep_updated_at``):
+the application's writes are stamped as ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from platform_db.migrations.names import identifier, split_table
+from platform_db.migrations.runner import BOOKKEEPING, Timeouts, with_lock_retries
+from platform_db.migrations.steps import OnlineDDLRefused, own_session
+
+KEEP_SETTING = "platform.keep_updated_at"
+
+
+async def primary_key(conn, table: str) -> tuple[str, str] | None:
+    """(column, type) of ``table``'s one-column primary key, else None."""
+    found = await conn.fetch(
+        BOOKKEEPING + "SELECT k.attname, format_type(k.atttypid, k.atttypmod) AS type"
+        " FROM pg_index i JOIN pg_attribute k"
+        " ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)"
+        " WHERE i.indrelid = to_regclass($1) AND i.indisprimary",
+        table,
+    )
+    return (found[0]["attname"], found[0]["type"]) if len(found) == 1 else None
+
+
+@asynccontextmanager
+async def updated_at_kept(conn, table: str, timeouts: Timeouts, what: str) -> AsyncIterator:
+    """While inside, the backfill's UPDATEs (``backfill``) leave
+    ``updated_at`` as it was; nothing is added to a table without one."""
+    stamped = await conn.fetchval(
+        BOOKKEEPING + "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid ="
+        " to_regclass($1) AND attname = 'updated_at' AND NOT attisdropped)",
+        table,
+    )
+    if not stamped:
+        yield
+        return
+    schema, name = split_table(table)
+    keep = identifier(name, "zz_keep_updated_at")
+
+    async def run(sql: str) -> None:
+        await with_lock_retries(lambda: conn.execute(sql), timeouts, what)
+
+    await run(f"""CREATE OR REPLACE FUNCTION {schema}.{keep}()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    -- Only in a backfill's own transactions: every other write is stamped.
+    IF current_setting('{KEEP_SETTING}', true) = 'on' THEN
+        NEW.updated_at := OLD.updated_at;
+    END IF;
+    RETURN NEW;
+END;
+$$""")
+    await run(
+        f"DROP TRIGGER IF EXISTS {keep} ON {table};\n"
+        f"CREATE TRIGGER {keep} BEFORE UPDATE ON {table}\n"
+        f"    FOR EACH ROW EXECUTE FUNCTION {schema}.{keep}()"
+    )
+    try:
+        yield
+    finally:
+        await run(f"DROP TRIGGER IF EXISTS {keep} ON {table}")
+        # squawk: its own function, made above
+        await run(f"-- squawk-ignore ban-drop-function\nDROP FUNCTION IF EXISTS {schema}.{keep}()")
+
+
+async def backfill(
+    conn,
+    table: str,
+    assignments: str,
+    timeouts: Timeouts,
+    what: str,
+    batch_size: int = 10_000,
+    where: str = "TRUE",
+) -> int:
+    """``UPDATE table AS t SET <assignments>`` on the rows ``where`` (about
+    ``t``), ``batch_size`` rows a transaction following the primary key,
+    ``updated_at`` kept (inside ``updated_at_kept``); the rows updated."""
+    key, key_type = await primary_key(conn, table) or (None, None)
+    if key is None:
+        raise OnlineDDLRefused(f"{what}: the table needs a one-column primary key")
+
+    def batch_sql(after: str) -> str:
+        return (
+            f"UPDATE {table} AS t SET {assignments}\n"
+            f"FROM (SELECT {key} FROM {table} AS t\n"
+            f"      WHERE {after}({where})\n"
+            f"      ORDER BY {key} LIMIT {int(batch_size)}) AS batch\n"
+            f"WHERE t.{key} = batch.{key} RETURNING t.{key} AS key"
+        )
+
+    # Two statements, not "($1 IS NULL OR key > $1)": a generic plan of that
+    # (the 6th run of a prepared statement on) walks the key's index from its
+    # start every batch, which made a backfill quadratic in the table's size.
+    first, rest = batch_sql(""), batch_sql(f"{key} > $1::{key_type} AND ")
+    last, done = None, 0
+
+    async def batch():
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL {KEEP_SETTING} = on")
+            if last is None:
+                return await conn.fetch(first)
+            return await conn.fetch(rest, last)
+
+    while True:
+        rows = await with_lock_retries(batch, timeouts, what)
+        if not rows:
+            return done
+        done += len(rows)
+        last = max(r["key"] for r in rows)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """A migration step: ``UPDATE table AS t SET <assignments>`` on the rows
+    ``where``, in batches (``backfill``), ``updated_at`` kept; e.g. the copy
+    of an expand step, ``Backfill("public.clients", "mobile = t.phone",
+    "t.mobile IS NULL")``. For a migration with ``wrap_in_transaction=False``.
+    Its backwards does nothing: the step before it (the column it fills)
+    carries the reverse."""
+
+    table: str
+    assignments: str
+    where: str = "TRUE"
+    batch_size: int = 10_000
+
+    async def run_forwards(self) -> None:
+        what = f"backfill of {self.table} ({self.assignments})"
+        async with own_session(what) as (conn, timeouts):
+            async with updated_at_kept(conn, self.table, timeouts, what):
+                await backfill(
+                    conn, self.table, self.assignments, timeouts, what, self.batch_size, self.where
+                )
+
+    async def run_backwards(self) -> None:
+        return None

@@ -1,0 +1,7 @@
+from tests.platform.lint_apps.changes import tables
+
+ID = "2026-12-01T04:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "tables"
+
+forwards = tables("lint_generated", ID)

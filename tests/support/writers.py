@@ -1,0 +1,69 @@
+"""Writers that keep a table busy while a migration runs, and time every
+statement they send: how long an application's queries waited while the
+schema changed (``bench.online_ddl``, ``bench.lock_timeout``,
+``bench.day2_changes``, ``tests/platform/test_day2_paths.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+import asyncpg
+
+# A writer's round: the statements it sends, in order, as (sql, args).
+Round = Callable[[random.Random], list[tuple[str, tuple]]]
+
+
+class Writers:
+    """``count`` connections, each sending ``round``'s statements over and
+    over as fast as the server lets them; per writer, the longest single
+    statement since ``reset()``, and what its statements returned (an
+    ``INSERT ... RETURNING id``'s ids: what the application was told it
+    stored). A statement that fails stops its writer, its error kept in
+    ``errors``."""
+
+    def __init__(self, url: str, count: int, round: Round):
+        self.url, self.count, self.round = url, count, round
+        self.longest = [0.0] * count
+        self.statements = 0
+        self.returned: list = []
+        self.errors: list[str] = []
+        self._stop = asyncio.Event()
+
+    async def __aenter__(self):
+        self.connections = [await asyncpg.connect(self.url) for _ in range(self.count)]
+        self.tasks = [asyncio.create_task(self._write(i)) for i in range(self.count)]
+        return self
+
+    async def __aexit__(self, *exc):
+        self._stop.set()
+        await asyncio.gather(*self.tasks)
+        for connection in self.connections:
+            await connection.close()
+
+    def reset(self) -> None:
+        self.longest = [0.0] * self.count
+        self.statements = 0
+
+    @property
+    def worst(self) -> float:
+        """The longest any writer waited for one statement since ``reset()``."""
+        return max(self.longest)
+
+    async def _write(self, number: int) -> None:
+        connection, rng = self.connections[number], random.Random(number)
+        while not self._stop.is_set():
+            for sql, args in self.round(rng):
+                started = time.perf_counter()
+                try:
+                    value = await connection.fetchval(sql, *args)
+                except asyncpg.PostgresError as exc:
+                    self.errors.append(f"writer {number}: {type(exc).__name__}: {exc} ({sql})")
+                    return
+                took = time.perf_counter() - started
+                self.longest[number] = max(self.longest[number], took)
+                self.statements += 1
+                if value is not None:
+                    self.returned.append(value)
