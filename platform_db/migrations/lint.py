@@ -260,6 +260,6 @@ def partly_seen(migration: CapturedMigration) -> str:
     file = migration.file
     return (
         f"{file.app} {file.migration_id} ({file.module.__name__}.py): judged only on what it ran "
-        f"on an empty database; {'; '.join(migration.migrate_only)}: review what it does to "
-        "rows by hand (it runs only through `piccolo platform migrate`)"
+        f"on an empty database; {'; '.join(migration.migrate_only)}: what it does depends on "
+        "what the database holds; review that by hand (it runs only through `piccolo platform migrate`)"
     )
