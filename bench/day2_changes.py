@@ -75,12 +75,16 @@ async def run_migration(example, form: str, backwards: bool) -> None:
         await manager.run(backwards=backwards)
 
 
-async def timed(writers, change) -> float:
-    """The writers' worst wait while ``change()`` ran."""
+async def timed(writers, change) -> float | None:
+    """The writers' worst wait while ``change()`` ran; None when one of their
+    statements failed meanwhile (the change broke the application's writes:
+    e.g. a column dropped that a trigger still names)."""
+    writers.revive()
     await asyncio.sleep(SETTLE)
+    failed = len(writers.errors)
     writers.reset()
     await change()
-    return writers.worst
+    return None if len(writers.errors) > failed else writers.worst
 
 
 async def measure(args, url: str, examples) -> dict:
@@ -103,8 +107,9 @@ async def measure(args, url: str, examples) -> dict:
                         )
                         waits.setdefault((example.name, direction, form), []).append(worst)
             await run_migration(example, "documented", backwards=False)  # the next builds on it
-        if writers.errors:
-            print("writers' errors:", *writers.errors[:5], sep="\n  ")
+        if writers.errors:  # each shown once: the first of its kind
+            seen = dict.fromkeys(e.split(": ", 1)[1] for e in writers.errors)
+            print("writers' errors (their cells say 'writes fail'):", *seen, sep="\n  ")
     return waits
 
 
@@ -127,6 +132,13 @@ def tool_timings(url: str) -> dict[str, float]:
     return timings
 
 
+def _cell(runs: list) -> str:
+    """The median worst wait of the runs, or what broke the writers' writes."""
+    if any(worst is None for worst in runs):
+        return "writes fail"
+    return f"{statistics.median(runs) * 1000:,.0f} ms"
+
+
 def report(waits: dict, timings: dict[str, float]) -> None:
     alone = statistics.median(waits.pop(("(writers alone)", "", "")))
     print(f"\nwriters alone: worst wait {alone * 1000:,.0f} ms (median)")
@@ -134,9 +146,8 @@ def report(waits: dict, timings: dict[str, float]) -> None:
     names = dict.fromkeys(name for name, _, _ in waits)
     for name in names:
         for direction in ("forwards", "backwards"):
-            generated = statistics.median(waits[name, direction, "generated"]) * 1000
-            documented = statistics.median(waits[name, direction, "documented"]) * 1000
-            print(f"{name:22} {direction:10} {generated:>9,.0f} ms {documented:>9,.0f} ms")
+            cells = [_cell(waits[name, direction, form]) for form in ("generated", "documented")]
+            print(f"{name:22} {direction:10} {cells[0]:>12} {cells[1]:>12}")
     print()
     for label, seconds in timings.items():
         print(f"{label:20} {seconds:6.2f} s")

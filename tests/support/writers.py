@@ -43,6 +43,12 @@ class Writers:
         for connection in self.connections:
             await connection.close()
 
+    def revive(self) -> None:
+        """Start again the writers a failed statement stopped."""
+        for number, task in enumerate(self.tasks):
+            if task.done():
+                self.tasks[number] = asyncio.create_task(self._write(number))
+
     def reset(self) -> None:
         self.longest = [0.0] * self.count
         self.statements = 0
