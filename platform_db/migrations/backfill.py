@@ -12,6 +12,7 @@ the application's writes are stamped as ever.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ from platform_db.migrations.runner import BOOKKEEPING, Timeouts, with_lock_retri
 from platform_db.migrations.steps import OnlineDDLRefused, own_session
 
 KEEP_SETTING = "platform.keep_updated_at"
+# How long a batch may hold its rows (writers of those rows wait for it),
+# and the batch sizes it moves between (``backfill``).
+BATCH_SECONDS = 0.05
+START_BATCH = 1_000
+MIN_BATCH = 100
 
 
 async def primary_key(conn, table: str) -> tuple[str, str] | None:
@@ -86,40 +92,62 @@ async def backfill(
     where: str = "TRUE",
 ) -> int:
     """``UPDATE table AS t SET <assignments>`` on the rows ``where`` (about
-    ``t``), ``batch_size`` rows a transaction following the primary key,
-    ``updated_at`` kept (inside ``updated_at_kept``); the rows updated."""
+    ``t``), a batch of rows a transaction following the primary key,
+    ``updated_at`` kept (inside ``updated_at_kept``); the rows updated.
+
+    A writer that touches a row of a batch waits for the batch's commit, so
+    a batch is sized by how long it takes, not only by ``batch_size`` (the
+    most rows a batch takes): one that took longer than ``BATCH_SECONDS``
+    halves the next (down to ``MIN_BATCH`` rows), one that took under half
+    of it doubles the next (up to ``batch_size``). On a busy table the
+    batches shrink until each holds its rows for about ``BATCH_SECONDS``;
+    on a quiet one they grow to ``batch_size``."""
     key, key_type = await primary_key(conn, table) or (None, None)
     if key is None:
         raise OnlineDDLRefused(f"{what}: the table needs a one-column primary key")
 
-    def batch_sql(after: str) -> str:
+    def batch_sql(after: str, limit: str) -> str:
         return (
             f"UPDATE {table} AS t SET {assignments}\n"
             f"FROM (SELECT {key} FROM {table} AS t\n"
             f"      WHERE {after}({where})\n"
-            f"      ORDER BY {key} LIMIT {int(batch_size)}) AS batch\n"
+            f"      ORDER BY {key} LIMIT {limit}) AS batch\n"
             f"WHERE t.{key} = batch.{key} RETURNING t.{key} AS key"
         )
 
     # Two statements, not "($1 IS NULL OR key > $1)": a generic plan of that
     # (the 6th run of a prepared statement on) walks the key's index from its
     # start every batch, which made a backfill quadratic in the table's size.
-    first, rest = batch_sql(""), batch_sql(f"{key} > $1::{key_type} AND ")
+    first, rest = batch_sql("", "$1"), batch_sql(f"{key} > $2::{key_type} AND ", "$1")
     last, done = None, 0
+    most = max(1, int(batch_size))
+    size = min(most, START_BATCH)
 
     async def batch():
         async with conn.transaction():
             await conn.execute(f"SET LOCAL {KEEP_SETTING} = on")
             if last is None:
-                return await conn.fetch(first)
-            return await conn.fetch(rest, last)
+                return await conn.fetch(first, size)
+            return await conn.fetch(rest, size, last)
 
     while True:
+        started = time.perf_counter()
         rows = await with_lock_retries(batch, timeouts, what)
+        took = time.perf_counter() - started
         if not rows:
             return done
         done += len(rows)
         last = max(r["key"] for r in rows)
+        size = next_batch_size(size, took, most)
+
+
+def next_batch_size(size: int, took: float, most: int) -> int:
+    """The next batch's rows after one of ``size`` rows took ``took`` seconds."""
+    if took > BATCH_SECONDS:
+        return max(min(MIN_BATCH, most), size // 2)
+    if took < BATCH_SECONDS / 2:
+        return min(most, size * 2)
+    return size
 
 
 @dataclass(frozen=True)

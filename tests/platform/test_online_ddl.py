@@ -321,3 +321,57 @@ async def test_change_column_type_carries_checks_and_keeps_updated_at(probe):
     )
     await probe.execute(f"UPDATE {TABLE} SET label = 'changed' WHERE id = 1")
     assert await probe.fetchval(stamped) == 1
+
+
+async def test_a_backfills_batches_shrink_while_each_holds_its_rows_too_long(probe):
+    """A writer of a row waits for the batch that holds it: a batch that took
+    longer than BATCH_SECONDS halves the next, down to MIN_BATCH. Here every
+    row costs 1 ms (a trigger), so every batch is too long: 1000, 500, 250,
+    125, then 100 at a time."""
+    from platform_db.migrations.backfill import Backfill
+
+    await probe.execute(f"""
+        CREATE TABLE public.online_probe_batches (txid bigint, id bigint);
+        CREATE FUNCTION public.online_probe_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_sleep(0.001);
+            INSERT INTO public.online_probe_batches VALUES (txid_current(), NEW.id);
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER online_probe_slow BEFORE UPDATE ON {TABLE}
+            FOR EACH ROW EXECUTE FUNCTION public.online_probe_slow();
+        """)
+    try:
+        await migrate(Backfill(TABLE, "label = t.label || '!'"))
+        sizes = [
+            r["rows"]
+            for r in await probe.fetch(
+                "SELECT count(*) AS rows FROM public.online_probe_batches"
+                " GROUP BY txid ORDER BY min(id)"
+            )
+        ]
+        assert sizes == [1000, 500, 250, 125, 100, 25]
+        assert await probe.fetchval(f"SELECT count(*) FROM {TABLE} WHERE label LIKE '%!'") == 2000
+    finally:
+        await probe.execute(
+            f"DROP TRIGGER IF EXISTS online_probe_slow ON {TABLE};"
+            " DROP FUNCTION IF EXISTS public.online_probe_slow();"
+            " DROP TABLE IF EXISTS public.online_probe_batches"
+        )
+
+
+@pytest.mark.parametrize(
+    "size, took, most, then",
+    [
+        (1000, 0.2, 10_000, 500),  # too long: halved
+        (100, 0.5, 10_000, 100),  # not below MIN_BATCH
+        (1000, 0.03, 10_000, 1000),  # about right: kept
+        (1000, 0.01, 10_000, 2000),  # quick: doubled
+        (8000, 0.01, 10_000, 10_000),  # not past the step's batch_size
+        (50, 1.0, 50, 50),  # a batch_size under MIN_BATCH is kept
+    ],
+)
+def test_the_next_batch_is_sized_by_how_long_the_last_took(size, took, most, then):
+    from platform_db.migrations.backfill import next_batch_size
+
+    assert next_batch_size(size, took, most) == then
