@@ -7,9 +7,13 @@ history: each builds on the last), goes forwards through ``piccolo platform
 migrate`` (which lints it first); then each goes backwards, newest first,
 through ``piccolo platform rollback``. For every step:
 
-- the writers' worst wait is less than 200 ms above their baseline: their
-  worst wait during the ``piccolo platform check`` just before (the same
-  tools on the same machine, no change to the tables);
+- no writer waits for a lock 200 ms or more: the longest a writer was
+  seen blocked (``pg_locks.waitstart``, sampled every 10 ms by the server's
+  clock: ``Writers(lock_waits=True)``). The writers' worst wait as they
+  timed it is printed beside their baseline (their worst during the
+  ``piccolo platform check`` just before), not judged: on this 2-core
+  machine, shared with the other server's suite in CI, the same step's
+  timed worst went from 17-40 ms in some runs to 1,091 ms in another;
 - the data is kept: the rows the writers never touch, per column present
   before and after (row count and a checksum), and every row the writers
   were told they stored;
@@ -41,7 +45,7 @@ APP = Path(__file__).with_name("day2_app")
 EXAMPLES = examples()
 ROWS = 100_000
 WRITERS = 4
-WAIT_ABOVE_BASELINE = 0.200
+LOCK_WAIT_BOUND = 0.200
 # The one step of the documented paths that cannot be online (docs/migrations.md says so):
 # narrowing a varchar back rewrites the table under ACCESS EXCLUSIVE. Its plan must say it.
 ANNOUNCED_REWRITES = {
@@ -118,6 +122,7 @@ class Step:
     output: str = ""
     baseline: float = 0.0
     worst: float = 0.0
+    lock_wait: float = 0.0
     took: float = 0.0
     lost: list[str] = field(default_factory=list)
     missing: int = 0
@@ -183,6 +188,7 @@ class Journey:
             done = await self.piccolo(*args)
             step.took = time.perf_counter() - started
             step.worst = self.writers.worst
+            step.lock_wait = self.writers.lock_wait
             step.returncode, step.output = done.returncode, done.stdout + done.stderr
             step.lost = data_lost(before, await data(conn))
             step.missing = await missing_writes(conn, list(self.writers.returned))
@@ -225,25 +231,24 @@ async def journey(migrated_template, tmp_path_factory):
         conn = await connect(url)
         try:
             await fill(conn, ROWS)
-            # A DDL statement keeps its lock until its commit's WAL is on disk. In a CI run,
-            # with the other server's suite writing to the same shared disk, writers once
-            # waited 1,091 ms behind a rollback's short DROP (17 ms just before): the disk's
-            # stall, not the migration's lock. The bound is about the locks: commits here do
-            # not wait for the disk.
+            # A DDL statement keeps its lock until its commit's WAL is on disk, and this
+            # machine's disk is shared with the other server's suite in CI: the bound is
+            # about how long the migrations hold their locks, not how long the disk takes.
             await conn.execute(
                 f'ALTER DATABASE "{database_name(url)}" SET synchronous_commit = off'
             )
         finally:
             await conn.close()
         started = time.perf_counter()
-        async with Writers(url, WRITERS, writers_round(ROWS)) as writers:
+        async with Writers(url, WRITERS, writers_round(ROWS), lock_waits=True) as writers:
             walked = Journey(url, folder, writers)
             steps = await walked.walk()
         print(f"\nday-2 examples: {time.perf_counter() - started:.1f} s under load")
         for step in steps.values():
             print(
-                f"  {step.example:24} {step.direction:9} worst wait {step.worst * 1000:6.0f} ms"
-                f" (baseline {step.baseline * 1000:4.0f} ms), {step.took:4.1f} s, check {step.check_took:4.1f} s"
+                f"  {step.example:22} {step.direction:9} lock wait {step.lock_wait * 1000:5.0f} ms,"
+                f" worst {step.worst * 1000:5.0f} ms (baseline {step.baseline * 1000:4.0f} ms),"
+                f" {step.took:4.1f} s, check {step.check_took:4.1f} s"
             )
         yield walked.lint, steps
     finally:
@@ -267,10 +272,14 @@ def test_example_under_load(journey, name, direction):
     assert step.writer_errors == []
     if (name, direction) in ANNOUNCED_REWRITES:
         assert ANNOUNCED_REWRITES[name, direction] in step.output, step.output
+        # The sampler sees a lock writers wait for: the rewrite holds one for the whole
+        # table (0.6-3 s at 100,000 rows here).
+        assert step.lock_wait > 0.05, f"no lock wait seen during a rewrite: {step.lock_wait}"
     else:
-        assert (
-            step.worst - step.baseline < WAIT_ABOVE_BASELINE
-        ), f"writers waited {step.worst * 1000:.0f} ms, {step.baseline * 1000:.0f} ms before"
+        assert step.lock_wait < LOCK_WAIT_BOUND, (
+            f"a writer waited {step.lock_wait * 1000:.0f} ms for a lock (its timed worst:"
+            f" {step.worst * 1000:.0f} ms, {step.baseline * 1000:.0f} ms before)"
+        )
     if (name, direction) in ANNOUNCED_LOSSES:
         assert ANNOUNCED_LOSSES[name, direction] in step.output, step.output
     assert step.lost == [], "values changed in rows no writer touched"

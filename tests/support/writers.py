@@ -24,8 +24,10 @@ class Writers:
     stored). A statement that fails stops its writer, its error kept in
     ``errors``."""
 
-    def __init__(self, url: str, count: int, round: Round):
+    def __init__(self, url: str, count: int, round: Round, lock_waits: bool = False):
         self.url, self.count, self.round = url, count, round
+        self.lock_waits = lock_waits
+        self.lock_wait = 0.0
         self.longest = [0.0] * count
         self.statements = 0
         self.returned: list = []
@@ -35,11 +37,18 @@ class Writers:
     async def __aenter__(self):
         self.connections = [await asyncpg.connect(self.url) for _ in range(self.count)]
         self.tasks = [asyncio.create_task(self._write(i)) for i in range(self.count)]
+        self.sampler = None
+        if self.lock_waits:
+            self.sampler_connection = await asyncpg.connect(self.url)
+            self.sampler = asyncio.create_task(self._sample_lock_waits())
         return self
 
     async def __aexit__(self, *exc):
         self._stop.set()
         await asyncio.gather(*self.tasks)
+        if self.sampler is not None:
+            await self.sampler
+            await self.sampler_connection.close()
         for connection in self.connections:
             await connection.close()
 
@@ -52,11 +61,30 @@ class Writers:
     def reset(self) -> None:
         self.longest = [0.0] * self.count
         self.statements = 0
+        self.lock_wait = 0.0
 
     @property
     def worst(self) -> float:
         """The longest any writer waited for one statement since ``reset()``."""
         return max(self.longest)
+
+    async def _sample_lock_waits(self) -> None:
+        """With ``lock_waits``: every 10 ms, how long any writer has been
+        waiting for a lock (a table's, or a row's held by another
+        transaction), by the server's clock (``pg_locks.waitstart``,
+        PostgreSQL 14+); the longest since ``reset()`` is ``lock_wait``.
+        Unlike ``worst``, it counts no time a writer lost to a busy machine
+        (its process or the server's not scheduled), only time it was
+        blocked."""
+        pids = [c.get_server_pid() for c in self.connections]
+        while not self._stop.is_set():
+            waited = await self.sampler_connection.fetchval(
+                "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - waitstart)), 0)"
+                " FROM pg_locks WHERE NOT granted AND waitstart IS NOT NULL AND pid = ANY($1)",
+                pids,
+            )
+            self.lock_wait = max(self.lock_wait, float(waited))
+            await asyncio.sleep(0.01)
 
     async def _write(self, number: int) -> None:
         connection, rng = self.connections[number], random.Random(number)
