@@ -29,6 +29,9 @@ class Writers:
         self.lock_waits = lock_waits
         self.lock_wait = 0.0
         self.longest = [0.0] * count
+        # One generator per writer for the whole run: a writer started again
+        # (``revive``) goes on with new values, not the ones it already stored.
+        self.rngs = [random.Random(number) for number in range(count)]
         self.statements = 0
         self.returned: list = []
         self.errors: list[str] = []
@@ -87,7 +90,7 @@ class Writers:
             await asyncio.sleep(0.01)
 
     async def _write(self, number: int) -> None:
-        connection, rng = self.connections[number], random.Random(number)
+        connection, rng = self.connections[number], self.rngs[number]
         while not self._stop.is_set():
             for sql, args in self.round(rng):
                 started = time.perf_counter()
