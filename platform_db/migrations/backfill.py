@@ -24,7 +24,7 @@ from platform_db.migrations.steps import OnlineDDLRefused, own_session
 KEEP_SETTING = "platform.keep_updated_at"
 # How long a batch may hold its rows (writers of those rows wait for it),
 # and the batch sizes it moves between (``backfill``).
-BATCH_SECONDS = 0.1
+BATCH_SECONDS = 0.2
 START_BATCH = 1_000
 MIN_BATCH = 250
 

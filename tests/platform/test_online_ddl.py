@@ -363,10 +363,10 @@ async def test_a_backfills_batches_shrink_while_each_holds_its_rows_too_long(pro
 @pytest.mark.parametrize(
     "size, took, most, then",
     [
-        (1000, 0.2, 10_000, 500),  # too long: halved
+        (1000, 0.3, 10_000, 500),  # too long: halved
         (250, 0.5, 10_000, 250),  # not below MIN_BATCH
-        (1000, 0.07, 10_000, 1000),  # about right: kept
-        (1000, 0.01, 10_000, 2000),  # quick: doubled
+        (1000, 0.15, 10_000, 1000),  # about right: kept
+        (1000, 0.05, 10_000, 2000),  # quick: doubled
         (8000, 0.01, 10_000, 10_000),  # not past the step's batch_size
         (50, 1.0, 50, 50),  # a batch_size under MIN_BATCH is kept
     ],
