@@ -27,6 +27,9 @@ KEEP_SETTING = "platform.keep_updated_at"
 BATCH_SECONDS = 0.2
 START_BATCH = 1_000
 MIN_BATCH = 250
+# What a batched step's SQL depends on, as ``depends_on_data`` says it (the
+# capture of a migration: ``platform_db.migrations.capture.reasons``).
+IN_BATCHES = "in batches until none is left (on an empty database: one batch)"
 
 
 async def primary_key(conn, table: str) -> tuple[str, str] | None:
@@ -163,6 +166,10 @@ class Backfill:
     assignments: str
     where: str = "TRUE"
     batch_size: int = 10_000
+
+    @property
+    def depends_on_data(self) -> str:
+        return f"Backfill of {self.table} ({self.assignments}) updates the rows {IN_BATCHES}"
 
     async def run_forwards(self) -> None:
         what = f"backfill of {self.table} ({self.assignments})"

@@ -51,10 +51,8 @@ from platform_db.database.engine import LazyEngine
 from platform_db.database.scratch import piccolo_on, piccolo_using, scratch_database
 from platform_db.migrations import cache, steps
 from platform_db.migrations.fingerprints import migration_chain
-from platform_db.migrations.backfill import Backfill
-from platform_db.migrations.generated import AlterColumnType, OnlineUnique, VolatileDefaultColumn
+from platform_db.migrations.generated import AlterColumnType, OnlineUnique
 from platform_db.migrations.online import (
-    ChangeColumnType,
     ConcurrentIndex,
     LiveTableMigrationManager,
     NotValidConstraint,
@@ -62,7 +60,6 @@ from platform_db.migrations.online import (
     UniqueUsingIndex,
     ValidateConstraint,
 )
-from platform_db.migrations.partitioned import PartitionedIndex
 from platform_db.migrations.runner import (
     BOOKKEEPING,
     RECORD_SQL,
@@ -142,7 +139,7 @@ class CapturedMigration:
             f"-- {file.module.__name__}.py, as `piccolo platform migrate` runs it"
             + ("" if self.transactional else ": outside a transaction, statement by statement"),
         ]
-        for rule, reason in (getattr(file.module, "LINT_ACKNOWLEDGED", None) or {}).items():
+        for rule, reason in file.lint_acknowledged.items():
             header.append(f"-- lint acknowledged {rule}: {' '.join(str(reason).split())}")
         if self.backwards:
             record = (
@@ -234,26 +231,8 @@ def reasons(file: MigrationFile, manager: MigrationManager | None, backwards: bo
             continue  # state_only: changes what Piccolo runs, not the database
         if step is None:
             found.append(f"its raw step {run.__qualname__}() is Python code, reading rows")
-        elif isinstance(step, ChangeColumnType):
-            found.append(
-                f"ChangeColumnType on {step.table}.{step.column} copies the rows in batches "
-                "until none is left (on an empty database: one batch)"
-            )
-        elif isinstance(step, VolatileDefaultColumn):
-            found.append(
-                f"VolatileDefaultColumn on {step.table}.{step.column} fills the rows in batches "
-                "until none is left (on an empty database: one batch)"
-            )
-        elif isinstance(step, Backfill):
-            found.append(
-                f"Backfill of {step.table} ({step.assignments}) updates the rows in batches "
-                "until none is left (on an empty database: one batch)"
-            )
-        elif isinstance(step, PartitionedIndex):
-            found.append(
-                f"PartitionedIndex {step.name} builds one index per partition of {step.table} "
-                "(on the scratch database: the partitions its migrations made)"
-            )
+        elif getattr(step, "depends_on_data", None):
+            found.append(step.depends_on_data)  # the step says how
         elif not isinstance(step, SAME_SQL_FOR_ANY_ROWS):
             found.append(
                 f"its step {type(step).__name__} is not known to run the same SQL whatever "

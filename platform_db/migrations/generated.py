@@ -26,7 +26,7 @@ from piccolo.columns import ForeignKey
 from piccolo.constraints import Unique
 from piccolo.table import create_table_class
 
-from platform_db.migrations.backfill import backfill, updated_at_kept
+from platform_db.migrations.backfill import IN_BATCHES, backfill, updated_at_kept
 from platform_db.migrations.online import (
     ChangeColumnType,
     ConcurrentIndex,
@@ -201,6 +201,10 @@ class VolatileDefaultColumn:
     type: str
     default: str
     batch_size: int = 10_000
+
+    @property
+    def depends_on_data(self) -> str:
+        return f"VolatileDefaultColumn on {self.table}.{self.column} fills the rows {IN_BATCHES}"
 
     @property
     def backwards(self) -> str:

@@ -67,9 +67,9 @@ REWRITES = {
 }
 
 
-def acknowledged(module) -> dict[str, str]:
-    """A migration's ``LINT_ACKNOWLEDGED``: Squawk rule -> why it is safe here."""
-    return dict(getattr(module, "LINT_ACKNOWLEDGED", None) or {})
+def _named(file) -> str:
+    """How lint names a migration: its app, ID and file."""
+    return f"{file.label} ({file.module.__name__}.py)"
 
 
 class LintError(Exception):
@@ -88,7 +88,7 @@ class Finding:
         file = self.migration.file
         rewrite = REWRITES.get(self.rule)
         lines = [
-            f"{file.app} {file.migration_id} ({file.module.__name__}.py): {self.rule}",
+            f"{_named(file)}: {self.rule}",
             f"    {self.message} {self.help}".rstrip(),
             f"    > {self.statement}",
         ]
@@ -205,13 +205,13 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
         return (f.migration.file.app, f.migration.file.migration_id) in baseline
 
     def let_through(f: Finding) -> bool:
-        return f.rule in acknowledged(f.migration.file.module)
+        return f.rule in f.migration.file.lint_acknowledged
 
     for migration in captured:
         file = migration.file
         fired = {f.rule for f in findings if f.migration is migration}
-        for rule, reason in acknowledged(file.module).items():
-            where = f"{file.app} {file.migration_id} ({file.module.__name__}.py)"
+        for rule, reason in file.lint_acknowledged.items():
+            where = _named(file)
             if not isinstance(reason, str) or not reason.strip():
                 problems.append(f"{where}: LINT_ACKNOWLEDGED[{rule!r}] needs a reason (a str)")
             elif rule not in fired:
@@ -238,18 +238,15 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
 def acknowledgement(finding: Finding) -> str:
     """The line ``lint`` prints for a finding its migration acknowledges."""
     file = finding.migration.file
-    reason = acknowledged(file.module)[finding.rule]
-    return (
-        f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} "
-        f"acknowledged: {reason}\n    > {finding.statement}"
-    )
+    reason = file.lint_acknowledged[finding.rule]
+    return f"{_named(file)}: {finding.rule} " f"acknowledged: {reason}\n    > {finding.statement}"
 
 
 def metadata_only_line(finding: Finding, old_type: str, new_type: str) -> str:
     """The line ``lint`` prints for a type change it lets through."""
     file = finding.migration.file
     return (
-        f"{file.app} {file.migration_id} ({file.module.__name__}.py): {finding.rule} let "
+        f"{_named(file)}: {finding.rule} let "
         f"through: {old_type} -> {new_type} is metadata only (no rewrite, no scan)\n"
         f"    > {finding.statement}"
     )
@@ -259,7 +256,7 @@ def partly_seen(migration: CapturedMigration) -> str:
     """The line ``lint`` prints for a migration it judged only in part."""
     file = migration.file
     return (
-        f"{file.app} {file.migration_id} ({file.module.__name__}.py): judged only on what it ran "
+        f"{_named(file)}: judged only on what it ran "
         f"on an empty database; {'; '.join(migration.migrate_only)}: what it does depends on "
         "what the database holds; review that by hand (it runs only through `piccolo platform migrate`)"
     )

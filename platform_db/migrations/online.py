@@ -28,7 +28,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.constraints import Check
 from piccolo.engine import engine_finder
 
-from platform_db.migrations.backfill import backfill, primary_key, updated_at_kept
+from platform_db.migrations.backfill import IN_BATCHES, backfill, primary_key, updated_at_kept
 from platform_db.migrations.names import identifier as _identifier
 from platform_db.migrations.names import split_table as _split
 from platform_db.migrations.runner import BOOKKEEPING, with_lock_retries
@@ -298,6 +298,10 @@ class ChangeColumnType:
     @property
     def backwards(self) -> str:
         return self._outline(self.old_type, self.reverse_using)
+
+    @property
+    def depends_on_data(self) -> str:
+        return f"ChangeColumnType on {self.table}.{self.column} copies the rows {IN_BATCHES}"
 
     def _outline(self, to_type: str, using: str) -> str:
         new = self._new_column

@@ -58,6 +58,13 @@ class PartitionedIndex:
         return cls(f"{split_table(table)[1]}_{column}", table, f"USING btree ({column})")
 
     @property
+    def depends_on_data(self) -> str:
+        return (
+            f"PartitionedIndex {self.name} builds one index per partition of {self.table} "
+            "(on the scratch database: the partitions its migrations made)"
+        )
+
+    @property
     def qualified_name(self) -> str:
         return f"{split_table(self.table)[0]}.{self.name}"
 

@@ -189,19 +189,16 @@ class _Reading:
                 statements += [raw.stmt for raw in parse_sql(sql)]
             except ParseError:
                 continue
-        renamed = {
-            (_table(s.relation), s.newname)
+        renames = [
+            (_table(s.relation), s.subname, s.newname)
             for s in statements
             if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_COLUMN
-        }
+        ]
+        renamed = {(table, new) for table, _, new in renames}
         # A column added and then renamed into place, or filled by an UPDATE
         # of the same backwards, is a converted copy (``ChangeColumnType``),
         # not a dropped column coming back empty.
-        reading.copies = {
-            (_table(s.relation), s.subname)
-            for s in statements
-            if isinstance(s, ast.RenameStmt) and s.renameType == ObjectType.OBJECT_COLUMN
-        }
+        reading.copies = {(table, old) for table, old, _ in renames}
         reading.filled = {_table(s.relation) for s in statements if isinstance(s, ast.UpdateStmt)}
         updated: set[str] = set()
         for statement in statements:

@@ -256,6 +256,12 @@ class MigrationFile:
     def description(self) -> str:
         return getattr(self.module, "DESCRIPTION", "")
 
+    @property
+    def lint_acknowledged(self) -> dict:
+        """The migration's ``LINT_ACKNOWLEDGED``: Squawk rule -> why it is
+        safe here (``platform_db.migrations.lint``)."""
+        return dict(getattr(self.module, "LINT_ACKNOWLEDGED", None) or {})
+
     async def manager(self) -> MigrationManager | None:
         """A fresh manager (``forwards()`` builds one per call); None for a
         migration module that does its work in ``forwards()`` itself."""
