@@ -22,7 +22,7 @@ from platform_db.migrations.generated import (
 )
 from platform_db.migrations.online import ChangeColumnType
 from platform_db.migrations.steps import OnlineDDLRefused
-from tests.platform.test_online_ddl import TABLE, probe, state  # noqa: F401
+from tests.platform.test_online_ddl import TABLE, migrate, probe, state  # noqa: F401
 
 COMMON = {"table_class_name": "OnlineProbe", "tablename": "online_probe"}
 STAMPED = f"SELECT count(*) FROM {TABLE} WHERE updated_at <> '2020-01-01'"
@@ -46,13 +46,6 @@ async def live(probe):  # noqa: F811
         """)
     yield probe
     await probe.execute("DROP TABLE IF EXISTS public.online_probe_parent CASCADE")
-
-
-async def run(build, backwards=False) -> MigrationManager:
-    manager = MigrationManager(migration_id="test", app_name="test", wrap_in_transaction=False)
-    build(manager)
-    await manager.run(backwards=backwards)
-    return manager
 
 
 async def constraint(conn, name: str):
@@ -89,14 +82,16 @@ async def test_online_unique_in_one_call(live, declared):
             online_unique(manager, "OnlineProbe", "online_probe_email_label_key")
 
     name = "online_probe_email_key" if declared == "unique=True" else "online_probe_email_label_key"
-    await run(build)
-    await run(build)  # run again after success: nothing left to do, no DuplicateTableError
+    await migrate(extra=build)
+    await migrate(
+        extra=build
+    )  # run again after success: nothing left to do, no DuplicateTableError
     assert (await constraint(live, name))["contype"] == "u"
     with pytest.raises(asyncpg.UniqueViolationError):
         await live.execute(
             f"UPDATE {TABLE} SET email = 'client1@example.com', label = 'row 1' WHERE id = 2"
         )
-    await run(build, backwards=True)
+    await migrate(extra=build, backwards=True)
     assert await constraint(live, name) is None
     after = await state(live)
     assert diff(before, after) == []
@@ -122,7 +117,7 @@ async def test_foreign_key_on_a_new_column_in_one_call(live):
         )
         foreign_key_column(manager, "OnlineProbe", "owner")
 
-    await run(build)
+    await migrate(extra=build)
     fk = await constraint(live, "online_probe_owner_fkey")
     assert fk["contype"] == "f" and fk["convalidated"]
     assert fk["def"] == (
@@ -133,7 +128,7 @@ async def test_foreign_key_on_a_new_column_in_one_call(live):
     )
     with pytest.raises(asyncpg.ForeignKeyViolationError):
         await live.execute(f"UPDATE {TABLE} SET owner = 99 WHERE id = 1")
-    await run(build, backwards=True)
+    await migrate(extra=build, backwards=True)
     assert diff(before, await state(live)) == []
 
 
@@ -162,7 +157,7 @@ async def test_not_null_with_a_volatile_default_in_one_call(live):
         )
         volatile_default_column(manager, "OnlineProbe", "token", batch_size=300)
 
-    await run(build)
+    await migrate(extra=build)
     assert await live.fetchval(f"SELECT count(DISTINCT token) FROM {TABLE}") == 2000
     assert await live.fetchval(
         "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.online_probe'::regclass"
@@ -172,7 +167,7 @@ async def test_not_null_with_a_volatile_default_in_one_call(live):
     await live.execute(f"INSERT INTO {TABLE} (n) VALUES (1)")  # the default, for new rows
     assert await live.fetchval(f"SELECT token IS NOT NULL FROM {TABLE} WHERE n = 1 LIMIT 1")
     await live.execute(f"DELETE FROM {TABLE} WHERE id > 2000")
-    await run(build, backwards=True)
+    await migrate(extra=build, backwards=True)
     assert diff(before, await state(live)) == []
 
 
@@ -193,7 +188,7 @@ async def test_a_metadata_only_type_change_rewrites_nothing(live):
         step = change_column_type(manager, "OnlineProbe", "email", "varchar(255)", "varchar(320)")
         assert isinstance(step, AlterColumnType)
 
-    await run(build)
+    await migrate(extra=build)
     assert (
         await live.fetchval(
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
@@ -203,7 +198,7 @@ async def test_a_metadata_only_type_change_rewrites_nothing(live):
     )
     assert await live.fetchval(file) == relfilenode  # not rewritten
     assert await live.fetchval(STAMPED) == 0
-    await run(build, backwards=True)
+    await migrate(extra=build, backwards=True)
     assert diff(before, await state(live)) == []
     with pytest.raises(OnlineDDLRefused, match="rewrites the table; use ChangeColumnType"):
         AlterColumnType(TABLE, "n", "bigint", "integer")
@@ -226,10 +221,10 @@ async def test_a_type_change_that_rewrites_goes_through_change_column_type(live)
         step = change_column_type(manager, "OnlineProbe", "n", "integer", "bigint")
         assert isinstance(step, ChangeColumnType)
 
-    await run(build)
+    await migrate(extra=build)
     assert (await constraint(live, "online_probe_n_small"))["convalidated"]
     assert await live.fetchval(STAMPED) == 0
-    await run(build, backwards=True)
+    await migrate(extra=build, backwards=True)
     assert (
         diff(without_positions(before, {TABLE}), without_positions(await state(live), {TABLE}))
         == []

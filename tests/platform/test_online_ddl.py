@@ -44,11 +44,10 @@ async def migrate(*steps, transaction=False, backwards=False, extra=None):
     return manager
 
 
-async def state(conn):
+async def state(conn, probe: str = "online_probe"):
+    """The catalog's objects whose names hold ``probe``."""
     snap = await snapshot(conn)
-    return {
-        kind: {k: v for k, v in objs.items() if "online_probe" in k} for kind, objs in snap.items()
-    }
+    return {kind: {k: v for k, v in objs.items() if probe in k} for kind, objs in snap.items()}
 
 
 async def rows(conn):

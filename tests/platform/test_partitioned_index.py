@@ -6,11 +6,11 @@ later partition gets its index; backwards leaves the table as it was."""
 import asyncpg
 import pytest
 
-from platform_db.database.catalog import diff, snapshot
+from platform_db.database.catalog import diff
 from platform_db.migrations.online import ConcurrentIndex
 from platform_db.migrations.partitioned import PartitionedIndex
 from platform_db.migrations.steps import OnlineDDLRefused
-from tests.platform.test_online_ddl import migrate
+from tests.platform.test_online_ddl import migrate, state
 
 TABLE = "public.parts_probe"
 NEWEST = PartitionedIndex("parts_probe_newest_idx", TABLE, "(created_at DESC, id DESC)")
@@ -36,13 +36,6 @@ async def parts(conn):
     await conn.execute(f"DROP TABLE IF EXISTS {TABLE} CASCADE")
 
 
-async def state(conn):
-    snap = await snapshot(conn)
-    return {
-        kind: {k: v for k, v in objs.items() if "parts_probe" in k} for kind, objs in snap.items()
-    }
-
-
 async def indexes(conn) -> dict[str, tuple]:
     found = await conn.fetch("""
         SELECT i.relname, x.indisvalid, p.relname AS parent
@@ -55,7 +48,7 @@ async def indexes(conn) -> dict[str, tuple]:
 
 
 async def test_builds_on_every_partition_attached_and_reverses(parts):
-    before = await state(parts)
+    before = await state(parts, "parts_probe")
     with pytest.raises(asyncpg.FeatureNotSupportedError, match="concurrently"):
         await migrate(ConcurrentIndex("parts_probe_newest_idx", TABLE, NEWEST.definition))
     await migrate(NEWEST)
@@ -87,13 +80,13 @@ async def test_builds_on_every_partition_attached_and_reverses(parts):
     )
     assert "parts_probe_2026_02_newest_idx" in plan, plan
     await migrate(NEWEST, backwards=True)
-    assert diff(before, await state(parts)) == []
+    assert diff(before, await state(parts, "parts_probe")) == []
 
 
 async def test_a_failed_partition_build_is_resumed(parts):
     """A unique build that fails on one partition leaves the others built and
     attached, no INVALID index; fixed, the migration run again finishes."""
-    before = await state(parts)
+    before = await state(parts, "parts_probe")
     unique = PartitionedIndex("parts_probe_phone_key", TABLE, "(phone, created_at)", unique=True)
     await parts.execute(
         f"INSERT INTO {TABLE} (id, phone, created_at) VALUES"
@@ -111,19 +104,19 @@ async def test_a_failed_partition_build_is_resumed(parts):
         "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.parts_probe_phone_key'::regclass"
     )
     await migrate(unique, backwards=True)
-    assert diff(before, await state(parts)) == []
+    assert diff(before, await state(parts, "parts_probe")) == []
 
 
 async def test_half_done_forwards_reverses_exactly(parts):
     """Backwards after a forwards that stopped before attaching everything."""
-    before = await state(parts)
+    before = await state(parts, "parts_probe")
     await parts.execute(
         f"CREATE INDEX parts_probe_newest_idx ON ONLY {TABLE} (created_at DESC, id DESC);"
         "CREATE INDEX parts_probe_2026_01_newest_idx"
         " ON public.parts_probe_2026_01 (created_at DESC, id DESC)"
     )
     await migrate(NEWEST, backwards=True)
-    assert diff(before, await state(parts)) == []
+    assert diff(before, await state(parts, "parts_probe")) == []
 
 
 async def test_a_nested_partitioned_table_is_refused(parts):
