@@ -50,5 +50,9 @@ async def lint(show_baselined: bool = False):
     if not report.clean:
         raise CommandError(
             f"lint found {len(report.findings)} problem(s) in {len(migrations)} migration(s)"
-            + (f" and {len(report.problems)} in the baseline" if report.problems else "")
+            + (
+                f" and {len(report.problems)} in the baseline or the acknowledgements (above)"
+                if report.problems
+                else ""
+            )
         )

@@ -161,7 +161,7 @@ class LintReport:
     findings: list[Finding]  # of migrations that are judged
     baselined: list[Finding]
     judged: int
-    problems: list[str]  # the baseline's own
+    problems: list[str]  # the baseline's own, and the migrations' LINT_ACKNOWLEDGED
     # Judged migrations whose capture is only a part of what they do.
     partial: list[CapturedMigration] = field(default_factory=list)
     # Findings their migration's LINT_ACKNOWLEDGED lets through, with its reason.
@@ -208,17 +208,8 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
         return f.rule in f.migration.file.lint_acknowledged
 
     for migration in captured:
-        file = migration.file
         fired = {f.rule for f in findings if f.migration is migration}
-        for rule, reason in file.lint_acknowledged.items():
-            where = _named(file)
-            if not isinstance(reason, str) or not reason.strip():
-                problems.append(f"{where}: LINT_ACKNOWLEDGED[{rule!r}] needs a reason (a str)")
-            elif rule not in fired:
-                problems.append(
-                    f"{where}: LINT_ACKNOWLEDGED names {rule}, which does not fire: remove it "
-                    "(stale)"
-                )
+        problems += acknowledgement_problems(migration.file, fired)
 
     return LintReport(
         findings=[f for f in findings if not baselined(f) and not let_through(f)],
@@ -233,6 +224,28 @@ async def lint(baseline_path: Path = BASELINE) -> LintReport:
         acknowledged=[f for f in findings if not baselined(f) and let_through(f)],
         metadata_only=[change for change in safe if not baselined(change[0])],
     )
+
+
+def acknowledgement_problems(file, fired: set[str]) -> list[str]:
+    """What is wrong with ``file``'s ``LINT_ACKNOWLEDGED``, given the rules
+    that ``fired`` on it: not a dict, a rule without a reason, a rule that
+    does not fire (stale)."""
+    declared = getattr(file.module, "LINT_ACKNOWLEDGED", None)
+    if declared is not None and not isinstance(declared, dict):
+        return [
+            f"{_named(file)}: LINT_ACKNOWLEDGED must be a dict of rule -> reason, not a "
+            f"{type(declared).__name__}"
+        ]
+    problems = []
+    for rule, reason in file.lint_acknowledged.items():
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"{_named(file)}: LINT_ACKNOWLEDGED[{rule!r}] needs a reason (a str)")
+        elif rule not in fired:
+            problems.append(
+                f"{_named(file)}: LINT_ACKNOWLEDGED names {rule}, which does not fire: remove it "
+                "(stale)"
+            )
+    return problems
 
 
 def acknowledgement(finding: Finding) -> str:

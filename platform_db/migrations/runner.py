@@ -259,8 +259,10 @@ class MigrationFile:
     @property
     def lint_acknowledged(self) -> dict:
         """The migration's ``LINT_ACKNOWLEDGED``: Squawk rule -> why it is
-        safe here (``platform_db.migrations.lint``)."""
-        return dict(getattr(self.module, "LINT_ACKNOWLEDGED", None) or {})
+        safe here (``platform_db.migrations.lint``); empty when it is not a
+        dict (the lint says so: ``acknowledgement_problems``)."""
+        declared = getattr(self.module, "LINT_ACKNOWLEDGED", None)
+        return dict(declared) if isinstance(declared, dict) else {}
 
     async def manager(self) -> MigrationManager | None:
         """A fresh manager (``forwards()`` builds one per call); None for a

@@ -259,3 +259,32 @@ def test_a_generated_type_change_is_judged_in_both_directions(old, new, safe):
         f'ALTER TABLE "demo" ALTER COLUMN "c" TYPE {old};', manager, True
     )
     assert (forwards is not None, backwards is not None) == safe
+
+
+@pytest.mark.parametrize(
+    "declared, problem",
+    [
+        (["ban-drop-column"], "LINT_ACKNOWLEDGED must be a dict of rule -> reason, not a list"),
+        ({"ban-drop-column": ""}, "LINT_ACKNOWLEDGED['ban-drop-column'] needs a reason (a str)"),
+        (
+            {"renaming-table": "a window"},
+            "LINT_ACKNOWLEDGED names renaming-table, which does not fire: remove it (stale)",
+        ),
+        ({"ban-drop-column": "the contract step"}, None),
+    ],
+)
+def test_a_malformed_acknowledgement_is_named_in_a_line(declared, problem):
+    """A LINT_ACKNOWLEDGED that is not a dict of rule -> reason, or that
+    names a rule which does not fire, is a lint problem of one line (and
+    ``platform sql`` reads no acknowledgement from a list)."""
+    from types import SimpleNamespace
+
+    from platform_db.migrations.lint import acknowledgement_problems
+    from platform_db.migrations.runner import MigrationFile
+
+    module = SimpleNamespace(__name__="demo_2026_12_07t00_00_00_x", LINT_ACKNOWLEDGED=declared)
+    file = MigrationFile("demo", "2026-12-07T00:00:00:000000", module)
+    problems = acknowledgement_problems(file, fired={"ban-drop-column"})
+    named = "demo 2026-12-07T00:00:00:000000 (demo_2026_12_07t00_00_00_x.py)"
+    assert problems == ([] if problem is None else [f"{named}: {problem}"])
+    assert file.lint_acknowledged == (declared if isinstance(declared, dict) else {})
