@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.arguments import under_load
+
 SETTLE = 0.3  # seconds of writing before each change
 # What the generated form lacks: the calls a documented migration adds by hand.
 HAND_WRITTEN = (
@@ -44,11 +46,7 @@ HAND_WRITTEN = (
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--runs", type=int, default=3)
-    return parser.parse_args()
+    return under_load(__doc__)
 
 
 def forwards_of(example, form: str):

@@ -22,17 +22,15 @@ import random
 import statistics
 import time
 
+from bench.arguments import under_load
+
 TABLE = "public.bench_accounts"
 OWNERS = "public.bench_owners"
 SETTLE = 0.3  # seconds of writing before and after each change
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--runs", type=int, default=3)
-    return parser.parse_args()
+    return under_load(__doc__)
 
 
 def accounts_round(rows: int):
